@@ -1,0 +1,293 @@
+//! Command-line definitions, file reading and atomic writing, and the one place
+//! where outcomes become exit codes (FORMATS.md: 0 ok, 1 guarantees violated or
+//! infeasible, 2 bad input or usage).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use faultplan::inventory::{
+    Component, InputError, InputErrors, Inventory, Location, Placement, Services, SurviveWord,
+};
+use faultplan::report::{self, CheckContext};
+use faultplan::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
+use faultplan::topology::Topology;
+use faultplan::verify::{self, CheckOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "faultplan",
+    version,
+    about = "Place service replicas so every service survives any rack, or half the power, failing — and prove it"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prove or refute every guarantee for an existing placement (the CI lint).
+    Check {
+        /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
+        inventory: PathBuf,
+        /// The placement to check (placement.csv: service,server per replica).
+        #[arg(long)]
+        placement: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+    /// List every failure scenario with its blast radius, largest first.
+    Scenarios {
+        inventory: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Scenario words to expand instead of those in services.toml (repeatable).
+        #[arg(long = "survive", value_name = "WORD")]
+        survive: Vec<String>,
+        #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+        format: DataFormat,
+    },
+    /// Show what an ad-hoc failure does to every service and power component.
+    Simulate {
+        inventory: PathBuf,
+        #[arg(long)]
+        placement: PathBuf,
+        /// A datacenter, rack, server or power component id to fail (repeatable).
+        #[arg(long = "fail", value_name = "ID", required = true)]
+        fail: Vec<String>,
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+        format: DataFormat,
+    },
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// Services file (default: services.toml in the inventory folder).
+    #[arg(long)]
+    services: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    /// Tables for people.
+    Human,
+    /// The stable JSON schema of docs/formats.md.
+    Json,
+    /// JUnit XML: one testcase per service and guarantee.
+    Junit,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DataFormat {
+    Human,
+    Json,
+}
+
+/// Why a command did not succeed.
+enum Failure {
+    /// Bad input or usage: exit 2.
+    Input(InputErrors),
+    /// The command ran and its answer is "no" (violations, infeasible): exit 1.
+    Violated,
+}
+
+impl From<InputErrors> for Failure {
+    fn from(errors: InputErrors) -> Self {
+        Failure::Input(errors)
+    }
+}
+
+impl From<InputError> for Failure {
+    fn from(error: InputError) -> Self {
+        Failure::Input(error.into())
+    }
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check {
+            inventory,
+            placement,
+            common,
+            format,
+        } => check(&inventory, &placement, &common, format),
+        Command::Scenarios {
+            inventory,
+            common,
+            survive,
+            format,
+        } => scenarios(&inventory, &common, &survive, format),
+        Command::Simulate {
+            inventory,
+            placement,
+            fail,
+            common,
+            format,
+        } => simulate(&inventory, &placement, &fail, &common, format),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Violated) => ExitCode::from(1),
+        Err(Failure::Input(errors)) => {
+            let mut stderr = std::io::stderr().lock();
+            for error in &errors.0 {
+                let _ = writeln!(stderr, "error: {error}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not the user's input error; stop quietly.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    Ok(())
+}
+
+fn load(inventory: &Path, common: &Common) -> Result<(Inventory, Services), Failure> {
+    let inventory = Inventory::load(inventory)?;
+    let services = load_services(&inventory, common)?;
+    Ok((inventory, services))
+}
+
+fn load_services(inventory: &Inventory, common: &Common) -> Result<Services, Failure> {
+    let path = common
+        .services
+        .clone()
+        .unwrap_or_else(|| inventory.dir.join("services.toml"));
+    Ok(Services::load(&path, inventory)?)
+}
+
+fn check(
+    inventory: &Path,
+    placement_path: &Path,
+    common: &Common,
+    format: CheckFormat,
+) -> Result<(), Failure> {
+    let (inventory, services) = load(inventory, common)?;
+    let placement = Placement::load(placement_path, &inventory, &services)?;
+    let report = verify::check(&inventory, &services, &placement, CheckOptions::default());
+    let context = CheckContext {
+        inventory: inventory.dir.display().to_string(),
+        placement: placement_path.display().to_string(),
+        services_file: services.file.display().to_string(),
+        servers: inventory.servers.len(),
+        racks: inventory.racks.len(),
+        power_components: inventory.power.len(),
+        replicas: placement.replicas.len(),
+    };
+    print(&match format {
+        CheckFormat::Human => report::check_human(&report, &context),
+        CheckFormat::Json => report::check_json(&report, &context),
+        CheckFormat::Junit => report::check_junit(&report),
+        CheckFormat::Github => report::check_github(&report),
+    })?;
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(Failure::Violated)
+    }
+}
+
+fn scenarios(
+    inventory_dir: &Path,
+    common: &Common,
+    survive: &[String],
+    format: DataFormat,
+) -> Result<(), Failure> {
+    let inventory = Inventory::load(inventory_dir)?;
+    let words = if survive.is_empty() {
+        load_services(&inventory, common)?.all_words()
+    } else {
+        parse_words(survive, &inventory)?
+    };
+    let topology = Topology::new(&inventory);
+    let set = ScenarioSet::expand(&inventory, &words, DEFAULT_ENUMERATION_LIMIT);
+    let radii = set.blast_radii(&topology);
+    let warnings: Vec<String> = set
+        .vacuous
+        .iter()
+        .map(|v| {
+            format!(
+                "{}: {} cannot fail anything there: its smallest power source is {}% of its capacity",
+                inventory.dc(v.datacenter).id,
+                set.words[v.word],
+                verify::round(v.smallest_share)
+            )
+        })
+        .collect();
+    print(&match format {
+        DataFormat::Human => report::scenarios_human(&radii, &warnings),
+        DataFormat::Json => report::scenarios_json(&radii, &warnings),
+    })
+}
+
+fn parse_words(words: &[String], inventory: &Inventory) -> Result<Vec<SurviveWord>, Failure> {
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for word in words {
+        let at = Location::file(Path::new("--survive"));
+        match SurviveWord::parse(word) {
+            Err(message) => errors.push(InputError::new(at, message)),
+            Ok(w) => match w.unmatched(inventory) {
+                Some(why) => errors.push(InputError::new(
+                    at,
+                    format!("\"{word}\" matches nothing in the inventory: {why}"),
+                )),
+                None => parsed.push(w),
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(Failure::Input(InputErrors(errors)))
+    }
+}
+
+fn simulate(
+    inventory: &Path,
+    placement_path: &Path,
+    fail: &[String],
+    common: &Common,
+    format: DataFormat,
+) -> Result<(), Failure> {
+    let (inventory, services) = load(inventory, common)?;
+    let placement = Placement::load(placement_path, &inventory, &services)?;
+    let mut failed: Vec<Component> = Vec::new();
+    let mut errors = Vec::new();
+    for id in fail {
+        match inventory.lookup(id) {
+            Some(component) => failed.push(component),
+            None => errors.push(InputError::new(
+                Location::file(Path::new("--fail")),
+                format!("unknown id \"{id}\": expected a datacenter, rack, server or power component id"),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Failure::Input(InputErrors(errors)));
+    }
+    let simulation = verify::simulate(&inventory, &services, &placement, &failed);
+    print(&match format {
+        DataFormat::Human => report::simulate_human(&simulation),
+        DataFormat::Json => report::simulate_json(&simulation),
+    })?;
+    if simulation.passed() {
+        Ok(())
+    } else {
+        Err(Failure::Violated)
+    }
+}

@@ -1,0 +1,106 @@
+//! The one error type of the inventory stage: every mistake a user can make in an
+//! input file, located by file, line and column.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where in a user's file something was found. `line` and `column` are 1-based;
+/// for CSV files the column is the field number (and the message names the header).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl Location {
+    pub fn file(file: &Path) -> Self {
+        Location {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+        }
+    }
+
+    pub fn at(file: &Path, line: usize, column: Option<usize>) -> Self {
+        Location {
+            file: file.to_path_buf(),
+            line: Some(line),
+            column,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One mistake in an input file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct InputError {
+    pub location: Location,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(location: Location, message: impl Into<String>) -> Self {
+        InputError {
+            location,
+            message: message.into(),
+        }
+    }
+}
+
+/// Every mistake found while loading: loaders keep going after a bad row so that a
+/// user fixes a file in one pass instead of one error per run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct InputErrors(pub Vec<InputError>);
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<InputError> for InputErrors {
+    fn from(error: InputError) -> Self {
+        InputErrors(vec![error])
+    }
+}
+
+/// Collects errors while a loader keeps going.
+#[derive(Debug, Default)]
+pub(crate) struct Errors(Vec<InputError>);
+
+impl Errors {
+    pub fn push(&mut self, error: InputError) {
+        self.0.push(error);
+    }
+
+    /// Ok(value) when nothing went wrong, else every error in file order.
+    pub fn finish<T>(self, value: T) -> Result<T, InputErrors> {
+        if self.0.is_empty() {
+            return Ok(value);
+        }
+        let mut errors = self.0;
+        errors.sort_by(|a, b| a.location.cmp(&b.location));
+        errors.dedup();
+        Err(InputErrors(errors))
+    }
+}

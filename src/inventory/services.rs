@@ -1,0 +1,355 @@
+//! `services.toml`: what each service needs and which failures it must survive.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::{Errors, InputError, InputErrors};
+use super::load::{span_location, toml_error};
+use super::{read_text, Inventory, ServiceId};
+
+/// One word of a `survive` list (FORMATS.md, "Failure scenarios").
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+pub enum SurviveWord {
+    Server,
+    Rack,
+    Room,
+    Datacenter,
+    /// Each single power component of this kind.
+    PowerKind(String),
+    /// The worst set of roots (or of components of `kind`) within `percent` of a
+    /// datacenter's capacity.
+    PowerPercent {
+        percent: f64,
+        kind: Option<String>,
+    },
+    Custom(String),
+}
+
+impl SurviveWord {
+    /// Parses a word; the error says what was expected.
+    pub fn parse(word: &str) -> Result<SurviveWord, String> {
+        let expected = "expected server, rack, room, datacenter, power:<kind>, power:<P>%, power:<P>%:<kind> or custom:<name>";
+        match word {
+            "server" => return Ok(SurviveWord::Server),
+            "rack" => return Ok(SurviveWord::Rack),
+            "room" => return Ok(SurviveWord::Room),
+            "datacenter" => return Ok(SurviveWord::Datacenter),
+            _ => {}
+        }
+        if let Some(name) = word.strip_prefix("custom:") {
+            if name.is_empty() {
+                return Err(format!("\"{word}\": the custom scenario name is missing"));
+            }
+            return Ok(SurviveWord::Custom(name.to_string()));
+        }
+        let Some(rest) = word.strip_prefix("power:") else {
+            return Err(format!("unknown failure scenario \"{word}\": {expected}"));
+        };
+        let Some((number, tail)) = rest.split_once('%') else {
+            if rest.is_empty() {
+                return Err(format!("\"{word}\": the power component kind is missing"));
+            }
+            return Ok(SurviveWord::PowerKind(rest.to_string()));
+        };
+        let percent: f64 = number.parse().map_err(|_| {
+            format!("\"{word}\": expected a percentage such as power:50%, found \"{number}%\"")
+        })?;
+        if !(percent > 0.0 && percent < 100.0) {
+            return Err(format!(
+                "\"{word}\": the percentage must be strictly between 0 and 100"
+            ));
+        }
+        let kind = match tail {
+            "" => None,
+            _ => match tail.strip_prefix(':') {
+                Some(kind) if !kind.is_empty() => Some(kind.to_string()),
+                _ => {
+                    return Err(format!(
+                        "\"{word}\": expected power:<P>% or power:<P>%:<kind>"
+                    ))
+                }
+            },
+        };
+        Ok(SurviveWord::PowerPercent { percent, kind })
+    }
+
+    /// Why this word matches nothing in `inventory`, if it does not: a typo must
+    /// not silently drop a guarantee.
+    pub fn unmatched(&self, inventory: &Inventory) -> Option<String> {
+        match self {
+            SurviveWord::Server if inventory.servers.is_empty() => {
+                Some("the inventory has no servers".into())
+            }
+            SurviveWord::Rack if inventory.racks.is_empty() => {
+                Some("the inventory has no racks".into())
+            }
+            SurviveWord::Room if inventory.rooms.is_empty() => {
+                Some("the inventory has no racks".into())
+            }
+            SurviveWord::Datacenter if inventory.datacenters.is_empty() => {
+                Some("the inventory has no datacenters".into())
+            }
+            SurviveWord::PowerKind(kind)
+            | SurviveWord::PowerPercent {
+                kind: Some(kind), ..
+            } if !inventory.has_power_kind(kind) => {
+                let kinds: BTreeSet<&str> =
+                    inventory.power.iter().map(|p| p.kind.as_str()).collect();
+                Some(format!(
+                    "no power component has kind \"{kind}\" (kinds in power.csv: {})",
+                    kinds.into_iter().collect::<Vec<_>>().join(", ")
+                ))
+            }
+            SurviveWord::PowerPercent { kind: None, .. } if inventory.power.is_empty() => {
+                Some("the inventory has no power components".into())
+            }
+            SurviveWord::Custom(name)
+                if !inventory.custom_scenarios.iter().any(|s| &s.name == name) =>
+            {
+                let names: Vec<&str> = inventory
+                    .custom_scenarios
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect();
+                Some(if names.is_empty() {
+                    format!("no custom scenario \"{name}\": the inventory has no scenarios.toml scenarios")
+                } else {
+                    format!(
+                        "no custom scenario \"{name}\" in scenarios.toml (it has: {})",
+                        names.join(", ")
+                    )
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SurviveWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SurviveWord::Server => f.write_str("server"),
+            SurviveWord::Rack => f.write_str("rack"),
+            SurviveWord::Room => f.write_str("room"),
+            SurviveWord::Datacenter => f.write_str("datacenter"),
+            SurviveWord::PowerKind(kind) => write!(f, "power:{kind}"),
+            SurviveWord::PowerPercent {
+                percent,
+                kind: None,
+            } => write!(f, "power:{percent}%"),
+            SurviveWord::PowerPercent {
+                percent,
+                kind: Some(kind),
+            } => write!(f, "power:{percent}%:{kind}"),
+            SurviveWord::Custom(name) => write!(f, "custom:{name}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    pub min_replicas: u32,
+    pub cpu: f64,
+    pub mem_gb: f64,
+    pub requires: Vec<String>,
+    pub max_per_server: u32,
+    pub max_replicas: Option<u32>,
+    pub survive: Vec<SurviveWord>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub file: PathBuf,
+    pub services: Vec<Service>,
+}
+
+impl Services {
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.index()]
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = ServiceId> {
+        (0..self.services.len() as u32).map(ServiceId)
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<ServiceId> {
+        self.services
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| ServiceId(i as u32))
+    }
+
+    /// Every distinct survive word of every service, in first-use order.
+    pub fn all_words(&self) -> Vec<SurviveWord> {
+        let mut words: Vec<SurviveWord> = Vec::new();
+        for word in self.services.iter().flat_map(|s| &s.survive) {
+            if !words.contains(word) {
+                words.push(word.clone());
+            }
+        }
+        words
+    }
+
+    /// Loads and validates `path` against `inventory`.
+    pub fn load(path: &Path, inventory: &Inventory) -> Result<Services, InputErrors> {
+        let text = read_text(path)?;
+        Self::parse(path, &text, inventory)
+    }
+
+    pub fn parse(path: &Path, text: &str, inventory: &Inventory) -> Result<Services, InputErrors> {
+        let file: RawFile = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        let mut errors = Errors::default();
+        let at = |span: std::ops::Range<usize>| span_location(path, text, span);
+        let defaults = file.defaults.map(Spanned::into_inner).unwrap_or_default();
+        if let Some(name) = &defaults.name {
+            errors.push(InputError::new(
+                at(name.span()),
+                "[defaults] may hold any key but `name`",
+            ));
+        }
+        let mut services = Vec::new();
+        let mut names = BTreeSet::new();
+        for raw in file.service {
+            let service_at = at(raw.span());
+            let raw = raw.into_inner();
+            let Some(name) = &raw.name else {
+                errors.push(InputError::new(service_at, "missing required key `name`"));
+                continue;
+            };
+            let missing = |key: &str| {
+                InputError::new(
+                    service_at.clone(),
+                    format!(
+                        "service \"{}\": missing required key `{key}`",
+                        name.get_ref()
+                    ),
+                )
+            };
+            if name.get_ref().trim().is_empty() || name.get_ref().contains(';') {
+                errors.push(InputError::new(
+                    at(name.span()),
+                    "a service name must be non-empty and without ';'",
+                ));
+                continue;
+            }
+            if !names.insert(name.get_ref().clone()) {
+                errors.push(InputError::new(
+                    at(name.span()),
+                    format!("duplicate service name \"{}\"", name.get_ref()),
+                ));
+                continue;
+            }
+            let min_replicas = raw.min_replicas.as_ref().or(defaults.min_replicas.as_ref());
+            let cpu = raw.cpu.as_ref().or(defaults.cpu.as_ref());
+            let (Some(min_replicas), Some(cpu)) = (min_replicas, cpu) else {
+                errors.push(missing(if min_replicas.is_none() {
+                    "min_replicas"
+                } else {
+                    "cpu"
+                }));
+                continue;
+            };
+            let mem_gb = raw.mem_gb.as_ref().or(defaults.mem_gb.as_ref());
+            for (key, value) in [("cpu", Some(cpu)), ("mem_gb", mem_gb)] {
+                if let Some(value) = value {
+                    if !(value.get_ref().is_finite() && *value.get_ref() >= 0.0) {
+                        errors.push(InputError::new(
+                            at(value.span()),
+                            format!(
+                                "`{key}` must be a finite number >= 0, found {}",
+                                value.get_ref()
+                            ),
+                        ));
+                    }
+                }
+            }
+            let max_per_server = raw
+                .max_per_server
+                .as_ref()
+                .or(defaults.max_per_server.as_ref());
+            if let Some(m) = max_per_server.filter(|m| *m.get_ref() == 0) {
+                errors.push(InputError::new(
+                    at(m.span()),
+                    "`max_per_server` must be at least 1",
+                ));
+            }
+            let max_replicas = raw.max_replicas.as_ref().or(defaults.max_replicas.as_ref());
+            if let Some(m) = max_replicas.filter(|m| m.get_ref() < min_replicas.get_ref()) {
+                errors.push(InputError::new(
+                    at(m.span()),
+                    format!(
+                        "`max_replicas` ({}) is less than `min_replicas` ({}): no placement can satisfy it",
+                        m.get_ref(),
+                        min_replicas.get_ref()
+                    ),
+                ));
+            }
+            let survive_raw = raw.survive.as_ref().or(defaults.survive.as_ref());
+            let mut survive = Vec::new();
+            match survive_raw {
+                None => survive.push(SurviveWord::Rack),
+                Some(words) => {
+                    for word in words {
+                        match SurviveWord::parse(word.get_ref()) {
+                            Err(message) => errors.push(InputError::new(at(word.span()), message)),
+                            Ok(parsed) => match parsed.unmatched(inventory) {
+                                Some(why) => errors.push(InputError::new(
+                                    at(word.span()),
+                                    format!(
+                                        "\"{}\" matches nothing in the inventory: {why}",
+                                        word.get_ref()
+                                    ),
+                                )),
+                                None if !survive.contains(&parsed) => survive.push(parsed),
+                                None => {}
+                            },
+                        }
+                    }
+                }
+            }
+            let requires = raw.requires.as_ref().or(defaults.requires.as_ref());
+            services.push(Service {
+                name: name.get_ref().clone(),
+                min_replicas: *min_replicas.get_ref(),
+                cpu: *cpu.get_ref(),
+                mem_gb: mem_gb.map_or(0.0, |m| *m.get_ref()),
+                requires: requires.cloned().unwrap_or_default(),
+                max_per_server: max_per_server.map_or(1, |m| *m.get_ref()),
+                max_replicas: max_replicas.map(|m| *m.get_ref()),
+                survive,
+                line: service_at.line.unwrap_or(0),
+            });
+        }
+        errors.finish(Services {
+            file: path.to_path_buf(),
+            services,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    defaults: Option<Spanned<RawService>>,
+    #[serde(default)]
+    service: Vec<Spanned<RawService>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    name: Option<Spanned<String>>,
+    min_replicas: Option<Spanned<u32>>,
+    cpu: Option<Spanned<f64>>,
+    mem_gb: Option<Spanned<f64>>,
+    requires: Option<Vec<String>>,
+    max_per_server: Option<Spanned<u32>>,
+    max_replicas: Option<Spanned<u32>>,
+    survive: Option<Vec<Spanned<String>>>,
+}

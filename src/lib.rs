@@ -1,0 +1,11 @@
+//! faultplan: place service replicas so that every service stays up when any
+//! rack, or half the power, is lost — and prove it.
+//!
+//! Stages, each depending only on the ones before it:
+//! inventory → topology → scenarios → verify / plan → report / export.
+
+pub mod inventory;
+pub mod report;
+pub mod scenarios;
+pub mod topology;
+pub mod verify;

@@ -1,0 +1,232 @@
+//! Human output: tables for people at a terminal.
+
+use std::fmt::Write;
+
+use comfy_table::CellAlignment;
+
+use super::{num, table, CheckContext};
+use crate::scenarios::BlastRadius;
+use crate::verify::{FindingKind, Report, Severity, Simulation};
+
+/// Above this many services the table lists only those with problems.
+const FULL_TABLE_SERVICES: usize = 40;
+
+pub fn check_human(report: &Report, context: &CheckContext) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Checked {} against {} ({} servers, {} racks, {} power components; {} services, {} replicas)",
+        context.placement,
+        context.inventory,
+        context.servers,
+        context.racks,
+        context.power_components,
+        report.services.len(),
+        context.replicas
+    );
+    let _ = writeln!(
+        out,
+        "Failure scenarios: {} evaluated for {}",
+        report.scenarios,
+        if report.words.is_empty() {
+            "nothing (no survive words)".to_string()
+        } else {
+            report.words.join(", ")
+        }
+    );
+    let failing = report.services.iter().filter(|s| !s.ok).count();
+    let shown: Vec<_> = if report.services.len() <= FULL_TABLE_SERVICES {
+        report.services.iter().collect()
+    } else {
+        report.services.iter().filter(|s| !s.ok).collect()
+    };
+    if !shown.is_empty() {
+        let mut services = table(&[
+            "service",
+            "survive",
+            "placed",
+            "up",
+            "needed",
+            "worst case",
+            "worst scenario",
+            "status",
+        ]);
+        for s in shown {
+            services.add_row(vec![
+                s.service.clone(),
+                s.survive.join(", "),
+                s.placed.to_string(),
+                s.up.to_string(),
+                s.needed.to_string(),
+                s.worst_up.to_string(),
+                s.worst_scenario.clone().unwrap_or_else(|| "-".into()),
+                if s.ok { "ok".into() } else { "FAIL".into() },
+            ]);
+        }
+        for column in 2..6 {
+            if let Some(c) = services.column_mut(column) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let _ = writeln!(out, "\n{services}");
+    }
+    if report.services.len() > FULL_TABLE_SERVICES {
+        let _ = writeln!(
+            out,
+            "{} services: {} ok, {failing} failing{}",
+            report.services.len(),
+            report.services.len() - failing,
+            if failing > 0 {
+                " (the table lists the failing ones)"
+            } else {
+                ""
+            }
+        );
+    }
+    let mut zero_margin = Vec::new();
+    let mut lines = Vec::new();
+    for f in &report.findings {
+        if let FindingKind::ZeroMargin { service, .. } = &f.kind {
+            zero_margin.push(service.as_str());
+            continue;
+        }
+        let at = match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!(" {file}:{line}:"),
+            (Some(file), None) => format!(" {file}:"),
+            _ => String::new(),
+        };
+        let severity = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        lines.push(format!("{severity}[{}]{at} {}", f.kind.code(), f.message));
+    }
+    if !zero_margin.is_empty() {
+        lines.push(format!(
+            "warning[zero-margin] {} service{} keep exactly min_replicas in their worst scenario (one more failure breaches): {}",
+            zero_margin.len(),
+            if zero_margin.len() > 1 { "s" } else { "" },
+            zero_margin.join(", ")
+        ));
+    }
+    if !lines.is_empty() {
+        out.push('\n');
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    let (errors, warnings) = (report.errors(), report.warnings());
+    let _ = writeln!(
+        out,
+        "\n{}: {errors} error{}, {warnings} warning{}",
+        if report.passed() { "PASSED" } else { "FAILED" },
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" }
+    );
+    out
+}
+
+pub fn scenarios_human(radii: &[BlastRadius], spof_warnings: &[String]) -> String {
+    let mut out = String::new();
+    let mut rows = table(&[
+        "scenario",
+        "servers down",
+        "cpu lost",
+        "power lost",
+        "power off",
+        "note",
+    ]);
+    for r in radii {
+        rows.add_row(vec![
+            r.scenario.clone(),
+            r.servers_down.to_string(),
+            format!("{}%", num(100.0 * r.cpu_share)),
+            format!("{}%", num(100.0 * r.power_share)),
+            r.power_components_off.to_string(),
+            if r.single_point_of_failure {
+                "single point of failure".into()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    for column in 1..5 {
+        if let Some(c) = rows.column_mut(column) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let _ = writeln!(out, "{rows}");
+    for warning in spof_warnings {
+        let _ = writeln!(out, "warning[single-point-of-failure] {warning}");
+    }
+    let spof = radii.iter().filter(|r| r.single_point_of_failure).count();
+    let _ = writeln!(
+        out,
+        "{} scenarios, {spof} single points of failure",
+        radii.len()
+    );
+    out
+}
+
+pub fn simulate_human(simulation: &Simulation) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Failing {}: {} servers down, {} power components off",
+        simulation.failed.join(", "),
+        simulation.servers_down.len(),
+        simulation.power_off.len()
+    );
+    let mut services = table(&["service", "needed", "up before", "up after", "status"]);
+    for s in &simulation.services {
+        services.add_row(vec![
+            s.service.clone(),
+            s.needed.to_string(),
+            s.up_before.to_string(),
+            s.up_after.to_string(),
+            if s.ok { "ok".into() } else { "DOWN".into() },
+        ]);
+    }
+    let _ = writeln!(out, "\n{services}");
+    if !simulation.power.is_empty() {
+        let mut power = table(&[
+            "power component",
+            "kind",
+            "load before (W)",
+            "load after (W)",
+            "limit (W)",
+            "status",
+        ]);
+        for p in &simulation.power {
+            power.add_row(vec![
+                p.component.clone(),
+                p.kind.clone(),
+                num(p.before_w),
+                num(p.after_w),
+                num(p.limit_w),
+                if !p.powered {
+                    "off".into()
+                } else if p.overloaded {
+                    "OVERLOAD".into()
+                } else {
+                    "ok".into()
+                },
+            ]);
+        }
+        let _ = writeln!(out, "\n{power}");
+    }
+    let down = simulation.services.iter().filter(|s| !s.ok).count();
+    let overloaded = simulation.power.iter().filter(|p| p.overloaded).count();
+    let _ = writeln!(
+        out,
+        "\n{}: {down} service{} below min_replicas, {overloaded} power component{} overloaded",
+        if simulation.passed() {
+            "SURVIVES"
+        } else {
+            "FAILS"
+        },
+        if down == 1 { "" } else { "s" },
+        if overloaded == 1 { "" } else { "s" }
+    );
+    out
+}

@@ -1,0 +1,45 @@
+//! Rendering results as text: one small emitter per output format, each a pure
+//! function from data to a string. Nothing here solves or checks anything.
+
+mod github;
+mod human;
+mod json;
+mod junit;
+
+pub use github::check_github;
+pub use human::{check_human, scenarios_human, simulate_human};
+pub use json::{check_json, scenarios_json, simulate_json, JSON_FORMAT_VERSION};
+pub use junit::check_junit;
+
+use comfy_table::{presets, Table};
+
+/// A table in the one style every human output uses.
+pub(crate) fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_header(header.to_vec());
+    table
+}
+
+/// What a check was run on, for headers and metadata.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckContext {
+    pub inventory: String,
+    pub placement: String,
+    pub services_file: String,
+    pub servers: usize,
+    pub racks: usize,
+    pub power_components: usize,
+    pub replicas: usize,
+}
+
+/// Formats a number without a trailing `.0`, for watts, cores and percentages.
+pub(crate) fn num(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    if rounded == rounded.trunc() {
+        format!("{}", rounded as i64)
+    } else {
+        format!("{rounded}")
+    }
+}

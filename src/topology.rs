@@ -1,0 +1,158 @@
+//! The failure model: which servers are down when components fail, and how much
+//! load each power component carries once the rest has failed over.
+//!
+//! Containment: datacenter → room → rack → server. Power: a component is powered
+//! when it has not failed and it is a root or at least one parent is powered; a
+//! server is up when its containers are up and at least one PSU's component is
+//! powered. Load flows up to each component's FIRST powered parent.
+
+use crate::inventory::{Component, Inventory, PowerId, ServerId};
+
+/// What a set of failed components takes down.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Impact {
+    /// Servers down, sorted.
+    pub down: Vec<ServerId>,
+    /// Power components without power (failed or starved), sorted.
+    pub unpowered: Vec<PowerId>,
+}
+
+impl Impact {
+    /// A mask over all power components, true when powered.
+    pub fn powered_mask(&self, inventory: &Inventory) -> Vec<bool> {
+        let mut powered = vec![true; inventory.power.len()];
+        for p in &self.unpowered {
+            powered[p.index()] = false;
+        }
+        powered
+    }
+}
+
+/// The inventory's failure model, with the indexes that make scenarios cheap.
+pub struct Topology<'a> {
+    pub inventory: &'a Inventory,
+    servers_on_power: Vec<Vec<ServerId>>,
+}
+
+impl<'a> Topology<'a> {
+    pub fn new(inventory: &'a Inventory) -> Self {
+        let mut servers_on_power = vec![Vec::new(); inventory.power.len()];
+        for s in inventory.server_ids() {
+            for p in &inventory.server(s).psu {
+                servers_on_power[p.index()].push(s);
+            }
+        }
+        Topology {
+            inventory,
+            servers_on_power,
+        }
+    }
+
+    /// Servers with a power supply plugged directly into `power`.
+    pub fn servers_on(&self, power: PowerId) -> &[ServerId] {
+        &self.servers_on_power[power.index()]
+    }
+
+    /// The one answer to "what is down if these components fail?", used by
+    /// `verify` and `plan` alike.
+    pub fn impact(&self, failed: &[Component]) -> Impact {
+        let inv = self.inventory;
+        let mut failed_dcs = vec![false; inv.datacenters.len()];
+        let mut failed_power = vec![false; inv.power.len()];
+        let mut contained = Vec::new();
+        let mut any_power = false;
+        for &component in failed {
+            match component {
+                Component::Datacenter(dc) => {
+                    failed_dcs[dc.index()] = true;
+                    any_power = true;
+                    for rack in &inv.dc(dc).racks {
+                        contained.extend_from_slice(&inv.rack(*rack).servers);
+                    }
+                }
+                Component::Room(room) => {
+                    for rack in &inv.room(room).racks {
+                        contained.extend_from_slice(&inv.rack(*rack).servers);
+                    }
+                }
+                Component::Rack(rack) => contained.extend_from_slice(&inv.rack(rack).servers),
+                Component::Server(server) => contained.push(server),
+                Component::Power(power) => {
+                    failed_power[power.index()] = true;
+                    any_power = true;
+                }
+            }
+        }
+        let mut down = contained;
+        let mut unpowered = Vec::new();
+        if any_power {
+            let mut powered = vec![true; inv.power.len()];
+            for &p in &inv.power_order {
+                let component = inv.power(p);
+                let fed =
+                    component.is_root() || component.feeds_from.iter().any(|q| powered[q.index()]);
+                if failed_power[p.index()] || failed_dcs[component.datacenter.index()] || !fed {
+                    powered[p.index()] = false;
+                    unpowered.push(p);
+                }
+            }
+            for &p in &unpowered {
+                for &s in self.servers_on(p) {
+                    if inv.server(s).psu.iter().all(|q| !powered[q.index()]) {
+                        down.push(s);
+                    }
+                }
+            }
+            unpowered.sort_unstable();
+        }
+        down.sort_unstable();
+        down.dedup();
+        Impact { down, unpowered }
+    }
+
+    /// Where `power` passes its load: its first powered parent (None for a root or
+    /// when no parent is powered).
+    pub fn upstream(&self, power: PowerId, powered: &[bool]) -> Option<PowerId> {
+        self.inventory
+            .power(power)
+            .feeds_from
+            .iter()
+            .copied()
+            .find(|q| powered[q.index()])
+    }
+
+    /// Each power component's load in watts when servers draw `draw_w` (indexed by
+    /// server) and `impact` has happened: down servers draw nothing, the others
+    /// split their draw evenly over their powered PSUs, and every powered
+    /// component passes its load to its first powered parent.
+    pub fn loads(&self, draw_w: &[f64], impact: &Impact) -> Vec<f64> {
+        let inv = self.inventory;
+        let powered = impact.powered_mask(inv);
+        let mut is_down = vec![false; inv.servers.len()];
+        for s in &impact.down {
+            is_down[s.index()] = true;
+        }
+        let mut load = vec![0.0; inv.power.len()];
+        for s in inv.server_ids() {
+            if is_down[s.index()] || draw_w[s.index()] == 0.0 {
+                continue;
+            }
+            let psu = &inv.server(s).psu;
+            let live = psu.iter().filter(|p| powered[p.index()]).count();
+            let share = draw_w[s.index()] / live as f64;
+            for p in psu.iter().filter(|p| powered[p.index()]) {
+                load[p.index()] += share;
+            }
+        }
+        for &p in inv.power_order.iter().rev() {
+            if !powered[p.index()] {
+                load[p.index()] = 0.0;
+                continue;
+            }
+            if let Some(parent) = self.upstream(p, &powered) {
+                load[parent.index()] += load[p.index()];
+            }
+        }
+        load
+    }
+}
