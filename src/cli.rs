@@ -8,9 +8,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use faultplan::export;
 use faultplan::inventory::{
     Component, InputError, InputErrors, Inventory, Location, Placement, Services, SurviveWord,
 };
+use faultplan::plan::{Objective, PlanError, PlanOptions};
 use faultplan::report::{self, CheckContext};
 use faultplan::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
 use faultplan::topology::Topology;
@@ -52,6 +54,34 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]
         format: DataFormat,
     },
+    /// Compute a placement in which every guarantee holds, verified before it is written.
+    Plan {
+        inventory: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// The placement running now: the plan then makes the fewest moves first.
+        #[arg(long)]
+        current: Option<PathBuf>,
+        /// Where to write placement.csv.
+        #[arg(long)]
+        out: PathBuf,
+        /// Where to write the JSON manifest (default: --out with a .json extension).
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ObjectiveArg::Cost)]
+        objective: ObjectiveArg,
+        /// With --current: change at most this many replicas.
+        #[arg(long, requires = "current")]
+        max_moves: Option<u32>,
+        /// Stop after this many seconds with the best verified placement found.
+        #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+        time_limit: Option<f64>,
+        /// Solver threads (HiGHS and CBC builds; microlp is single-threaded).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        threads: u32,
+        #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+        format: DataFormat,
+    },
     /// Show what an ad-hoc failure does to every service and power component.
     Simulate {
         inventory: PathBuf,
@@ -87,6 +117,25 @@ enum CheckFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ObjectiveArg {
+    /// Least reserved cpu (memory second), then the most headroom.
+    Cost,
+    /// Fewest servers hosting anything.
+    Servers,
+    /// Lowest peak utilisation of any server, rack or power component.
+    Balance,
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 => Ok(s),
+        _ => Err(format!(
+            "expected a positive number of seconds, found \"{text}\""
+        )),
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum DataFormat {
     Human,
     Json,
@@ -98,6 +147,8 @@ enum Failure {
     Input(InputErrors),
     /// The command ran and its answer is "no" (violations, infeasible): exit 1.
     Violated,
+    /// A bug in faultplan, reported instead of a wrong answer.
+    Internal,
 }
 
 impl From<InputErrors> for Failure {
@@ -127,6 +178,39 @@ pub fn run() -> ExitCode {
             survive,
             format,
         } => scenarios(&inventory, &common, &survive, format),
+        Command::Plan {
+            inventory,
+            common,
+            current,
+            out,
+            json,
+            objective,
+            max_moves,
+            time_limit,
+            threads,
+            format,
+        } => {
+            let options = PlanOptions {
+                objective: match objective {
+                    ObjectiveArg::Cost => Objective::Cost,
+                    ObjectiveArg::Servers => Objective::Servers,
+                    ObjectiveArg::Balance => Objective::Balance,
+                },
+                time_limit,
+                threads,
+                max_moves,
+                ..PlanOptions::default()
+            };
+            plan(
+                &inventory,
+                &common,
+                current.as_deref(),
+                &out,
+                json.as_deref(),
+                &options,
+                format,
+            )
+        }
         Command::Simulate {
             inventory,
             placement,
@@ -138,6 +222,7 @@ pub fn run() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Violated) => ExitCode::from(1),
+        Err(Failure::Internal) => ExitCode::from(3),
         Err(Failure::Input(errors)) => {
             let mut stderr = std::io::stderr().lock();
             for error in &errors.0 {
@@ -290,4 +375,117 @@ fn simulate(
     } else {
         Err(Failure::Violated)
     }
+}
+
+fn plan(
+    inventory: &Path,
+    common: &Common,
+    current: Option<&Path>,
+    out: &Path,
+    json: Option<&Path>,
+    options: &PlanOptions,
+    format: DataFormat,
+) -> Result<(), Failure> {
+    let (inventory, services) = load(inventory, common)?;
+    let current = current
+        .map(|path| Placement::load(path, &inventory, &services))
+        .transpose()?;
+    let spinner = progress_spinner(matches!(format, DataFormat::Human));
+    let outcome = faultplan::plan::plan(
+        &inventory,
+        &services,
+        current.as_ref(),
+        options,
+        &|message| {
+            if let Some(spinner) = &spinner {
+                spinner.set_message(message.to_string());
+            }
+        },
+    );
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    match outcome {
+        Ok(plan) => {
+            let json_path = json
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| out.with_extension("json"));
+            let extra = serde_json::json!({
+                "objective": plan.stats.objective,
+                "objective_value": plan.stats.value,
+                "gap": plan.stats.gap,
+                "solver": plan.stats.solver,
+            });
+            write_atomic(
+                out,
+                &export::placement_csv(&inventory, &services, &plan.placement),
+            )?;
+            write_atomic(
+                &json_path,
+                &export::manifest_json(&inventory, &services, &plan.placement, extra),
+            )?;
+            let written = [out.display().to_string(), json_path.display().to_string()];
+            print(&match format {
+                DataFormat::Human => report::plan_human(&plan, &written, current.is_some()),
+                DataFormat::Json => report::plan_json(&plan),
+            })
+        }
+        Err(PlanError::Infeasible(explanation)) => {
+            print(&match format {
+                DataFormat::Human => report::infeasible_human(&explanation),
+                DataFormat::Json => report::infeasible_json(&explanation),
+            })?;
+            Err(Failure::Violated)
+        }
+        Err(PlanError::NoSolution(why)) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: no placement found within the time limit ({why}); nothing was written"
+            );
+            Err(Failure::Violated)
+        }
+        Err(PlanError::Unverified(findings)) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "internal error: the solver's placement failed verification; nothing was written. Please report this with the inventory.");
+            for f in findings {
+                let _ = writeln!(stderr, "  {}: {}", f.kind.code(), f.message);
+            }
+            Err(Failure::Internal)
+        }
+    }
+}
+
+/// A spinner on stderr with the elapsed time and the current phase, only when
+/// stderr is a terminal and the output is for people.
+fn progress_spinner(human: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !human || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let spinner = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+    {
+        spinner.set_style(style);
+    }
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(spinner)
+}
+
+/// Writes through a temporary file in the same folder, renamed into place, so a
+/// reader never sees half a file.
+fn write_atomic(path: &Path, text: &str) -> Result<(), Failure> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |e: std::io::Error| {
+        Failure::Input(
+            InputError::new(Location::file(path), format!("cannot write the file: {e}")).into(),
+        )
+    };
+    let mut file = tempfile::NamedTempFile::new_in(&folder).map_err(fail)?;
+    file.write_all(text.as_bytes()).map_err(fail)?;
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }

@@ -4,7 +4,9 @@
 //! Stages, each depending only on the ones before it:
 //! inventory → topology → scenarios → verify / plan → report / export.
 
+pub mod export;
 pub mod inventory;
+pub mod plan;
 pub mod report;
 pub mod scenarios;
 pub mod topology;

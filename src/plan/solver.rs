@@ -1,0 +1,57 @@
+//! The MILP backend, chosen at build time (docs/benchmarks.md has the numbers):
+//! microlp, pure Rust, by default so a fresh machine with only Rust can plan;
+//! HiGHS (`--features highs`) or CBC (`--features cbc`) for large, tight fleets.
+
+use good_lp::{solvers::WithTimeLimit, variable::UnsolvedProblem, ResolutionError, SolverModel};
+
+use super::model::SolveSettings;
+
+#[cfg(feature = "highs")]
+pub const NAME: &str = "highs";
+#[cfg(all(feature = "cbc", not(feature = "highs")))]
+pub const NAME: &str = "cbc";
+#[cfg(not(any(feature = "highs", feature = "cbc")))]
+pub const NAME: &str = "microlp";
+
+#[cfg(feature = "highs")]
+pub fn model(
+    problem: UnsolvedProblem,
+    settings: &SolveSettings,
+) -> impl SolverModel<Error = ResolutionError> {
+    let mut model = good_lp::highs(problem)
+        .set_threads(settings.threads.max(1))
+        .set_verbose(false);
+    if let Some(limit) = settings.time_limit {
+        model = model.with_time_limit(limit);
+    }
+    model
+}
+
+#[cfg(all(feature = "cbc", not(feature = "highs")))]
+pub fn model(
+    problem: UnsolvedProblem,
+    settings: &SolveSettings,
+) -> impl SolverModel<Error = ResolutionError> {
+    let mut model = good_lp::coin_cbc(problem);
+    model.set_parameter("log", "0");
+    model.set_parameter("threads", &settings.threads.max(1).to_string());
+    // A fixed seed keeps the search, and so the output, the same run to run.
+    model.set_parameter("randomSeed", "1");
+    if let Some(limit) = settings.time_limit {
+        model = model.with_time_limit(limit);
+    }
+    model
+}
+
+#[cfg(not(any(feature = "highs", feature = "cbc")))]
+pub fn model(
+    problem: UnsolvedProblem,
+    settings: &SolveSettings,
+) -> impl SolverModel<Error = ResolutionError> {
+    // microlp is single-threaded and deterministic; `threads` does not apply.
+    let model = good_lp::microlp(problem);
+    match settings.time_limit {
+        Some(limit) => model.with_time_limit(limit),
+        None => model,
+    }
+}

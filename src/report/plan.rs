@@ -1,0 +1,128 @@
+//! Rendering a plan's summary, its changes (terraform-style) and the
+//! explanation of an infeasible one.
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use super::json::JSON_FORMAT_VERSION;
+use super::num;
+use crate::plan::{Change, Explanation, Plan};
+
+/// "3 to add, 1 to remove, 2 to move".
+fn totals(changes: &[Change]) -> (usize, usize, usize) {
+    let count = |f: fn(&Change) -> bool| changes.iter().filter(|c| f(c)).count();
+    (
+        count(|c| matches!(c, Change::Add { .. })),
+        count(|c| matches!(c, Change::Remove { .. })),
+        count(|c| matches!(c, Change::Move { .. })),
+    )
+}
+
+pub fn plan_human(plan: &Plan, written: &[String], with_current: bool) -> String {
+    let s = &plan.stats;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Placed {} replicas: {} cores, {} GB reserved",
+        s.replicas,
+        num(s.reserved_cpu),
+        num(s.reserved_mem_gb)
+    );
+    let _ = writeln!(
+        out,
+        "Objective {}: {} (bound {}, gap {}%{}) — {} solver, {} classes, {} solves, {:.2} s",
+        s.objective.as_str(),
+        num(s.value),
+        num(s.bound),
+        num(100.0 * s.gap),
+        if s.optimal { ", optimal" } else { "" },
+        s.solver,
+        s.classes,
+        s.solves,
+        s.seconds
+    );
+    if with_current {
+        let _ = writeln!(out);
+        for change in &plan.changes {
+            let _ = match change {
+                Change::Add { service, server } => writeln!(out, "  + {service} on {server}"),
+                Change::Remove { service, server } => writeln!(out, "  - {service} from {server}"),
+                Change::Move { service, from, to } => {
+                    writeln!(out, "  ~ {service}: {from} -> {to}")
+                }
+            };
+        }
+        let (add, remove, moved) = totals(&plan.changes);
+        let _ = writeln!(
+            out,
+            "\nPlan: {add} to add, {remove} to remove, {moved} to move."
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Verified: every guarantee holds ({} scenarios for {})",
+        plan.report.scenarios,
+        if plan.report.words.is_empty() {
+            "no survive words".to_string()
+        } else {
+            plan.report.words.join(", ")
+        }
+    );
+    if !written.is_empty() {
+        let _ = writeln!(out, "Wrote {}", written.join(" and "));
+    }
+    out
+}
+
+pub fn plan_json(plan: &Plan) -> String {
+    let (add, remove, moved) = totals(&plan.changes);
+    let mut text = serde_json::to_string_pretty(&json!({
+        "format_version": JSON_FORMAT_VERSION,
+        "command": "plan",
+        "feasible": true,
+        "stats": plan.stats,
+        "changes": plan.changes,
+        "totals": {"add": add, "remove": remove, "move": moved},
+        "verified": plan.report.passed(),
+        "scenarios": plan.report.scenarios,
+    }))
+    .expect("JSON values always serialize");
+    text.push('\n');
+    text
+}
+
+pub fn infeasible_human(explanation: &Explanation) -> String {
+    let mut out = String::from("No placement satisfies the guarantees:\n");
+    for cause in &explanation.causes {
+        let _ = writeln!(out, "  - {}", cause.message());
+    }
+    for note in &explanation.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    out
+}
+
+pub fn infeasible_json(explanation: &Explanation) -> String {
+    let causes: Vec<serde_json::Value> = explanation
+        .causes
+        .iter()
+        .map(|c| {
+            let mut value = serde_json::to_value(c).expect("causes always serialize");
+            if let Some(map) = value.as_object_mut() {
+                map.insert("message".into(), json!(c.message()));
+            }
+            value
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&json!({
+        "format_version": JSON_FORMAT_VERSION,
+        "command": "plan",
+        "feasible": false,
+        "causes": causes,
+        "notes": explanation.notes,
+    }))
+    .expect("JSON values always serialize");
+    text.push('\n');
+    text
+}

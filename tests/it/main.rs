@@ -1,0 +1,9 @@
+//! All integration tests in one binary (`cargo test --test it`): one link step,
+//! shared helpers in `support`.
+
+mod bad_input;
+mod check_cli;
+mod hand_checked;
+mod properties;
+mod scenarios;
+mod support;

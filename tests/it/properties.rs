@@ -1,0 +1,696 @@
+//! Property tests on small random inventories, against an independent brute
+//! force written from FORMATS.md's rules (not from faultplan's code):
+//!
+//! - a component is powered when it has not failed and it is a root or at least
+//!   one of its feeds_from is powered; a server is up when one PSU's component is;
+//! - `power:P%` = every non-empty set of a datacenter's roots whose capacity adds
+//!   up to at most P% of that datacenter's root capacity;
+//! - draw = idle_w + (max_w - idle_w) * cpu_used / cpu (maintenance: idle_w,
+//!   offline: 0), split evenly over powered PSUs; each component passes its load
+//!   to its first powered parent; limit = 0.8 × capacity_w.
+
+use std::collections::BTreeSet;
+
+use faultplan::inventory::{Component, DcId, PowerId};
+use faultplan::scenarios::BudgetFamily;
+use faultplan::topology::Topology;
+use faultplan::verify::{CheckOptions, FindingKind, PlacementIndex, Report};
+use proptest::prelude::*;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::support::Inv;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Status {
+    Active,
+    Maintenance,
+    Offline,
+}
+
+#[derive(Debug, Clone)]
+struct PowerSpec {
+    dc: usize,
+    kind: &'static str,
+    /// Global indices, all lower than this component's own: index order is a
+    /// parents-first order.
+    parents: Vec<usize>,
+    capacity: u32,
+}
+
+#[derive(Debug, Clone)]
+struct ServerSpec {
+    rack: String,
+    cpu: u32,
+    psu: Vec<usize>,
+    idle: u32,
+    max: u32,
+    status: Status,
+}
+
+#[derive(Debug, Clone)]
+struct Spec {
+    datacenters: usize,
+    percent: u32,
+    power: Vec<PowerSpec>,
+    racks: Vec<(String, usize)>,
+    servers: Vec<ServerSpec>,
+    /// Per service: min_replicas.
+    services: Vec<u32>,
+    /// (service, server) per replica.
+    replicas: Vec<(usize, usize)>,
+}
+
+fn pick_distinct(rng: &mut ChaCha8Rng, from: &[usize], max: usize) -> Vec<usize> {
+    let n = rng.gen_range(1..=max.min(from.len()));
+    let mut chosen: Vec<usize> = from.choose_multiple(rng, n).copied().collect();
+    chosen.shuffle(rng);
+    chosen
+}
+
+impl Spec {
+    fn random(seed: u64) -> Spec {
+        let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+        let datacenters = rng.gen_range(1..=2);
+        let mut power = Vec::new();
+        let mut racks = Vec::new();
+        let mut servers = Vec::new();
+        for dc in 0..datacenters {
+            let roots: Vec<usize> = (0..rng.gen_range(1..=4))
+                .map(|_| {
+                    power.push(PowerSpec {
+                        dc,
+                        kind: if rng.gen_bool(0.25) {
+                            "generator"
+                        } else {
+                            "utility"
+                        },
+                        parents: vec![],
+                        capacity: rng.gen_range(1..=20) * 250,
+                    });
+                    power.len() - 1
+                })
+                .collect();
+            let mut upstream = roots.clone();
+            for _ in 0..rng.gen_range(0..=2) {
+                let parents = pick_distinct(rng, &roots, 2);
+                power.push(PowerSpec {
+                    dc,
+                    kind: "ups",
+                    parents,
+                    capacity: rng.gen_range(1..=40) * 250,
+                });
+                upstream.push(power.len() - 1);
+            }
+            let mut pdus = Vec::new();
+            for _ in 0..rng.gen_range(1..=3) {
+                let parents = pick_distinct(rng, &upstream, 2);
+                power.push(PowerSpec {
+                    dc,
+                    kind: "pdu",
+                    parents,
+                    capacity: rng.gen_range(1..=16) * 250,
+                });
+                pdus.push(power.len() - 1);
+            }
+            // Servers plug mostly into PDUs, sometimes straight into a UPS or root.
+            let mut plugs = pdus.clone();
+            if rng.gen_bool(0.3) {
+                plugs.extend(upstream.iter().copied());
+            }
+            for r in 0..rng.gen_range(1..=2) {
+                let rack = format!("d{dc}r{r}");
+                for _ in 0..rng.gen_range(1..=3) {
+                    let idle = rng.gen_range(0..=200);
+                    servers.push(ServerSpec {
+                        rack: rack.clone(),
+                        cpu: 8,
+                        psu: pick_distinct(rng, &plugs, 2),
+                        idle,
+                        max: idle + rng.gen_range(0..=400),
+                        status: match rng.gen_range(0..20) {
+                            0 => Status::Offline,
+                            1 | 2 => Status::Maintenance,
+                            _ => Status::Active,
+                        },
+                    });
+                }
+                racks.push((rack, dc));
+            }
+        }
+        let services: Vec<u32> = (0..rng.gen_range(1..=3))
+            .map(|_| rng.gen_range(1..=3))
+            .collect();
+        let mut replicas = Vec::new();
+        for service in 0..services.len() {
+            for _ in 0..rng.gen_range(0..=5) {
+                replicas.push((service, rng.gen_range(0..servers.len())));
+            }
+        }
+        Spec {
+            datacenters,
+            percent: *[20, 25, 34, 40, 50, 60, 75].choose(rng).unwrap(),
+            power,
+            racks,
+            servers,
+            services,
+            replicas,
+        }
+    }
+
+    fn inv(&self) -> Inv {
+        let mut datacenters = String::from("id\n");
+        for d in 0..self.datacenters {
+            datacenters += &format!("d{d}\n");
+        }
+        let mut racks = String::from("id,datacenter\n");
+        for (id, dc) in &self.racks {
+            racks += &format!("{id},d{dc}\n");
+        }
+        let mut power = String::from("id,datacenter,kind,feeds_from,capacity_w\n");
+        for (i, p) in self.power.iter().enumerate() {
+            let parents: Vec<String> = p.parents.iter().map(|q| format!("p{q}")).collect();
+            power += &format!(
+                "p{i},d{},{},{},{}\n",
+                p.dc,
+                p.kind,
+                parents.join(";"),
+                p.capacity
+            );
+        }
+        let mut servers = String::from("id,rack,cpu,mem_gb,psu,idle_w,max_w,status\n");
+        for (i, s) in self.servers.iter().enumerate() {
+            let psu: Vec<String> = s.psu.iter().map(|q| format!("p{q}")).collect();
+            let status = match s.status {
+                Status::Active => "active",
+                Status::Maintenance => "maintenance",
+                Status::Offline => "offline",
+            };
+            servers += &format!(
+                "s{i},{},{},64,{},{},{},{status}\n",
+                s.rack,
+                s.cpu,
+                psu.join(";"),
+                s.idle,
+                s.max
+            );
+        }
+        let mut services = String::new();
+        for (i, min) in self.services.iter().enumerate() {
+            services += &format!(
+                "[[service]]\nname = \"svc{i}\"\nmin_replicas = {min}\ncpu = 1\nmax_per_server = 8\nsurvive = [\"power:{}%\"]\n\n",
+                self.percent
+            );
+        }
+        let mut placement = String::from("service,server\n");
+        for (service, server) in &self.replicas {
+            placement += &format!("svc{service},s{server}\n");
+        }
+        Inv::new()
+            .raw("datacenters.csv", datacenters.as_bytes())
+            .raw("racks.csv", racks.as_bytes())
+            .raw("power.csv", power.as_bytes())
+            .raw("servers.csv", servers.as_bytes())
+            .raw("services.toml", services.as_bytes())
+            .raw("placement.csv", placement.as_bytes())
+    }
+
+    // --- the brute force ----------------------------------------------------------------
+
+    fn powered(&self, failed_power: &[bool], failed_dc: &[bool]) -> Vec<bool> {
+        let mut powered = vec![false; self.power.len()];
+        for (i, p) in self.power.iter().enumerate() {
+            powered[i] = !failed_power[i]
+                && !failed_dc[p.dc]
+                && (p.parents.is_empty() || p.parents.iter().any(|q| powered[*q]));
+        }
+        powered
+    }
+
+    fn down(
+        &self,
+        powered: &[bool],
+        failed_racks: &BTreeSet<&str>,
+        failed_dc: &[bool],
+    ) -> Vec<bool> {
+        self.servers
+            .iter()
+            .map(|s| {
+                let dc = self.racks.iter().find(|(r, _)| *r == s.rack).unwrap().1;
+                failed_dc[dc]
+                    || failed_racks.contains(s.rack.as_str())
+                    || !s.psu.iter().any(|q| powered[*q])
+            })
+            .collect()
+    }
+
+    fn up(&self, service: usize, down: &[bool]) -> u32 {
+        self.replicas
+            .iter()
+            .filter(|(svc, server)| {
+                *svc == service && self.servers[*server].status == Status::Active && !down[*server]
+            })
+            .count() as u32
+    }
+
+    fn draws(&self) -> Vec<f64> {
+        self.servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let used = self
+                    .replicas
+                    .iter()
+                    .filter(|(_, server)| *server == i)
+                    .count() as f64;
+                match s.status {
+                    Status::Offline => 0.0,
+                    Status::Maintenance => s.idle as f64,
+                    Status::Active => s.idle as f64 + (s.max - s.idle) as f64 * used / s.cpu as f64,
+                }
+            })
+            .collect()
+    }
+
+    fn loads(&self, powered: &[bool], down: &[bool]) -> Vec<f64> {
+        let draws = self.draws();
+        let mut load = vec![0.0; self.power.len()];
+        for (i, s) in self.servers.iter().enumerate() {
+            if down[i] {
+                continue;
+            }
+            let live: Vec<usize> = s.psu.iter().copied().filter(|q| powered[*q]).collect();
+            for q in &live {
+                load[*q] += draws[i] / live.len() as f64;
+            }
+        }
+        for i in (0..self.power.len()).rev() {
+            if !powered[i] {
+                load[i] = 0.0;
+            } else if let Some(parent) = self.power[i].parents.iter().find(|q| powered[**q]) {
+                load[*parent] += load[i];
+            }
+        }
+        load
+    }
+
+    fn overloaded(&self, powered: &[bool], loads: &[f64]) -> bool {
+        (0..self.power.len())
+            .any(|i| powered[i] && loads[i] > self.power[i].capacity as f64 * 0.8 + 1e-6)
+    }
+
+    fn roots(&self, dc: usize) -> Vec<usize> {
+        (0..self.power.len())
+            .filter(|i| self.power[*i].dc == dc && self.power[*i].parents.is_empty())
+            .collect()
+    }
+
+    /// Every non-empty set of a datacenter's roots within P% of its root capacity.
+    fn budget_sets(&self, dc: usize) -> Vec<Vec<usize>> {
+        let roots = self.roots(dc);
+        let total: u32 = roots.iter().map(|r| self.power[*r].capacity).sum();
+        (1u32..1 << roots.len())
+            .map(|mask| {
+                roots
+                    .iter()
+                    .enumerate()
+                    .filter(|(bit, _)| mask & (1 << bit) != 0)
+                    .map(|(_, r)| *r)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|set| {
+                let sum: u32 = set.iter().map(|r| self.power[*r].capacity).sum();
+                100 * sum <= self.percent * total
+            })
+            .collect()
+    }
+
+    fn fail(&self, set: &[usize]) -> (Vec<bool>, Vec<bool>) {
+        let mut failed = vec![false; self.power.len()];
+        for p in set {
+            failed[*p] = true;
+        }
+        let powered = self.powered(&failed, &vec![false; self.datacenters]);
+        let down = self.down(&powered, &BTreeSet::new(), &vec![false; self.datacenters]);
+        (powered, down)
+    }
+
+    fn all_sets(&self) -> Vec<Vec<usize>> {
+        (0..self.datacenters)
+            .flat_map(|dc| self.budget_sets(dc))
+            .collect()
+    }
+}
+
+fn ids(report: &Report, service: usize) -> &faultplan::verify::ServiceStatus {
+    &report.services[service]
+}
+
+/// The power components a `power:P% a+b` scenario name lists.
+fn scenario_set(name: &str) -> Vec<usize> {
+    let (_, members) = name.split_once(' ').expect("word and set");
+    members
+        .split('+')
+        .map(|id| id.strip_prefix('p').unwrap().parse().unwrap())
+        .collect()
+}
+
+fn check_spec(spec: &Spec) -> Result<(), TestCaseError> {
+    let loaded = spec.inv().load();
+    let listed = loaded.check(CheckOptions::default());
+    let searched = loaded.check(CheckOptions {
+        enumeration_limit: 0,
+    });
+    let nothing = spec.fail(&[]);
+    let sets = spec.all_sets();
+
+    for (service, &min) in spec.services.iter().enumerate() {
+        let up = spec.up(service, &nothing.1);
+        let worst = sets
+            .iter()
+            .map(|set| spec.up(service, &spec.fail(set).1))
+            .min()
+            .unwrap_or(up)
+            .min(up);
+        for (path, report) in [("listed", &listed), ("searched", &searched)] {
+            let status = ids(report, service);
+            prop_assert_eq!(status.up, up, "{} svc{} up", path, service);
+            prop_assert_eq!(status.worst_up, worst, "{} svc{} worst case", path, service);
+            prop_assert_eq!(status.ok, worst >= min, "{} svc{} verdict", path, service);
+        }
+    }
+
+    // Each replicas-lost finding's numbers match its named set.
+    for report in [&listed, &searched] {
+        for finding in &report.findings {
+            if let FindingKind::ReplicasLost {
+                service,
+                scenario,
+                up,
+                needed,
+                ..
+            } = &finding.kind
+            {
+                let set = scenario_set(scenario);
+                prop_assert!(sets.contains(&set), "{} is within the budget", scenario);
+                let index: usize = service.strip_prefix("svc").unwrap().parse().unwrap();
+                prop_assert_eq!(*up, spec.up(index, &spec.fail(&set).1), "{}", scenario);
+                prop_assert!(up < needed);
+            }
+        }
+    }
+
+    // Power: listing every set finds an overload exactly when one exists; the
+    // searched path never passes what the listing fails.
+    let loads_ok = |set: &[usize]| {
+        let (powered, down) = spec.fail(set);
+        !spec.overloaded(&powered, &spec.loads(&powered, &down))
+    };
+    let overload_somewhere = !loads_ok(&[]) || sets.iter().any(|set| !loads_ok(set));
+    let has_overload = listed
+        .findings
+        .iter()
+        .any(|f| f.kind.code() == "power-overload");
+    prop_assert_eq!(has_overload, overload_somewhere);
+    if overload_somewhere {
+        prop_assert!(!searched.passed(), "searched path passed an overload");
+    }
+    if searched.passed() {
+        prop_assert!(listed.passed());
+    }
+
+    // A datacenter with no set within P% is a single point of failure.
+    for report in [&listed, &searched] {
+        let flagged: BTreeSet<String> = report
+            .findings
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FindingKind::SinglePointOfFailure { datacenter, .. } => Some(datacenter.clone()),
+                _ => None,
+            })
+            .collect();
+        let expected: BTreeSet<String> = (0..spec.datacenters)
+            .filter(|dc| spec.budget_sets(*dc).is_empty())
+            .map(|dc| format!("d{dc}"))
+            .collect();
+        prop_assert_eq!(flagged, expected);
+    }
+    Ok(())
+}
+
+/// Topology::impact and Topology::loads against the brute force, for a random
+/// failure of power components, racks and datacenters.
+fn check_topology(spec: &Spec, seed: u64) -> Result<(), TestCaseError> {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+    let loaded = spec.inv().load();
+    let inv = &loaded.inventory;
+    let topology = Topology::new(inv);
+    let mut failed_power = vec![false; spec.power.len()];
+    let mut failed_dc = vec![false; spec.datacenters];
+    let mut failed_racks = BTreeSet::new();
+    let mut failed = Vec::new();
+    for (i, f) in failed_power.iter_mut().enumerate() {
+        if rng.gen_bool(0.25) {
+            *f = true;
+            failed.push(inv.lookup(&format!("p{i}")).unwrap());
+        }
+    }
+    for (rack, _) in &spec.racks {
+        if rng.gen_bool(0.15) {
+            failed_racks.insert(rack.as_str());
+            failed.push(inv.lookup(rack).unwrap());
+        }
+    }
+    for (dc, f) in failed_dc.iter_mut().enumerate() {
+        if rng.gen_bool(0.1) {
+            *f = true;
+            failed.push(Component::Datacenter(DcId(dc as u32)));
+        }
+    }
+    let powered = spec.powered(&failed_power, &failed_dc);
+    let down = spec.down(&powered, &failed_racks, &failed_dc);
+    let impact = topology.impact(&failed);
+    let down_ids: Vec<String> = impact
+        .down
+        .iter()
+        .map(|s| inv.server(*s).id.clone())
+        .collect();
+    let expected_down: Vec<String> = (0..spec.servers.len())
+        .filter(|i| down[*i])
+        .map(|i| format!("s{i}"))
+        .collect();
+    prop_assert_eq!(down_ids, expected_down, "failed {:?}", failed);
+    let off: Vec<String> = impact
+        .unpowered
+        .iter()
+        .map(|p| inv.power(*p).id.clone())
+        .collect();
+    let expected_off: Vec<String> = (0..spec.power.len())
+        .filter(|i| !powered[*i])
+        .map(|i| format!("p{i}"))
+        .collect();
+    prop_assert_eq!(off, expected_off);
+
+    let index = PlacementIndex::new(inv, &loaded.services, &loaded.placement);
+    let draws = spec.draws();
+    for (i, d) in draws.iter().enumerate() {
+        prop_assert!((index.draw_w[i] - d).abs() < 1e-9, "draw of s{}", i);
+    }
+    let loads = topology.loads(&index.draw_w, &impact);
+    let expected = spec.loads(&powered, &down);
+    for i in 0..spec.power.len() {
+        prop_assert!(
+            (loads[i] - expected[i]).abs() < 1e-6,
+            "load of p{}: {} vs {}",
+            i,
+            loads[i],
+            expected[i]
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn power_percent_worst_case_matches_brute_force(seed in any::<u64>()) {
+        let spec = Spec::random(seed);
+        check_spec(&spec)?;
+    }
+
+    #[test]
+    fn impact_and_loads_match_brute_force(seed in any::<u64>()) {
+        let spec = Spec::random(seed);
+        check_topology(&spec, seed)?;
+    }
+}
+
+// --- BudgetFamily directly ------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct Item {
+    weight: u64,
+    /// Lost when ALL of these candidates fail (like a server on several feeds)
+    /// or, if `any`, when at least one does.
+    on: Vec<usize>,
+    any: bool,
+}
+
+fn family(capacities: &[u32], budget: f64) -> BudgetFamily {
+    BudgetFamily {
+        word: 0,
+        datacenter: DcId(0),
+        candidates: (0..capacities.len() as u32)
+            .map(|i| PowerId(i * 3 + 1))
+            .collect(),
+        capacity_w: capacities.iter().map(|c| *c as f64).collect(),
+        budget_w: budget,
+    }
+}
+
+fn loss(items: &[Item], set: &[usize]) -> u64 {
+    items
+        .iter()
+        .filter(|item| {
+            if item.any {
+                item.on.iter().any(|c| set.contains(c))
+            } else {
+                item.on.iter().all(|c| set.contains(c))
+            }
+        })
+        .map(|item| item.weight)
+        .sum()
+}
+
+fn family_case() -> impl Strategy<Value = (Vec<u32>, u32, Vec<Item>)> {
+    (1usize..=10).prop_flat_map(|n| {
+        (
+            prop::collection::vec(1u32..=100, n),
+            0u32..=100,
+            prop::collection::vec(
+                (
+                    1u64..=5,
+                    prop::collection::btree_set(0..n, 1..=n.min(3)),
+                    any::<bool>(),
+                ),
+                1..=8,
+            ),
+        )
+            .prop_map(|(caps, share, items)| {
+                let items = items
+                    .into_iter()
+                    .map(|(weight, on, any)| Item {
+                        weight,
+                        on: on.into_iter().collect(),
+                        any,
+                    })
+                    .collect();
+                (caps, share, items)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn budget_family_worst_matches_brute_force((caps, share, items) in family_case()) {
+        let total: u32 = caps.iter().sum();
+        let budget = (total * share) as f64 / 100.0;
+        let fam = family(&caps, budget);
+        let n = caps.len();
+        let mut within = Vec::new();
+        for mask in 1u32..1 << n {
+            let set: Vec<usize> = (0..n).filter(|i| mask & (1 << i) != 0).collect();
+            if set.iter().map(|i| caps[*i] as f64).sum::<f64>() <= budget {
+                within.push(set);
+            }
+        }
+        let brute = within.iter().map(|set| loss(&items, set)).max().unwrap_or(0);
+        let to_index = |p: &PowerId| fam.candidates.iter().position(|c| c == p).unwrap();
+        let mut calls = 0;
+        let (best, set) = fam.worst(|s| {
+            calls += 1;
+            loss(&items, &s.iter().map(to_index).collect::<Vec<_>>())
+        });
+        prop_assert_eq!(best, brute);
+        if best > 0 {
+            let set: Vec<usize> = set.iter().map(to_index).collect();
+            prop_assert!(within.contains(&set), "the worst set {:?} is within the budget", set);
+            prop_assert_eq!(loss(&items, &set), best);
+        }
+        prop_assert!(calls <= 2 * (1usize << n) + 1, "branch and bound evaluates at most every node");
+
+        // sets(): exactly the sets within the budget, each with its maximality.
+        let listed = fam.sets(usize::MAX).expect("no limit");
+        let mut got: Vec<(Vec<usize>, bool)> = listed
+            .into_iter()
+            .map(|(s, maximal)| (s.iter().map(to_index).collect(), maximal))
+            .collect();
+        got.sort();
+        let mut expected: Vec<(Vec<usize>, bool)> = within
+            .iter()
+            .map(|set| {
+                let used: f64 = set.iter().map(|i| caps[*i] as f64).sum();
+                let maximal = (0..n).all(|j| set.contains(&j) || used + caps[j] as f64 > budget);
+                (set.clone(), maximal)
+            })
+            .collect();
+        expected.sort();
+        prop_assert_eq!(got, expected);
+        prop_assert!(fam.sets(within.len()).is_some());
+        if !within.is_empty() {
+            prop_assert!(fam.sets(within.len() - 1).is_none());
+        }
+    }
+}
+
+#[test]
+fn tmp_stats() {
+    let (mut lostc, mut over, mut vac, mut sets_n, mut fail_ok, mut unproven) = (0, 0, 0, 0, 0, 0);
+    for seed in 0..300u64 {
+        let spec = Spec::random(seed);
+        let loaded = spec.inv().load();
+        let listed = loaded.check(CheckOptions::default());
+        let searched = loaded.check(CheckOptions {
+            enumeration_limit: 0,
+        });
+        if listed
+            .findings
+            .iter()
+            .any(|f| f.kind.code() == "replicas-lost")
+        {
+            lostc += 1;
+        }
+        if listed
+            .findings
+            .iter()
+            .any(|f| f.kind.code() == "power-overload")
+        {
+            over += 1;
+        }
+        if searched
+            .findings
+            .iter()
+            .any(|f| f.kind.code() == "power-unproven")
+        {
+            unproven += 1;
+        }
+        if listed
+            .findings
+            .iter()
+            .any(|f| f.kind.code() == "single-point-of-failure")
+        {
+            vac += 1;
+        }
+        sets_n += spec.all_sets().len();
+        if listed.services.iter().any(|s| !s.ok) && listed.services.iter().any(|s| s.ok) {
+            fail_ok += 1;
+        }
+    }
+    println!(
+        "lost {lostc} over {over} unproven {unproven} vac {vac} sets {sets_n} mixed {fail_ok}"
+    );
+}
