@@ -73,9 +73,10 @@ enum Command {
         /// With --current: change at most this many replicas.
         #[arg(long, requires = "current")]
         max_moves: Option<u32>,
-        /// Stop after this many seconds with the best verified placement found.
-        #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
-        time_limit: Option<f64>,
+        /// Stop after this many seconds with the best verified placement found
+        /// (its gap is reported).
+        #[arg(long, value_name = "SECONDS", value_parser = positive_seconds, default_value = "300")]
+        time_limit: f64,
         /// Solver threads (HiGHS and CBC builds; microlp is single-threaded).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         threads: u32,
@@ -196,7 +197,7 @@ pub fn run() -> ExitCode {
                     ObjectiveArg::Servers => Objective::Servers,
                     ObjectiveArg::Balance => Objective::Balance,
                 },
-                time_limit,
+                time_limit: Some(time_limit),
                 threads,
                 max_moves,
                 ..PlanOptions::default()

@@ -98,7 +98,7 @@ impl Cause {
                 )
             }
             Cause::MoveLimit { max_moves } => {
-                format!("a safe placement exists, but not within --max-moves {max_moves} of the current placement")
+                format!("the placement is limited to --max-moves {max_moves} from the current one; a larger limit may allow a safe placement")
             }
             Cause::Unexplained { detail } => format!("no placement satisfies every limit: {detail}"),
         }
@@ -327,6 +327,11 @@ pub fn from_shortfalls(
         None => causes.push(Cause::Unexplained {
             detail: "even with guarantees allowed to fall short, the power limits cannot be met (idle draw alone may exceed a limit)".into(),
         }),
+    }
+    if let Some(max_moves) = max_moves {
+        if !causes.iter().any(|c| matches!(c, Cause::MoveLimit { .. })) {
+            causes.push(Cause::MoveLimit { max_moves });
+        }
     }
     Explanation {
         causes,

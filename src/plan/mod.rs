@@ -26,6 +26,9 @@ use crate::verify::{self, CheckOptions, Finding, Report};
 use classes::{classes, Class};
 use model::{Counts, Fixed, Goal, Model, SolveSettings};
 
+/// Seconds at most for the tie-breaking solve after the objective.
+const TIE_BREAK_SECONDS: f64 = 10.0;
+
 /// What `plan` minimises after the guarantees (and, with a current placement,
 /// after the fewest moves).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -193,7 +196,17 @@ pub fn plan(
                 solves + 1
             ));
             solves += 1;
-            match model.solve(goal, &fixed, &settings(false, false)) {
+            let mut phase = settings(false, false);
+            if goal == secondary {
+                // The tie-breaker only polishes a placement already found: cap it
+                // so that an open-ended solve cannot hang on it.
+                let cap = phase
+                    .time_limit
+                    .unwrap_or(TIE_BREAK_SECONDS)
+                    .min(TIE_BREAK_SECONDS);
+                phase.time_limit = Some(cap);
+            }
+            match model.solve(goal, &fixed, &phase) {
                 Ok(outcome) => {
                     // Integral goals get half a unit of slack, the others a relative hair.
                     let at_most = match goal {

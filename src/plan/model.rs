@@ -285,6 +285,26 @@ impl Model<'_> {
         s.cpu + mem_weight * s.mem_gb
     }
 
+    /// The fewest replicas that can survive m disjoint failures, each one alone:
+    /// summing "total − lost(Dᵢ) ≥ min" over them gives (m − 1)·total ≥ m·min.
+    /// The solver's relaxation misses this integer rounding, and without it
+    /// proves little (a 2-of-4-racks service looks like 2⅔ replicas).
+    fn replica_floor(&self, service: ServiceId) -> u32 {
+        let min = self.services.service(service).min_replicas;
+        let mut used = BTreeSet::new();
+        let mut disjoint = 0u32;
+        for lost in self.survival[service.index()].keys() {
+            if lost.iter().all(|k| !used.contains(k)) {
+                used.extend(lost.iter().copied());
+                disjoint += 1;
+            }
+        }
+        if disjoint < 2 {
+            return min;
+        }
+        (disjoint * min).div_ceil(disjoint - 1)
+    }
+
     fn declare(&self, vars: &mut ProblemVariables, relaxed: bool) -> Vars {
         let x = self
             .services
@@ -351,6 +371,12 @@ impl Model<'_> {
             ));
             if let Some(max) = service.max_replicas {
                 constraints.push(constraint!(total(i) <= max));
+            }
+            let floor = self.replica_floor(id);
+            if floor > service.min_replicas {
+                constraints.push(constraint!(
+                    total(i) + short(&mut vars, id, None) >= f64::from(floor)
+                ));
             }
             for (lost, scenario) in &self.survival[i] {
                 let surviving: Expression = v.x[i]
@@ -491,13 +517,17 @@ impl Model<'_> {
                 constraints.push(constraint!(expr <= max));
             }
         }
-        let objective = if settings.slack {
+        let mut objective = if settings.slack {
             // Shortfall first, cost a distant second so the explanation uses
             // capacity the way a plan would.
             slack_cost * 1000.0 + goal_expr(Goal::Cost, &mut vars, &mut constraints)
         } else {
             goal_expr(goal, &mut vars, &mut constraints)
         };
+        if let (Goal::Moves, Some(max), false) = (goal, settings.max_moves, settings.slack) {
+            constraints.push(constraint!(objective.clone() <= max));
+        }
+        let objective = std::mem::take(&mut objective);
         let mut problem = super::solver::model(vars.minimise(objective.clone()), settings);
         for c in constraints {
             problem.add_constraint(c);

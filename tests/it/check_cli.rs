@@ -359,3 +359,29 @@ fn assert_github_lines(out: &str) {
         assert!(props[2].starts_with("title=faultplan "), "{line}");
     }
 }
+
+#[test]
+fn many_services_list_only_the_failing_ones() {
+    // 41 services (above the 40 the table shows in full), no survive words; only
+    // svc00 fails (2 needed, 1 placed).
+    let mut services = String::from("[defaults]\nsurvive = []\ncpu = 0\n");
+    let mut placement = String::from("service,server\n");
+    for i in 0..41 {
+        let min = if i == 0 { 2 } else { 1 };
+        services += &format!("[[service]]\nname = \"svc{i:02}\"\nmin_replicas = {min}\n");
+        placement += &format!("svc{i:02},s1\n");
+    }
+    let inv = baseline().services(&services).placement(&placement);
+    let run = inv.run(&crate::support::CHECK);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("Failure scenarios: 0 evaluated for nothing (no survive words)\n"), "{}", run.stdout);
+    let rows: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("│ svc")).collect();
+    assert_eq!(rows.len(), 1, "{}", run.stdout);
+    assert!(rows[0].starts_with("│ svc00 "), "{}", rows[0]);
+    assert!(rows[0].contains("FAIL"));
+    assert!(run.stdout.contains("\n41 services: 40 ok, 1 failing (the table lists the failing ones)\n"), "{}", run.stdout);
+    assert!(run.stdout.contains(
+        "error[too-few-replicas] inv/services.toml:4: svc00: 1 replicas up with nothing failed (1 placed), 2 required\n"
+    ), "{}", run.stdout);
+    assert!(run.stdout.ends_with("\nFAILED: 1 error, 0 warnings\n"), "{}", run.stdout);
+}
