@@ -120,6 +120,8 @@ fn header_naming_a_column_twice() {
 
 #[test]
 fn non_utf8_file() {
+    // The column here is the byte position on the line (the bad byte is the 4th),
+    // not the field number other CSV errors use.
     let inv = baseline().raw(
         "servers.csv",
         b"id,rack,cpu,mem_gb,psu\ns1,r1,8,32,pa\ns2,\xff\xfe,8,32,pa\n",

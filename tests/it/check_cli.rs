@@ -374,14 +374,32 @@ fn many_services_list_only_the_failing_ones() {
     let inv = baseline().services(&services).placement(&placement);
     let run = inv.run(&crate::support::CHECK);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(run.stdout.contains("Failure scenarios: 0 evaluated for nothing (no survive words)\n"), "{}", run.stdout);
-    let rows: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("│ svc")).collect();
+    assert!(
+        run.stdout
+            .contains("Failure scenarios: 0 evaluated for nothing (no survive words)\n"),
+        "{}",
+        run.stdout
+    );
+    let rows: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("│ svc"))
+        .collect();
     assert_eq!(rows.len(), 1, "{}", run.stdout);
     assert!(rows[0].starts_with("│ svc00 "), "{}", rows[0]);
     assert!(rows[0].contains("FAIL"));
-    assert!(run.stdout.contains("\n41 services: 40 ok, 1 failing (the table lists the failing ones)\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("\n41 services: 40 ok, 1 failing (the table lists the failing ones)\n"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains(
         "error[too-few-replicas] inv/services.toml:4: svc00: 1 replicas up with nothing failed (1 placed), 2 required\n"
     ), "{}", run.stdout);
-    assert!(run.stdout.ends_with("\nFAILED: 1 error, 0 warnings\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with("\nFAILED: 1 error, 0 warnings\n"),
+        "{}",
+        run.stdout
+    );
 }

@@ -349,7 +349,7 @@ impl Spec {
     }
 }
 
-fn ids(report: &Report, service: usize) -> &faultplan::verify::ServiceStatus {
+fn service_status(report: &Report, service: usize) -> &faultplan::verify::ServiceStatus {
     &report.services[service]
 }
 
@@ -380,7 +380,7 @@ fn check_spec(spec: &Spec) -> Result<(), TestCaseError> {
             .unwrap_or(up)
             .min(up);
         for (path, report) in [("listed", &listed), ("searched", &searched)] {
-            let status = ids(report, service);
+            let status = service_status(report, service);
             prop_assert_eq!(status.up, up, "{} svc{} up", path, service);
             prop_assert_eq!(status.worst_up, worst, "{} svc{} worst case", path, service);
             prop_assert_eq!(status.ok, worst >= min, "{} svc{} verdict", path, service);
