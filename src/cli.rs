@@ -321,19 +321,13 @@ fn scenarios(
 }
 
 fn parse_words(words: &[String], inventory: &Inventory) -> Result<Vec<SurviveWord>, Failure> {
+    let at = Location::file(Path::new("--survive"));
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
     for word in words {
-        let at = Location::file(Path::new("--survive"));
-        match SurviveWord::parse(word) {
-            Err(message) => errors.push(InputError::new(at, message)),
-            Ok(w) => match w.unmatched(inventory) {
-                Some(why) => errors.push(InputError::new(
-                    at,
-                    format!("\"{word}\" matches nothing in the inventory: {why}"),
-                )),
-                None => parsed.push(w),
-            },
+        match SurviveWord::parse_in(word, inventory) {
+            Ok(w) => parsed.push(w),
+            Err(message) => errors.push(InputError::new(at.clone(), message)),
         }
     }
     if errors.is_empty() {

@@ -122,34 +122,75 @@ impl<'a> Topology<'a> {
     }
 
     /// Each power component's load in watts when servers draw `draw_w` (indexed by
-    /// server) and `impact` has happened: down servers draw nothing, the others
-    /// split their draw evenly over their powered PSUs, and every powered
-    /// component passes its load to its first powered parent.
+    /// server) and `impact` has happened. For many scenarios over one placement,
+    /// build a [`LoadModel`] once instead.
     pub fn loads(&self, draw_w: &[f64], impact: &Impact) -> Vec<f64> {
-        let inv = self.inventory;
-        let powered = impact.powered_mask(inv);
-        let mut is_down = vec![false; inv.servers.len()];
-        for s in &impact.down {
-            is_down[s.index()] = true;
+        LoadModel::new(self, draw_w).loads(impact)
+    }
+}
+
+/// Power loads of one placement's draw under many scenarios: the load each
+/// component receives straight from servers is computed once, and a scenario
+/// only re-routes the servers it touches.
+pub struct LoadModel<'t, 'a> {
+    topology: &'t Topology<'a>,
+    draw_w: &'t [f64],
+    direct_w: Vec<f64>,
+}
+
+impl<'t, 'a> LoadModel<'t, 'a> {
+    pub fn new(topology: &'t Topology<'a>, draw_w: &'t [f64]) -> Self {
+        let inventory = topology.inventory;
+        let mut direct_w = vec![0.0; inventory.power.len()];
+        for s in inventory.server_ids() {
+            let psu = &inventory.server(s).psu;
+            for p in psu {
+                direct_w[p.index()] += draw_w[s.index()] / psu.len() as f64;
+            }
         }
-        let mut load = vec![0.0; inv.power.len()];
-        for s in inv.server_ids() {
-            if is_down[s.index()] || draw_w[s.index()] == 0.0 {
+        LoadModel {
+            topology,
+            draw_w,
+            direct_w,
+        }
+    }
+
+    /// Down servers draw nothing, the others split their draw evenly over their
+    /// powered PSUs, and every powered component passes its load to its first
+    /// powered parent.
+    pub fn loads(&self, impact: &Impact) -> Vec<f64> {
+        let inventory = self.topology.inventory;
+        let powered = impact.powered_mask(inventory);
+        let mut load = self.direct_w.clone();
+        let mut touched: Vec<ServerId> = impact.down.clone();
+        for p in &impact.unpowered {
+            touched.extend_from_slice(self.topology.servers_on(*p));
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for s in touched {
+            let draw = self.draw_w[s.index()];
+            if draw == 0.0 {
                 continue;
             }
-            let psu = &inv.server(s).psu;
+            let psu = &inventory.server(s).psu;
+            for p in psu {
+                load[p.index()] -= draw / psu.len() as f64;
+            }
+            if impact.down.binary_search(&s).is_ok() {
+                continue;
+            }
             let live = psu.iter().filter(|p| powered[p.index()]).count();
-            let share = draw_w[s.index()] / live as f64;
             for p in psu.iter().filter(|p| powered[p.index()]) {
-                load[p.index()] += share;
+                load[p.index()] += draw / live as f64;
             }
         }
-        for &p in inv.power_order.iter().rev() {
+        for &p in inventory.power_order.iter().rev() {
             if !powered[p.index()] {
                 load[p.index()] = 0.0;
                 continue;
             }
-            if let Some(parent) = self.upstream(p, &powered) {
+            if let Some(parent) = self.topology.upstream(p, &powered) {
                 load[parent.index()] += load[p.index()];
             }
         }

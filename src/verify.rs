@@ -8,7 +8,7 @@ use crate::inventory::{
     Component, Inventory, Location, Placement, PowerId, ServerId, ServiceId, Services, Status,
 };
 use crate::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
-use crate::topology::{Impact, Topology};
+use crate::topology::{Impact, LoadModel, Topology};
 
 /// Loads within this many watts of a limit count as within it (float noise).
 const LOAD_TOLERANCE_W: f64 = 1e-6;
@@ -159,7 +159,7 @@ impl FindingKind {
                 lost.join(", ")
             ),
             FindingKind::TooFewReplicas { service, needed, up, placed } => format!(
-                "{service}: {up} replicas up with nothing failed ({placed} placed), {needed} required"
+                "{service}: {up} of {needed} required replicas up with nothing failed ({placed} placed)"
             ),
             FindingKind::CpuOverCapacity { server, used, capacity } => {
                 format!("{server}: replicas reserve {used} cores, the server has {capacity}")
@@ -205,7 +205,7 @@ impl FindingKind {
             ),
             FindingKind::ZeroMargin { service, needed, scenario, .. } => match scenario {
                 Some(s) => format!("{service}: exactly {needed} replicas stay up when {s} fails; one more failure breaches"),
-                None => format!("{service}: exactly {needed} replicas up; one more failure breaches"),
+                None => format!("{service}: exactly the {needed} required replicas are up; one more failure breaches"),
             },
         }
     }
@@ -428,35 +428,43 @@ pub fn check(
         .map(|s| words.iter().map(|w| s.survive.contains(w)).collect())
         .collect();
     let mut worst: Vec<(u32, Option<String>)> = index.up.iter().map(|&up| (up, None)).collect();
+    let load_model = LoadModel::new(&topology, &index.draw_w);
+    let normal_load = load_model.loads(&Impact::default());
+    // An overload already present with nothing failed is reported once, not
+    // again for every scenario in which it merely persists.
     let overload =
         |load: &[f64], scenario: Option<(&str, Vec<String>)>, findings: &mut Vec<Finding>| {
             for p in inventory.power_ids() {
                 let component = inventory.power(p);
-                if load[p.index()] > component.limit_w() + LOAD_TOLERANCE_W {
-                    let (scenario, words) = match &scenario {
-                        Some((name, words)) => (Some(name.to_string()), words.clone()),
-                        None => (None, Vec::new()),
-                    };
-                    findings.push(Finding::new(
-                        FindingKind::PowerOverload {
-                            component: component.id.clone(),
-                            kind: component.kind.clone(),
-                            scenario,
-                            words,
-                            load_w: load[p.index()],
-                            limit_w: component.limit_w(),
-                            capacity_w: component.capacity_w,
-                        },
-                        power_at(p),
-                    ));
+                let over = |w: f64| w > component.limit_w() + LOAD_TOLERANCE_W;
+                if !over(load[p.index()]) {
+                    continue;
                 }
+                if scenario.is_some()
+                    && over(normal_load[p.index()])
+                    && load[p.index()] <= normal_load[p.index()] + LOAD_TOLERANCE_W
+                {
+                    continue;
+                }
+                let (scenario, words) = match &scenario {
+                    Some((name, words)) => (Some(name.to_string()), words.clone()),
+                    None => (None, Vec::new()),
+                };
+                findings.push(Finding::new(
+                    FindingKind::PowerOverload {
+                        component: component.id.clone(),
+                        kind: component.kind.clone(),
+                        scenario,
+                        words,
+                        load_w: load[p.index()],
+                        limit_w: component.limit_w(),
+                        capacity_w: component.capacity_w,
+                    },
+                    power_at(p),
+                ));
             }
         };
-    overload(
-        &topology.loads(&index.draw_w, &Impact::default()),
-        None,
-        &mut findings,
-    );
+    overload(&normal_load, None, &mut findings);
 
     for scenario in &set.scenarios {
         let impact = topology.impact(&scenario.failed);
@@ -495,7 +503,7 @@ pub fn check(
         // With no power component off, every server draws what it drew or nothing
         // along unchanged routes: no load can exceed normal operation's.
         if !impact.unpowered.is_empty() {
-            let load = topology.loads(&index.draw_w, &impact);
+            let load = load_model.loads(&impact);
             let words = scenario
                 .words
                 .iter()
@@ -505,6 +513,7 @@ pub fn check(
         }
     }
 
+    let mut reachable_bound: Option<Vec<f64>> = None;
     for family in &set.families {
         let dc = inventory.dc(family.datacenter);
         for service in services
@@ -548,8 +557,12 @@ pub fn check(
                 ));
             }
         }
-        for (p, bound_w) in reachable_load_bound(&topology, &index.draw_w, family.datacenter) {
-            let component = inventory.power(p);
+        // A family's failures can move load anywhere the power graph reaches,
+        // across datacenters too: every component must be proven.
+        let bound =
+            reachable_bound.get_or_insert_with(|| reachable_load_bound(&topology, &index.draw_w));
+        for p in inventory.power_ids() {
+            let (component, bound_w) = (inventory.power(p), bound[p.index()]);
             if bound_w > component.limit_w() + LOAD_TOLERANCE_W {
                 findings.push(Finding::new(
                     FindingKind::PowerUnproven {
@@ -654,35 +667,24 @@ fn first_replica_line(placement: &Placement, service: ServiceId, down: &[ServerI
         .unwrap_or(0)
 }
 
-/// For each power component of `datacenter`, the most load that could ever reach
-/// it: every server with a path to it drawing its whole draw through it.
-fn reachable_load_bound(
-    topology: &Topology,
-    draw_w: &[f64],
-    datacenter: crate::inventory::DcId,
-) -> Vec<(PowerId, f64)> {
+/// For each power component, the most load that could ever reach it: every
+/// server with a path to it drawing its whole draw through it.
+fn reachable_load_bound(topology: &Topology, draw_w: &[f64]) -> Vec<f64> {
     let inventory = topology.inventory;
     let mut bound = vec![0.0; inventory.power.len()];
-    // Servers reaching a component = those on it or on any descendant; sum
-    // children-first, counting each server once per component via its PSU set.
+    // Servers reaching a component = those on it or on any descendant, each
+    // counted once: children first, passing the set up to every parent.
     let mut reaches: Vec<std::collections::BTreeSet<ServerId>> =
         vec![Default::default(); inventory.power.len()];
     for &p in inventory.power_order.iter().rev() {
-        let mut here: std::collections::BTreeSet<ServerId> =
-            topology.servers_on(p).iter().copied().collect();
-        here.extend(reaches[p.index()].iter().copied());
+        let mut here = std::mem::take(&mut reaches[p.index()]);
+        here.extend(topology.servers_on(p).iter().copied());
         for parent in &inventory.power(p).feeds_from {
             reaches[parent.index()].extend(here.iter().copied());
         }
         bound[p.index()] = here.iter().map(|s| draw_w[s.index()]).sum();
-        reaches[p.index()] = here;
     }
-    inventory
-        .dc(datacenter)
-        .power
-        .iter()
-        .map(|p| (*p, bound[p.index()]))
-        .collect()
+    bound
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -106,7 +106,7 @@ impl Inventory {
         builder.racks(&racks);
         builder.power(&power);
         builder.servers(&servers);
-        let power_order = builder.power_order(&paths[2]);
+        let power_order = builder.power_order();
         let scenarios_path = dir.join("scenarios.toml");
         let custom_scenarios = if scenarios_path.exists() {
             match files.read(&scenarios_path) {
@@ -159,6 +159,8 @@ struct Builder {
     racks: Vec<Rack>,
     servers: Vec<Server>,
     power: Vec<PowerComponent>,
+    /// Where each power component's `feeds_from` cell is, for cycle errors.
+    feeds_from_at: Vec<Location>,
 }
 
 impl Builder {
@@ -295,6 +297,7 @@ impl Builder {
                 max_utilization,
                 line: row.line,
             });
+            self.feeds_from_at.push(row.at("feeds_from"));
             defined.push((power, row));
         }
         for (power, row) in defined {
@@ -407,7 +410,7 @@ impl Builder {
     }
 
     /// Orders the power graph parents-first, or reports a cycle by name.
-    fn power_order(&mut self, path: &Path) -> Option<Vec<PowerId>> {
+    fn power_order(&mut self) -> Option<Vec<PowerId>> {
         let mut graph = DiGraph::<PowerId, ()>::with_capacity(self.power.len(), self.power.len());
         let nodes: Vec<NodeIndex> = (0..self.power.len() as u32)
             .map(|i| graph.add_node(PowerId(i)))
@@ -426,16 +429,16 @@ impl Builder {
                         continue;
                     }
                     let cycle = cycle_in(&graph, &scc);
-                    let first = &self.power[graph[cycle[0]].index()];
+                    let at = self.feeds_from_at[graph[cycle[0]].index()].clone();
                     let names: Vec<&str> = cycle
                         .iter()
                         .chain(std::iter::once(&cycle[0]))
                         .map(|n| self.power[graph[*n].index()].id.as_str())
                         .collect();
                     self.errors.push(InputError::new(
-                        Location::at(path, first.line, None),
+                        at,
                         format!(
-                            "the power graph has a cycle: {} (each arrow: feeds)",
+                            "column \"feeds_from\": the power graph has a cycle: {} (each arrow: feeds)",
                             names.join(" -> ")
                         ),
                     ));
@@ -458,19 +461,20 @@ impl Builder {
             name: toml::Spanned<String>,
             fail: Vec<toml::Spanned<String>>,
         }
+        let spans = Spans::new(path, text);
         let file: File = match toml::from_str(text) {
             Ok(file) => file,
             Err(e) => {
-                self.errors.push(toml_error(path, text, &e));
+                self.errors.push(spans.toml_error(&e));
                 return Vec::new();
             }
         };
         let mut names = BTreeSet::new();
         let mut scenarios = Vec::new();
         for raw in file.scenario {
-            let line = line_col(text, raw.span().start).0;
+            let line = spans.line_col(raw.span().start).0;
             let raw = raw.into_inner();
-            let name_at = span_location(path, text, raw.name.span());
+            let name_at = spans.location(raw.name.span());
             if raw.name.get_ref().is_empty() {
                 self.errors
                     .push(InputError::new(name_at, "a scenario name cannot be empty"));
@@ -493,7 +497,7 @@ impl Builder {
                 match self.namespace.ids.get(id.get_ref()) {
                     Some((component, _)) => fail.push(*component),
                     None => self.errors.push(InputError::new(
-                        span_location(path, text, id.span()),
+                        spans.location(id.span()),
                         format!("unknown id \"{}\": expected a datacenter, rack, server or power component id", id.get_ref()),
                     )),
                 }
@@ -533,23 +537,47 @@ fn cycle_in(graph: &DiGraph<PowerId, ()>, scc: &[NodeIndex]) -> Vec<NodeIndex> {
     }
 }
 
-/// 1-based line and column of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+/// Locates byte offsets of one file as 1-based line and column, in O(log lines).
+pub(crate) struct Spans<'a> {
+    path: &'a Path,
+    text: &'a str,
+    line_starts: Vec<usize>,
 }
 
-pub(crate) fn span_location(path: &Path, text: &str, span: std::ops::Range<usize>) -> Location {
-    let (line, column) = line_col(text, span.start);
-    Location::at(path, line, Some(column))
-}
+impl<'a> Spans<'a> {
+    pub fn new(path: &'a Path, text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Spans {
+            path,
+            text,
+            line_starts,
+        }
+    }
 
-pub(crate) fn toml_error(path: &Path, text: &str, error: &toml::de::Error) -> InputError {
-    let location = match error.span() {
-        Some(span) => span_location(path, text, span),
-        None => Location::file(path),
-    };
-    InputError::new(location, error.message().to_string())
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |l| l.chars().count())
+            + 1;
+        (line, column)
+    }
+
+    pub fn location(&self, span: std::ops::Range<usize>) -> Location {
+        let (line, column) = self.line_col(span.start);
+        Location::at(self.path, line, Some(column))
+    }
+
+    pub fn toml_error(&self, error: &toml::de::Error) -> InputError {
+        let location = match error.span() {
+            Some(span) => self.location(span),
+            None => Location::file(self.path),
+        };
+        InputError::new(location, error.message().to_string())
+    }
 }

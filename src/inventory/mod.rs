@@ -8,7 +8,7 @@ mod load;
 mod placement;
 mod services;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 pub(crate) use csvfile::read_text;
@@ -183,7 +183,8 @@ pub struct Inventory {
     pub custom_scenarios: Vec<CustomScenario>,
     /// SHA-256 of the inventory files, for manifests.
     pub digest: String,
-    ids: BTreeMap<String, Component>,
+    /// Only ever looked up, never iterated, so its order cannot leak into output.
+    ids: HashMap<String, Component>,
 }
 
 impl Inventory {

@@ -1,6 +1,6 @@
 //! `services.toml`: what each service needs and which failures it must survive.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::{Errors, InputError, InputErrors};
-use super::load::{span_location, toml_error};
+use super::load::Spans;
 use super::{read_text, Inventory, ServiceId};
 
 /// One word of a `survive` list (FORMATS.md, "Failure scenarios").
@@ -75,6 +75,17 @@ impl SurviveWord {
             },
         };
         Ok(SurviveWord::PowerPercent { percent, kind })
+    }
+
+    /// Parses a word that must match something in `inventory`.
+    pub fn parse_in(word: &str, inventory: &Inventory) -> Result<SurviveWord, String> {
+        let parsed = SurviveWord::parse(word)?;
+        match parsed.unmatched(inventory) {
+            Some(why) => Err(format!(
+                "\"{word}\" matches nothing in the inventory: {why}"
+            )),
+            None => Ok(parsed),
+        }
     }
 
     /// Why this word matches nothing in `inventory`, if it does not: a typo must
@@ -167,6 +178,7 @@ pub struct Service {
 pub struct Services {
     pub file: PathBuf,
     pub services: Vec<Service>,
+    by_name: BTreeMap<String, ServiceId>,
 }
 
 impl Services {
@@ -179,10 +191,7 @@ impl Services {
     }
 
     pub fn lookup(&self, name: &str) -> Option<ServiceId> {
-        self.services
-            .iter()
-            .position(|s| s.name == name)
-            .map(|i| ServiceId(i as u32))
+        self.by_name.get(name).copied()
     }
 
     /// Every distinct survive word of every service, in first-use order.
@@ -203,9 +212,10 @@ impl Services {
     }
 
     pub fn parse(path: &Path, text: &str, inventory: &Inventory) -> Result<Services, InputErrors> {
-        let file: RawFile = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        let spans = Spans::new(path, text);
+        let file: RawFile = toml::from_str(text).map_err(|e| spans.toml_error(&e))?;
         let mut errors = Errors::default();
-        let at = |span: std::ops::Range<usize>| span_location(path, text, span);
+        let at = |span: std::ops::Range<usize>| spans.location(span);
         let defaults = file.defaults.map(Spanned::into_inner).unwrap_or_default();
         if let Some(name) = &defaults.name {
             errors.push(InputError::new(
@@ -213,6 +223,11 @@ impl Services {
                 "[defaults] may hold any key but `name`",
             ));
         }
+        // Checked even when no service uses them: a typo there is still a typo.
+        let default_survive = match defaults.survive.as_ref() {
+            Some(words) => parse_words(words, inventory, &at, &mut errors),
+            None => vec![SurviveWord::Rack],
+        };
         let mut services = Vec::new();
         let mut names = BTreeSet::new();
         for raw in file.service {
@@ -290,29 +305,10 @@ impl Services {
                     ),
                 ));
             }
-            let survive_raw = raw.survive.as_ref().or(defaults.survive.as_ref());
-            let mut survive = Vec::new();
-            match survive_raw {
-                None => survive.push(SurviveWord::Rack),
-                Some(words) => {
-                    for word in words {
-                        match SurviveWord::parse(word.get_ref()) {
-                            Err(message) => errors.push(InputError::new(at(word.span()), message)),
-                            Ok(parsed) => match parsed.unmatched(inventory) {
-                                Some(why) => errors.push(InputError::new(
-                                    at(word.span()),
-                                    format!(
-                                        "\"{}\" matches nothing in the inventory: {why}",
-                                        word.get_ref()
-                                    ),
-                                )),
-                                None if !survive.contains(&parsed) => survive.push(parsed),
-                                None => {}
-                            },
-                        }
-                    }
-                }
-            }
+            let survive = match raw.survive.as_ref() {
+                Some(words) => parse_words(words, inventory, &at, &mut errors),
+                None => default_survive.clone(),
+            };
             let requires = raw.requires.as_ref().or(defaults.requires.as_ref());
             services.push(Service {
                 name: name.get_ref().clone(),
@@ -326,11 +322,36 @@ impl Services {
                 line: service_at.line.unwrap_or(0),
             });
         }
+        let by_name = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), ServiceId(i as u32)))
+            .collect();
         errors.finish(Services {
             file: path.to_path_buf(),
             services,
+            by_name,
         })
     }
+}
+
+/// Parses a `survive` list, each word checked against the inventory; repeats
+/// are dropped.
+fn parse_words(
+    words: &[Spanned<String>],
+    inventory: &Inventory,
+    at: &dyn Fn(std::ops::Range<usize>) -> super::Location,
+    errors: &mut Errors,
+) -> Vec<SurviveWord> {
+    let mut survive = Vec::new();
+    for word in words {
+        match SurviveWord::parse_in(word.get_ref(), inventory) {
+            Err(message) => errors.push(InputError::new(at(word.span()), message)),
+            Ok(parsed) if !survive.contains(&parsed) => survive.push(parsed),
+            Ok(_) => {}
+        }
+    }
+    survive
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,18 @@ use super::{num, table, CheckContext};
 use crate::scenarios::BlastRadius;
 use crate::verify::{FindingKind, Report, Severity, Simulation};
 
+/// Zero-margin services named in the summary line before "and N more".
+const ZERO_MARGIN_NAMED: usize = 20;
+
+/// "1 service", "3 services".
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Above this many services the table lists only those with problems.
 const FULL_TABLE_SERVICES: usize = 40;
 
@@ -102,11 +114,19 @@ pub fn check_human(report: &Report, context: &CheckContext) -> String {
         lines.push(format!("{severity}[{}]{at} {}", f.kind.code(), f.message));
     }
     if !zero_margin.is_empty() {
-        lines.push(format!(
-            "warning[zero-margin] {} service{} keep exactly min_replicas in their worst scenario (one more failure breaches): {}",
-            zero_margin.len(),
-            if zero_margin.len() > 1 { "s" } else { "" },
+        let named = if zero_margin.len() > ZERO_MARGIN_NAMED {
+            format!(
+                "{} and {} more (--format json lists them all)",
+                zero_margin[..ZERO_MARGIN_NAMED].join(", "),
+                zero_margin.len() - ZERO_MARGIN_NAMED
+            )
+        } else {
             zero_margin.join(", ")
+        };
+        lines.push(format!(
+            "warning[zero-margin] {} keep{} exactly min_replicas in their worst scenario (one more failure breaches): {named}",
+            plural(zero_margin.len(), "service"),
+            if zero_margin.len() == 1 { "s" } else { "" },
         ));
     }
     if !lines.is_empty() {

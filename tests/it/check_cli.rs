@@ -395,7 +395,7 @@ fn many_services_list_only_the_failing_ones() {
         run.stdout
     );
     assert!(run.stdout.contains(
-        "error[too-few-replicas] inv/services.toml:4: svc00: 1 replicas up with nothing failed (1 placed), 2 required\n"
+        "error[too-few-replicas] inv/services.toml:4: svc00: 1 of 2 required replicas up with nothing failed (1 placed)\n"
     ), "{}", run.stdout);
     assert!(
         run.stdout.ends_with("\nFAILED: 1 error, 0 warnings\n"),
