@@ -409,7 +409,7 @@ fn plan(
                 "objective": plan.stats.objective,
                 "objective_value": plan.stats.value,
                 "gap": plan.stats.gap,
-                "solver": plan.stats.solver,
+                "method": plan.stats.method,
             });
             write_atomic(
                 out,

@@ -142,6 +142,11 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
         );
         shapes.entry(key).or_default().push(i);
     }
+    let downs: Vec<Vec<ServerId>> = set
+        .scenarios
+        .iter()
+        .map(|s| topology.impact(&s.failed).down)
+        .collect();
     for members in shapes.values() {
         let service = &services.services[members[0]];
         let eligible: Vec<ServerId> = inventory
@@ -164,13 +169,14 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
             })
             .collect();
         let total: u32 = fits.iter().sum();
-        let mut found = Vec::new();
         if eligible.is_empty() && service.min_replicas > 0 {
-            found.push(|name: &str| Cause::NoEligibleServer {
-                service: name.to_string(),
-                requires: service.requires.clone(),
-                needed: service.min_replicas,
-            });
+            for &i in members {
+                causes.push(Cause::NoEligibleServer {
+                    service: services.services[i].name.clone(),
+                    requires: service.requires.clone(),
+                    needed: service.min_replicas,
+                });
+            }
         } else if total < service.min_replicas {
             for &i in members {
                 causes.push(Cause::TooFewEligibleServers {
@@ -182,27 +188,22 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
             }
             continue;
         }
-        for make in found {
-            for &i in members {
-                causes.push(make(&services.services[i].name));
-            }
-        }
         if eligible.is_empty() {
             continue;
         }
+        let mut fit_on = vec![0u32; inventory.servers.len()];
+        let mut is_eligible = vec![false; inventory.servers.len()];
+        for (s, f) in eligible.iter().zip(&fits) {
+            fit_on[s.index()] = *f;
+            is_eligible[s.index()] = true;
+        }
         let lost_fit = |down: &[ServerId]| -> (u32, usize) {
-            let mut lost = 0;
-            let mut count = 0;
-            for (s, f) in eligible.iter().zip(&fits) {
-                if down.binary_search(s).is_ok() {
-                    lost += f;
-                    count += 1;
-                }
-            }
+            let lost = down.iter().map(|s| fit_on[s.index()]).sum();
+            let count = down.iter().filter(|s| is_eligible[s.index()]).count();
             (lost, count)
         };
         let mut worst: Option<(u32, usize, String)> = None;
-        for scenario in &set.scenarios {
+        for (index, scenario) in set.scenarios.iter().enumerate() {
             let applies = scenario
                 .words
                 .iter()
@@ -210,7 +211,7 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
             if !applies {
                 continue;
             }
-            let (lost, count) = lost_fit(&topology.impact(&scenario.failed).down);
+            let (lost, count) = lost_fit(&downs[index]);
             if total - lost < service.min_replicas
                 && worst.as_ref().is_none_or(|w| total - lost < w.0)
             {

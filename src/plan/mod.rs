@@ -9,6 +9,7 @@
 
 mod classes;
 mod explain;
+mod greedy;
 mod model;
 mod solver;
 
@@ -105,7 +106,8 @@ pub struct PlanStats {
     /// (value − bound) / value; 0 when proven optimal.
     pub gap: f64,
     pub optimal: bool,
-    pub solver: &'static str,
+    /// How the placement was found: the MILP backend's name, or "greedy".
+    pub method: &'static str,
     pub classes: usize,
     pub solves: usize,
     pub seconds: f64,
@@ -115,6 +117,17 @@ pub struct PlanStats {
     /// With a current placement: replicas added, removed or moved.
     pub moves: Option<u32>,
     pub mem_weight: f64,
+    /// The simple greedy spread (largest service first, least-loaded rack)
+    /// on the same inventory, for comparison; None when it cannot place all.
+    pub baseline: Option<Baseline>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Baseline {
+    pub replicas: usize,
+    pub reserved_cpu: f64,
+    /// Whether `check` accepts the baseline's placement.
+    pub verified: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +150,18 @@ pub enum PlanError {
     Unverified(Vec<Finding>),
 }
 
+/// Above this many (service, class) pairs the MILP is not attempted: the
+/// constructive placement is used, with its proven bound and gap.
+const MILP_MAX_PAIRS: usize = 4000;
+
+/// A placement found by one of the methods, before verification.
+struct Candidate {
+    placement: Placement,
+    /// A proven lower bound on the objective's value.
+    bound: f64,
+    method: &'static str,
+}
+
 /// Computes a verified placement.
 pub fn plan(
     inventory: &Inventory,
@@ -153,11 +178,6 @@ pub fn plan(
         return Err(PlanError::Infeasible(structural));
     }
     let mem_weight = mem_weight(inventory);
-    let remaining = |started: Instant| {
-        options
-            .time_limit
-            .map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.1))
-    };
     let mut split: Vec<ServerId> = Vec::new();
     let mut solves = 0;
     let mut lazy: Vec<(ServiceId, Vec<Component>, String)> = Vec::new();
@@ -167,61 +187,62 @@ pub fn plan(
         for (service, failed, name) in &lazy {
             model.add_survival(*service, failed, name);
         }
-        let settings = |slack: bool, relaxed: bool| SolveSettings {
-            time_limit: remaining(started),
-            threads: options.threads,
-            slack,
-            relaxed,
-            max_moves: options.max_moves,
-            mem_weight,
+        let pairs: usize = model.eligible.iter().map(Vec::len).sum();
+        progress(&format!(
+            "constructive placement ({} classes)",
+            classes.len()
+        ));
+        let style = match options.objective {
+            Objective::Servers => greedy::Style::Pack,
+            _ => greedy::Style::Spread,
         };
-        let mut fixed: Vec<Fixed> = Vec::new();
-        let mut goals = Vec::new();
-        if current.is_some() {
-            goals.push(Goal::Moves);
-        }
-        let (primary, secondary) = match options.objective {
-            Objective::Cost => (Goal::Cost, Goal::Peak { servers: false }),
-            Objective::Servers => (Goal::Servers, Goal::Cost),
-            Objective::Balance => (Goal::Peak { servers: true }, Goal::Cost),
+        let constructive = greedy::place(&model, style, current);
+        let floor = floor_bound(&model, options.objective, mem_weight);
+        let mut candidate = match &constructive {
+            Ok(placement) => Some(Candidate {
+                placement: placement.clone(),
+                bound: floor,
+                method: "greedy",
+            }),
+            Err(_) => None,
         };
-        goals.extend([primary, secondary]);
-        let mut best = None;
-        let mut primary_value = (0.0, true);
-        for goal in goals {
-            progress(&format!(
-                "solving: {} ({} classes, solve {})",
-                goal_name(goal),
-                classes.len(),
-                solves + 1
-            ));
-            solves += 1;
-            let mut phase = settings(false, false);
-            if goal == secondary {
-                // The tie-breaker only polishes a placement already found: cap it
-                // so that an open-ended solve cannot hang on it.
-                let cap = phase
-                    .time_limit
-                    .unwrap_or(TIE_BREAK_SECONDS)
-                    .min(TIE_BREAK_SECONDS);
-                phase.time_limit = Some(cap);
-            }
-            match model.solve(goal, &fixed, &phase) {
-                Ok(outcome) => {
-                    // Integral goals get half a unit of slack, the others a relative hair.
-                    let at_most = match goal {
-                        Goal::Moves | Goal::Servers => outcome.value.round() + 0.5,
-                        _ => outcome.value * (1.0 + 1e-7) + 1e-7,
-                    };
-                    if goal == primary {
-                        primary_value = (outcome.value, outcome.optimal);
+        if pairs <= MILP_MAX_PAIRS {
+            match solve_milp(
+                &model,
+                options,
+                current,
+                mem_weight,
+                started,
+                &mut solves,
+                progress,
+            ) {
+                Ok((counts, bound)) => {
+                    match pack(inventory, services, &classes, &counts, current, style) {
+                        Ok(placement) => {
+                            candidate = Some(Candidate {
+                                placement,
+                                bound: bound.max(floor),
+                                method: SOLVER,
+                            });
+                        }
+                        Err(unpackable) => {
+                            progress(&format!(
+                                "splitting {} classes that could not be packed",
+                                unpackable.len()
+                            ));
+                            for k in unpackable {
+                                split.extend(classes[k].servers.iter().copied());
+                            }
+                            split.sort_unstable();
+                            split.dedup();
+                            continue;
+                        }
                     }
-                    fixed.push(Fixed { goal, at_most });
-                    best = Some(outcome);
                 }
-                Err(good_lp::ResolutionError::Infeasible) if best.is_none() => {
+                Err(MilpFailure::Infeasible) => {
                     progress("infeasible: computing the explanation");
-                    let why = model.solve(Goal::Cost, &[], &settings(true, false));
+                    let settings = settings_for(options, mem_weight, started, true);
+                    let why = model.solve(Goal::Cost, &[], &settings);
                     return Err(PlanError::Infeasible(explain::from_shortfalls(
                         inventory,
                         services,
@@ -231,72 +252,33 @@ pub fn plan(
                         options.max_moves.filter(|_| current.is_some()),
                     )));
                 }
-                // A tie-breaker that runs out of time keeps the placement already found.
-                Err(_) if best.is_some() => break,
-                Err(e) => return Err(PlanError::NoSolution(e.to_string())),
+                // Out of time without an answer: the constructive placement stands.
+                Err(MilpFailure::NoSolution(why)) if candidate.is_none() => {
+                    return Err(PlanError::NoSolution(why))
+                }
+                Err(MilpFailure::NoSolution(_)) => {}
             }
         }
-        let outcome = best.expect("the loop returns unless a goal was solved");
+        let Some(candidate) = candidate else {
+            let service = constructive
+                .err()
+                .map(|id| services.service(id).name.clone())
+                .unwrap_or_default();
+            return Err(PlanError::NoSolution(format!(
+                "the fleet is too large for the exact model and the constructive placement could not place {service}"
+            )));
+        };
 
         // Large power:P% families: add each service's worst violated set and solve again.
-        let mut added = false;
-        let topology = Topology::new(inventory);
-        for family in &set.families {
-            for id in services.ids().filter(|id| {
-                services
-                    .service(*id)
-                    .survive
-                    .contains(&set.words[family.word])
-            }) {
-                let on = replicas_on_servers(&classes, &outcome.counts, id);
-                let needed = services.service(id).min_replicas;
-                let total: u32 = on.iter().map(|(_, n)| n).sum();
-                let (lost, worst) = family.worst(|members| {
-                    let failed: Vec<Component> =
-                        members.iter().map(|p| Component::Power(*p)).collect();
-                    let down = topology.impact(&failed).down;
-                    on.iter()
-                        .filter(|(s, _)| down.binary_search(s).is_ok())
-                        .map(|(_, n)| u64::from(*n))
-                        .sum()
-                });
-                if total.saturating_sub(lost as u32) < needed {
-                    let failed: Vec<Component> =
-                        worst.iter().map(|p| Component::Power(*p)).collect();
-                    let names: Vec<&str> = worst
-                        .iter()
-                        .map(|p| inventory.power(*p).id.as_str())
-                        .collect();
-                    let name = format!("{} {}", set.words[family.word], names.join("+"));
-                    lazy.push((id, failed, name));
-                    added = true;
-                }
-            }
-        }
-        if added {
+        if add_violated_families(inventory, services, &set, &candidate.placement, &mut lazy) {
             continue;
         }
 
-        let placement = match pack(inventory, services, &classes, &outcome.counts, current) {
-            Ok(placement) => placement,
-            Err(unpackable) => {
-                progress(&format!(
-                    "splitting {} classes that could not be packed",
-                    unpackable.len()
-                ));
-                for k in unpackable {
-                    split.extend(classes[k].servers.iter().copied());
-                }
-                split.sort_unstable();
-                split.dedup();
-                continue;
-            }
-        };
         progress("verifying");
         let report = verify::check(
             inventory,
             services,
-            &placement,
+            &candidate.placement,
             CheckOptions {
                 enumeration_limit: options.enumeration_limit,
             },
@@ -309,47 +291,62 @@ pub fn plan(
                 .collect();
             return Err(PlanError::Unverified(errors));
         }
-        let (value, optimal) = primary_value;
-        let bound = if optimal {
-            value
+        let placement = candidate.placement;
+        let value = objective_value(&model, options.objective, &placement, mem_weight);
+        let bound = candidate.bound.min(value);
+        let gap = if value.abs() > 1e-9 {
+            ((value - bound) / value).max(0.0)
         } else {
-            model
-                .solve(
-                    primary,
-                    &fixed_before(&fixed, primary),
-                    &settings(false, true),
-                )
-                .map_or(0.0, |relaxed| relaxed.value)
+            0.0
         };
         let changes = current
             .map(|c| changes(inventory, services, c, &placement))
             .unwrap_or_default();
-        let moves = current.map(|_| changes.len() as u32);
         let mut reserved_cpu = 0.0;
         let mut reserved_mem_gb = 0.0;
         for r in &placement.replicas {
             reserved_cpu += services.service(r.service).cpu;
             reserved_mem_gb += services.service(r.service).mem_gb;
         }
+        let baseline = greedy::place(&model, greedy::Style::Naive, None)
+            .ok()
+            .map(|naive| {
+                let cpu: f64 = naive
+                    .replicas
+                    .iter()
+                    .map(|r| services.service(r.service).cpu)
+                    .sum();
+                let verified = verify::check(
+                    inventory,
+                    services,
+                    &naive,
+                    CheckOptions {
+                        enumeration_limit: options.enumeration_limit,
+                    },
+                )
+                .passed();
+                Baseline {
+                    replicas: naive.replicas.len(),
+                    reserved_cpu: cpu,
+                    verified,
+                }
+            });
         let stats = PlanStats {
             objective: options.objective,
             value,
             bound,
-            gap: if value.abs() > 1e-9 {
-                ((value - bound) / value).max(0.0)
-            } else {
-                0.0
-            },
-            optimal,
-            solver: SOLVER,
+            gap,
+            optimal: gap <= 1e-9,
+            method: candidate.method,
             classes: classes.len(),
             solves,
             seconds: started.elapsed().as_secs_f64(),
             replicas: placement.replicas.len(),
             reserved_cpu,
             reserved_mem_gb,
-            moves,
+            moves: current.map(|_| changes.len() as u32),
             mem_weight,
+            baseline,
         };
         return Ok(Plan {
             placement,
@@ -360,6 +357,245 @@ pub fn plan(
     }
 }
 
+enum MilpFailure {
+    Infeasible,
+    NoSolution(String),
+}
+
+fn settings_for(
+    options: &PlanOptions,
+    mem_weight: f64,
+    started: Instant,
+    slack: bool,
+) -> SolveSettings {
+    SolveSettings {
+        time_limit: options
+            .time_limit
+            .map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.1)),
+        threads: options.threads,
+        slack,
+        relaxed: false,
+        max_moves: options.max_moves,
+        mem_weight,
+    }
+}
+
+/// The lexicographic MILP: fewest moves, the objective, its tie-breaker.
+/// Returns the replica counts and a proven bound on the objective.
+fn solve_milp(
+    model: &Model,
+    options: &PlanOptions,
+    current: Option<&Placement>,
+    mem_weight: f64,
+    started: Instant,
+    solves: &mut usize,
+    progress: &dyn Fn(&str),
+) -> Result<(Counts, f64), MilpFailure> {
+    let mut fixed: Vec<Fixed> = Vec::new();
+    let mut goals = Vec::new();
+    if current.is_some() {
+        goals.push(Goal::Moves);
+    }
+    let (primary, secondary) = match options.objective {
+        Objective::Cost => (Goal::Cost, Goal::Peak { servers: false }),
+        Objective::Servers => (Goal::Servers, Goal::Cost),
+        Objective::Balance => (Goal::Peak { servers: true }, Goal::Cost),
+    };
+    goals.extend([primary, secondary]);
+    let mut best = None;
+    let mut bound = 0.0;
+    for goal in goals {
+        progress(&format!(
+            "solving: {} ({} classes, solve {})",
+            goal_name(goal),
+            model.classes.len(),
+            *solves + 1
+        ));
+        *solves += 1;
+        let mut phase = settings_for(options, mem_weight, started, false);
+        if goal == secondary {
+            // The tie-breaker only polishes a placement already found: cap it
+            // so that an open-ended solve cannot hang on it.
+            phase.time_limit = Some(
+                phase
+                    .time_limit
+                    .unwrap_or(TIE_BREAK_SECONDS)
+                    .min(TIE_BREAK_SECONDS),
+            );
+        }
+        match model.solve(goal, &fixed, &phase) {
+            Ok(outcome) => {
+                // Integral goals get half a unit of slack, the others a relative hair.
+                let at_most = match goal {
+                    Goal::Moves | Goal::Servers => outcome.value.round() + 0.5,
+                    _ => outcome.value * (1.0 + 1e-7) + 1e-7,
+                };
+                if goal == primary {
+                    bound = if outcome.optimal {
+                        outcome.value
+                    } else {
+                        let relaxed = SolveSettings {
+                            relaxed: true,
+                            ..settings_for(options, mem_weight, started, false)
+                        };
+                        model
+                            .solve(primary, &fixed, &relaxed)
+                            .map_or(0.0, |r| r.value)
+                    };
+                }
+                fixed.push(Fixed { goal, at_most });
+                best = Some(outcome.counts);
+            }
+            Err(good_lp::ResolutionError::Infeasible) if best.is_none() => {
+                return Err(MilpFailure::Infeasible)
+            }
+            Err(_) if best.is_some() => break,
+            Err(e) => return Err(MilpFailure::NoSolution(e.to_string())),
+        }
+    }
+    Ok((
+        best.expect("the loop returns unless a goal was solved"),
+        bound,
+    ))
+}
+
+/// Adds, for each service and each `power:P%` family too large to list, the
+/// worst set that breaks the placement. True when anything was added.
+fn add_violated_families(
+    inventory: &Inventory,
+    services: &Services,
+    set: &ScenarioSet,
+    placement: &Placement,
+    lazy: &mut Vec<(ServiceId, Vec<Component>, String)>,
+) -> bool {
+    let topology = Topology::new(inventory);
+    let mut added = false;
+    for family in &set.families {
+        for id in services.ids().filter(|id| {
+            services
+                .service(*id)
+                .survive
+                .contains(&set.words[family.word])
+        }) {
+            let on: Vec<ServerId> = placement
+                .replicas
+                .iter()
+                .filter(|r| r.service == id)
+                .map(|r| r.server)
+                .collect();
+            let needed = services.service(id).min_replicas;
+            let (lost, worst) = family.worst(|members| {
+                let failed: Vec<Component> = members.iter().map(|p| Component::Power(*p)).collect();
+                let down = topology.impact(&failed).down;
+                on.iter().filter(|s| down.binary_search(s).is_ok()).count() as u64
+            });
+            if (on.len() as u64).saturating_sub(lost) < u64::from(needed) {
+                let failed: Vec<Component> = worst.iter().map(|p| Component::Power(*p)).collect();
+                let names: Vec<&str> = worst
+                    .iter()
+                    .map(|p| inventory.power(*p).id.as_str())
+                    .collect();
+                lazy.push((
+                    id,
+                    failed,
+                    format!("{} {}", set.words[family.word], names.join("+")),
+                ));
+                added = true;
+            }
+        }
+    }
+    added
+}
+
+/// The objective's value for a placement, measured the same way for every method.
+fn objective_value(
+    model: &Model,
+    objective: Objective,
+    placement: &Placement,
+    mem_weight: f64,
+) -> f64 {
+    let inventory = model.inventory;
+    match objective {
+        Objective::Cost => placement
+            .replicas
+            .iter()
+            .map(|r| model.replica_cost(r.service, mem_weight))
+            .sum(),
+        Objective::Servers => {
+            let mut used: Vec<ServerId> = placement.replicas.iter().map(|r| r.server).collect();
+            used.sort_unstable();
+            used.dedup();
+            used.len() as f64
+        }
+        Objective::Balance => {
+            let mut cpu = vec![0.0; inventory.servers.len()];
+            let mut rack = vec![(0.0, 0.0); inventory.racks.len()];
+            for r in &placement.replicas {
+                cpu[r.server.index()] += model.services.service(r.service).cpu;
+            }
+            let mut peak: f64 = 0.0;
+            for class in model.classes {
+                for s in &class.servers {
+                    if class.cpu > 0.0 {
+                        peak = peak.max(cpu[s.index()] / class.cpu);
+                    }
+                    let entry = &mut rack[class.rack.index()];
+                    entry.0 += cpu[s.index()];
+                    entry.1 += class.cpu;
+                }
+            }
+            for (used, capacity) in rack {
+                if capacity > 0.0 {
+                    peak = peak.max(used / capacity);
+                }
+            }
+            let draw: Vec<f64> = inventory
+                .server_ids()
+                .map(|s| inventory.server(s).draw_w(cpu[s.index()]))
+                .collect();
+            let load = Topology::new(inventory).loads(&draw, &crate::topology::Impact::default());
+            for p in inventory.power_ids() {
+                let limit = inventory.power(p).limit_w();
+                if limit > 0.0 {
+                    peak = peak.max(load[p.index()] / limit);
+                }
+            }
+            peak
+        }
+    }
+}
+
+/// A bound every placement respects, from each service's replica floor alone.
+fn floor_bound(model: &Model, objective: Objective, mem_weight: f64) -> f64 {
+    let services = model.services;
+    let floors = services
+        .ids()
+        .map(|id| (id, f64::from(model.replica_floor(id))));
+    match objective {
+        Objective::Cost => floors
+            .map(|(id, n)| n * model.replica_cost(id, mem_weight))
+            .sum(),
+        Objective::Servers => {
+            let cpu: f64 = floors.map(|(id, n)| n * services.service(id).cpu).sum();
+            let largest = model.classes.iter().map(|c| c.cpu).fold(0.0, f64::max);
+            if largest > 0.0 {
+                (cpu / largest - 1e-9).ceil().max(0.0)
+            } else {
+                0.0
+            }
+        }
+        Objective::Balance => {
+            let cpu: f64 = floors.map(|(id, n)| n * services.service(id).cpu).sum();
+            let capacity: f64 = model.classes.iter().map(|c| c.cpu * c.size()).sum();
+            if capacity > 0.0 {
+                cpu / capacity
+            } else {
+                0.0
+            }
+        }
+    }
+}
+
 fn goal_name(goal: Goal) -> &'static str {
     match goal {
         Goal::Moves => "fewest moves",
@@ -367,15 +603,6 @@ fn goal_name(goal: Goal) -> &'static str {
         Goal::Servers => "fewest servers",
         Goal::Peak { .. } => "lowest peak utilisation",
     }
-}
-
-/// The goals fixed before `goal` was optimised (for its LP bound).
-fn fixed_before(fixed: &[Fixed], goal: Goal) -> Vec<Fixed> {
-    fixed
-        .iter()
-        .take_while(|f| f.goal != goal)
-        .copied()
-        .collect()
 }
 
 /// How much one GB of memory costs next to one core: a tenth of the fleet's
@@ -390,22 +617,6 @@ fn mem_weight(inventory: &Inventory) -> f64 {
     }
 }
 
-/// (representative server, replicas) of a service per class.
-fn replicas_on_servers(
-    classes: &[Class],
-    counts: &Counts,
-    service: ServiceId,
-) -> Vec<(ServerId, u32)> {
-    let mut on: Vec<(ServerId, u32)> = counts[service.index()]
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| (classes[k].servers[0], *n))
-        .collect();
-    on.sort_unstable();
-    on
-}
-
 /// Puts each class's replica counts on its servers: replicas that already run
 /// on a server of the class stay there, the rest go to the server with the most
 /// free cpu that respects max_per_server and memory. Err names the classes that
@@ -416,6 +627,7 @@ fn pack(
     classes: &[Class],
     counts: &Counts,
     current: Option<&Placement>,
+    style: greedy::Style,
 ) -> Result<Placement, Vec<usize>> {
     let mut replicas = Vec::new();
     let mut failed = Vec::new();
@@ -450,13 +662,15 @@ fn pack(
         'services: for (id, n) in want {
             let service = services.service(id);
             for _ in 0..n {
-                let target = (0..class.servers.len())
-                    .filter(|&j| bins.fits(j, id, service))
-                    .max_by(|&a, &b| {
-                        bins.free_cpu[a]
-                            .total_cmp(&bins.free_cpu[b])
-                            .then(b.cmp(&a))
-                    });
+                let fits = (0..class.servers.len()).filter(|&j| bins.fits(j, id, service));
+                let free = |j: usize| bins.free_cpu[j];
+                let target = match style {
+                    // Fewest servers: the fullest server that still fits.
+                    greedy::Style::Pack => {
+                        fits.min_by(|&a, &b| free(a).total_cmp(&free(b)).then(a.cmp(&b)))
+                    }
+                    _ => fits.max_by(|&a, &b| free(a).total_cmp(&free(b)).then(b.cmp(&a))),
+                };
                 match target {
                     Some(j) => replicas.push(bins.place(j, id, service)),
                     None => {

@@ -41,6 +41,8 @@ pub struct Model<'a> {
     /// Current replicas per (service, class), and per service those that must go
     /// anyway (inactive or unlabelled servers).
     pub current: Option<(Counts, Vec<u32>)>,
+    /// Per service: the proven fewest replicas ([`Model::replica_floor`]).
+    floors: Vec<u32>,
 }
 
 impl<'a> Model<'a> {
@@ -76,6 +78,16 @@ impl<'a> Model<'a> {
             .iter()
             .map(|s| set.words.iter().map(|w| s.survive.contains(w)).collect())
             .collect();
+        let eligible_mask: Vec<Vec<bool>> = eligible
+            .iter()
+            .map(|list| {
+                let mut mask = vec![false; classes.len()];
+                for &k in list {
+                    mask[k] = true;
+                }
+                mask
+            })
+            .collect();
         let mut survival = vec![BTreeMap::new(); services.services.len()];
         let mut power = Vec::new();
         let constant_draw: Vec<f64> = inventory
@@ -98,12 +110,14 @@ impl<'a> Model<'a> {
         ));
         for scenario in &set.scenarios {
             let impact = topology.impact(&scenario.failed);
-            let down: BTreeSet<usize> = impact
+            let mut down: Vec<usize> = impact
                 .down
                 .iter()
                 .filter_map(|s| class_of[s.index()])
                 .collect();
-            for (i, eligible) in eligible.iter().enumerate() {
+            down.sort_unstable();
+            down.dedup();
+            for (i, is_eligible) in eligible_mask.iter().enumerate() {
                 let applies = scenario
                     .words
                     .iter()
@@ -111,11 +125,7 @@ impl<'a> Model<'a> {
                 if !applies {
                     continue;
                 }
-                let lost: Vec<usize> = eligible
-                    .iter()
-                    .copied()
-                    .filter(|k| down.contains(k))
-                    .collect();
+                let lost: Vec<usize> = down.iter().copied().filter(|&k| is_eligible[k]).collect();
                 if !lost.is_empty() {
                     survival[i]
                         .entry(lost)
@@ -145,7 +155,7 @@ impl<'a> Model<'a> {
             }
             (counts, leaving)
         });
-        Model {
+        let mut model = Model {
             inventory,
             services,
             classes,
@@ -153,7 +163,10 @@ impl<'a> Model<'a> {
             survival,
             power,
             current,
-        }
+            floors: Vec::new(),
+        };
+        model.floors = services.ids().map(|id| model.compute_floor(id)).collect();
+        model
     }
 
     /// Adds "survive losing these servers' classes" for a service (lazy scenarios).
@@ -169,6 +182,7 @@ impl<'a> Model<'a> {
             return false;
         }
         self.survival[service.index()].insert(lost, name.to_string());
+        self.floors[service.index()] = self.compute_floor(service);
         true
     }
 }
@@ -280,7 +294,7 @@ struct Vars {
 }
 
 impl Model<'_> {
-    fn replica_cost(&self, service: ServiceId, mem_weight: f64) -> f64 {
+    pub fn replica_cost(&self, service: ServiceId, mem_weight: f64) -> f64 {
         let s = self.services.service(service);
         s.cpu + mem_weight * s.mem_gb
     }
@@ -289,7 +303,11 @@ impl Model<'_> {
     /// summing "total − lost(Dᵢ) ≥ min" over them gives (m − 1)·total ≥ m·min.
     /// The solver's relaxation misses this integer rounding, and without it
     /// proves little (a 2-of-4-racks service looks like 2⅔ replicas).
-    fn replica_floor(&self, service: ServiceId) -> u32 {
+    pub fn replica_floor(&self, service: ServiceId) -> u32 {
+        self.floors[service.index()]
+    }
+
+    fn compute_floor(&self, service: ServiceId) -> u32 {
         let min = self.services.service(service).min_replicas;
         let mut used = BTreeSet::new();
         let mut disjoint = 0u32;

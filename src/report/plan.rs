@@ -31,17 +31,38 @@ pub fn plan_human(plan: &Plan, written: &[String], with_current: bool) -> String
     );
     let _ = writeln!(
         out,
-        "Objective {}: {} (bound {}, gap {}%{}) — {} solver, {} classes, {} solves, {:.2} s",
+        "Objective {}: {} (bound {}, gap {}%{}) — {}, {} classes, {} solves, {:.2} s",
         s.objective.as_str(),
         num(s.value),
         num(s.bound),
         num(100.0 * s.gap),
         if s.optimal { ", optimal" } else { "" },
-        s.solver,
+        s.method,
         s.classes,
         s.solves,
         s.seconds
     );
+    if let Some(b) = &s.baseline {
+        let saved = b.reserved_cpu - s.reserved_cpu;
+        let _ = writeln!(
+            out,
+            "Against a simple greedy spread ({} replicas, {} cores{}): {} {} cores ({}%)",
+            b.replicas,
+            num(b.reserved_cpu),
+            if b.verified {
+                ""
+            } else {
+                ", which fails check"
+            },
+            if saved >= 0.0 { "saves" } else { "costs" },
+            num(saved.abs()),
+            num(if b.reserved_cpu > 0.0 {
+                100.0 * saved.abs() / b.reserved_cpu
+            } else {
+                0.0
+            })
+        );
+    }
     if with_current {
         let _ = writeln!(out);
         for change in &plan.changes {
