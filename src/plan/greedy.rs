@@ -310,32 +310,41 @@ fn place_service(
 fn place_naive(model: &Model, fleet: &mut Fleet, id: ServiceId) -> Option<Vec<ServerId>> {
     let service = model.services.service(id);
     let (class_sets, set_count) = sets_of_classes(model, id);
-    let eligible = &model.eligible[id.index()];
     let mut on = vec![0u32; model.inventory.servers.len()];
     let mut loss = vec![0u32; set_count];
+    let mut worst = 0;
     let mut placed = Vec::new();
+    let mut heap: BinaryHeap<Reverse<(u64, u64, usize)>> = model.eligible[id.index()]
+        .iter()
+        .map(|&k| Reverse(score(model, fleet, k, id, Style::Spread)))
+        .collect();
     loop {
         let count = placed.len() as u32;
-        let worst = loss.iter().copied().max().unwrap_or(0);
         if count >= service.min_replicas && count - worst >= service.min_replicas {
             return Some(placed);
         }
         if service.max_replicas.is_some_and(|max| count >= max) {
             return None;
         }
-        let best = eligible
-            .iter()
-            .copied()
-            .filter(|&k| fleet.power_allows(model, k, service.cpu))
-            .filter_map(|k| server_in(model, fleet, k, id, &on, Style::Spread).map(|j| (k, j)))
-            .min_by_key(|&(k, _)| score(model, fleet, k, id, Style::Spread));
-        let (k, j) = best?;
+        let Reverse(key) = heap.pop()?;
+        let k = key.2;
+        if !fleet.power_allows(model, k, service.cpu) {
+            continue;
+        }
+        let fresh = score(model, fleet, k, id, Style::Spread);
+        if fresh != key {
+            heap.push(Reverse(fresh));
+            continue;
+        }
+        let Some(j) = server_in(model, fleet, k, id, &on, Style::Spread) else { continue };
         let server = model.classes[k].servers[j];
         fleet.apply(model, k, server, service.cpu, service.mem_gb, 1.0);
         on[server.index()] += 1;
         for &i in &class_sets[k] {
             loss[i] += 1;
+            worst = worst.max(loss[i]);
         }
         placed.push(server);
+        heap.push(Reverse(score(model, fleet, k, id, Style::Spread)));
     }
 }
