@@ -74,9 +74,9 @@ enum Command {
         #[arg(long, requires = "current")]
         max_moves: Option<u32>,
         /// Stop after this many seconds with the best verified placement found
-        /// (its gap is reported).
-        #[arg(long, value_name = "SECONDS", value_parser = positive_seconds, default_value = "300")]
-        time_limit: f64,
+        /// (its gap is reported) [default: 300 for cost, 30 for servers and balance].
+        #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+        time_limit: Option<f64>,
         /// Solver threads (HiGHS and CBC builds; microlp is single-threaded).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         threads: u32,
@@ -197,7 +197,7 @@ pub fn run() -> ExitCode {
                     ObjectiveArg::Servers => Objective::Servers,
                     ObjectiveArg::Balance => Objective::Balance,
                 },
-                time_limit: Some(time_limit),
+                time_limit,
                 threads,
                 max_moves,
                 ..PlanOptions::default()
@@ -411,14 +411,16 @@ fn plan(
                 "gap": plan.stats.gap,
                 "method": plan.stats.method,
             });
-            write_atomic(
-                out,
-                &export::placement_csv(&inventory, &services, &plan.placement),
-            )?;
-            write_atomic(
-                &json_path,
-                &export::manifest_json(&inventory, &services, &plan.placement, extra),
-            )?;
+            write_atomic(&[
+                (
+                    out,
+                    export::placement_csv(&inventory, &services, &plan.placement),
+                ),
+                (
+                    &json_path,
+                    export::manifest_json(&inventory, &services, &plan.placement, extra),
+                ),
+            ])?;
             let written = [out.display().to_string(), json_path.display().to_string()];
             print(&match format {
                 DataFormat::Human => report::plan_human(&plan, &written, current.is_some()),
@@ -467,20 +469,35 @@ fn progress_spinner(human: bool) -> Option<indicatif::ProgressBar> {
     Some(spinner)
 }
 
-/// Writes through a temporary file in the same folder, renamed into place, so a
-/// reader never sees half a file.
-fn write_atomic(path: &Path, text: &str) -> Result<(), Failure> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let fail = |e: std::io::Error| {
+/// Writes every file through a temporary file in its folder, renamed into place
+/// only once all of them are written, so a reader never sees half a file and a
+/// failed write leaves the old files alone.
+fn write_atomic(files: &[(&Path, String)]) -> Result<(), Failure> {
+    let fail = |path: &Path, e: std::io::Error| {
         Failure::Input(
             InputError::new(Location::file(path), format!("cannot write the file: {e}")).into(),
         )
     };
-    let mut file = tempfile::NamedTempFile::new_in(&folder).map_err(fail)?;
-    file.write_all(text.as_bytes()).map_err(fail)?;
-    file.persist(path).map_err(|e| fail(e.error))?;
+    let mut written = Vec::new();
+    for (path, text) in files {
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        // Readable as an ordinary new file would be (the umask applies), not the
+        // owner-only mode temporary files get by default.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut file = builder.tempfile_in(&folder).map_err(|e| fail(path, e))?;
+        file.write_all(text.as_bytes()).map_err(|e| fail(path, e))?;
+        written.push((*path, file));
+    }
+    for (path, file) in written {
+        file.persist(path).map_err(|e| fail(path, e.error))?;
+    }
     Ok(())
 }

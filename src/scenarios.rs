@@ -337,8 +337,15 @@ impl ScenarioSet {
         let total_w: f64 = inventory.servers.iter().map(|s| s.max_w).sum();
         let radius = |name: String, words: Vec<String>, failed: &[Component]| {
             let impact = topology.impact(failed);
-            let cpu: f64 = impact.down.iter().map(|s| inventory.server(*s).cpu).sum();
-            let watts: f64 = impact.down.iter().map(|s| inventory.server(*s).max_w).sum();
+            // Folded from +0.0: an empty f64 sum is -0.0, which JSON would show.
+            let cpu = impact
+                .down
+                .iter()
+                .fold(0.0, |sum, s| sum + inventory.server(*s).cpu);
+            let watts = impact
+                .down
+                .iter()
+                .fold(0.0, |sum, s| sum + inventory.server(*s).max_w);
             let single_power = matches!(failed, [Component::Power(_)]);
             BlastRadius {
                 scenario: name,

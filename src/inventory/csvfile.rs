@@ -202,12 +202,16 @@ impl Row<'_> {
         let Some(cell) = self.get(column) else {
             return Ok(None);
         };
-        cell.parse::<u32>().map(Some).map_err(|_| {
-            self.error(
+        // The usual float syntax (`42`, `42.0`, `4.2e1`), as long as it is whole.
+        match cell.parse::<f64>() {
+            Ok(value) if value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) => {
+                Ok(Some(value as u32))
+            }
+            _ => Err(self.error(
                 column,
                 format!("expected a whole number >= 0, found \"{cell}\""),
-            )
-        })
+            )),
+        }
     }
 
     /// A `;`-separated list; items are trimmed and empty items dropped.

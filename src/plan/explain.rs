@@ -86,14 +86,15 @@ impl Cause {
             }
             Cause::Shortfall { scenario, services, replicas, cpu, mem_gb } => {
                 let when = match scenario {
-                    Some(s) => format!("under scenario {s}, the surviving servers"),
-                    None => "with nothing failed, the fleet".to_string(),
+                    Some(s) => format!("under scenario {s}, the surviving servers lack"),
+                    None => "with nothing failed, the fleet lacks".to_string(),
                 };
+                let replicas = crate::verify::round(*replicas);
                 format!(
-                    "{when} lack {} cores / {} GB ({} replicas) for {}",
+                    "{when} {} cores / {} GB ({replicas} replica{}) for {}",
                     crate::verify::round(*cpu),
                     crate::verify::round(*mem_gb),
-                    crate::verify::round(*replicas),
+                    if replicas == 1.0 { "" } else { "s" },
                     services.join(", ")
                 )
             }

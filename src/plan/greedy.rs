@@ -117,7 +117,24 @@ pub fn place(
         let s = services.service(id);
         (s.cpu + s.mem_gb * 1e-3) * f64::from(model.replica_floor(id))
     };
-    order.sort_by(|a, b| size(*b).total_cmp(&size(*a)).then(a.cmp(b)));
+    // Most constrained first (fewest eligible servers per replica needed, in
+    // powers of two so that similar services keep their size order), then the
+    // largest: a service limited to a few labelled servers must not find them
+    // taken by services that could have gone anywhere.
+    let room = |id: ServiceId| {
+        let servers: usize = model.eligible[id.index()]
+            .iter()
+            .map(|&k| model.classes[k].servers.len())
+            .sum();
+        let needed = model.replica_floor(id).max(1) as f64;
+        (servers as f64 / needed).max(1.0).log2().floor() as i64
+    };
+    order.sort_by(|a, b| {
+        room(*a)
+            .cmp(&room(*b))
+            .then(size(*b).total_cmp(&size(*a)))
+            .then(a.cmp(b))
+    });
     let mut replicas = Vec::new();
     for id in order {
         let placed = match style {
@@ -336,7 +353,9 @@ fn place_naive(model: &Model, fleet: &mut Fleet, id: ServiceId) -> Option<Vec<Se
             heap.push(Reverse(fresh));
             continue;
         }
-        let Some(j) = server_in(model, fleet, k, id, &on, Style::Spread) else { continue };
+        let Some(j) = server_in(model, fleet, k, id, &on, Style::Spread) else {
+            continue;
+        };
         let server = model.classes[k].servers[j];
         fleet.apply(model, k, server, service.cpu, service.mem_gb, 1.0);
         on[server.index()] += 1;

@@ -27,6 +27,10 @@ use crate::verify::{self, CheckOptions, Finding, Report};
 use classes::{classes, Class};
 use model::{Counts, Fixed, Goal, Model, SolveSettings};
 
+/// Seconds for the whole solve when no time limit is given.
+const DEFAULT_SECONDS: f64 = 300.0;
+const DEFAULT_SECONDS_WEAK: f64 = 30.0;
+
 /// Seconds at most for the tie-breaking solve after the objective.
 const TIE_BREAK_SECONDS: f64 = 10.0;
 
@@ -58,7 +62,8 @@ impl Objective {
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
     pub objective: Objective,
-    /// Seconds for the whole solve; the best verified placement found is returned.
+    /// Seconds for the whole solve; the best verified placement found is
+    /// returned. None: 300 s for `cost`, 30 s for `servers` and `balance`.
     pub time_limit: Option<f64>,
     pub threads: u32,
     pub max_moves: Option<u32>,
@@ -302,6 +307,17 @@ pub fn plan(
         let changes = current
             .map(|c| changes(inventory, services, c, &placement))
             .unwrap_or_default();
+        // The model counts moves per class; packing onto servers could in
+        // principle move more, and the limit is the user's, not ours to bend.
+        if let Some(max) = options
+            .max_moves
+            .filter(|max| current.is_some() && changes.len() > *max as usize)
+        {
+            return Err(PlanError::NoSolution(format!(
+                "the placement found needs {} changes on concrete servers, above --max-moves {max}",
+                changes.len()
+            )));
+        }
         let mut reserved_cpu = 0.0;
         let mut reserved_mem_gb = 0.0;
         for r in &placement.replicas {
@@ -368,10 +384,14 @@ fn settings_for(
     started: Instant,
     slack: bool,
 ) -> SolveSettings {
+    let limit = options.time_limit.unwrap_or(match options.objective {
+        Objective::Cost => DEFAULT_SECONDS,
+        // Their relaxations are weak: the solver rarely proves them, so it
+        // would use every second it is given.
+        Objective::Servers | Objective::Balance => DEFAULT_SECONDS_WEAK,
+    });
     SolveSettings {
-        time_limit: options
-            .time_limit
-            .map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.1)),
+        time_limit: Some((limit - started.elapsed().as_secs_f64()).max(0.1)),
         threads: options.threads,
         slack,
         relaxed: false,

@@ -18,12 +18,24 @@ pub type Counts = Vec<Vec<u32>>;
 /// One power limit under one scenario: constant + Σ coef·(class draw) ≤ limit.
 #[derive(Debug, Clone)]
 pub struct PowerRow {
-    pub scenario: Option<String>,
     /// (class, share of the class's draw that reaches the component)
     pub coefs: Vec<(usize, f64)>,
     /// Draw of maintenance servers that reaches the component.
     pub constant_w: f64,
     pub limit_w: f64,
+}
+
+impl PowerRow {
+    /// Whether the load could exceed the limit with every class at full draw.
+    fn could_exceed(&self, classes: &[Class]) -> bool {
+        let worst: f64 = self.constant_w
+            + self
+                .coefs
+                .iter()
+                .map(|(k, c)| c * classes[*k].size() * classes[*k].max_w)
+                .sum::<f64>();
+        worst > self.limit_w
+    }
 }
 
 /// Everything the solver needs, computed once per class layout.
@@ -36,8 +48,11 @@ pub struct Model<'a> {
     /// Per service: sets of eligible classes that go down together in some
     /// scenario it must survive, with the first such scenario's name.
     pub survival: Vec<BTreeMap<Vec<usize>, String>>,
-    /// Normal operation first, then each scenario that cuts power somewhere.
+    /// Limits that could be exceeded: normal operation first, then each
+    /// scenario that cuts power somewhere.
     pub power: Vec<PowerRow>,
+    /// Every powered component's row in normal operation.
+    pub normal_power: Vec<PowerRow>,
     /// Current replicas per (service, class), and per service those that must go
     /// anyway (inactive or unlabelled servers).
     pub current: Option<(Counts, Vec<u32>)>,
@@ -101,13 +116,15 @@ impl<'a> Model<'a> {
                 }
             })
             .collect();
-        power.extend(power_rows(
-            &topology,
-            classes,
-            &Impact::default(),
-            None,
-            &constant_draw,
-        ));
+        // Every component in normal operation, for the peak-utilisation goals;
+        // the limits need only those that could ever be exceeded.
+        let normal_power = power_rows(&topology, classes, &Impact::default(), &constant_draw);
+        power.extend(
+            normal_power
+                .iter()
+                .filter(|row| row.could_exceed(classes))
+                .cloned(),
+        );
         for scenario in &set.scenarios {
             let impact = topology.impact(&scenario.failed);
             let mut down: Vec<usize> = impact
@@ -133,13 +150,8 @@ impl<'a> Model<'a> {
                 }
             }
             if !impact.unpowered.is_empty() {
-                power.extend(power_rows(
-                    &topology,
-                    classes,
-                    &impact,
-                    Some(&scenario.name),
-                    &constant_draw,
-                ));
+                let rows = power_rows(&topology, classes, &impact, &constant_draw);
+                power.extend(rows.into_iter().filter(|row| row.could_exceed(classes)));
             }
         }
         let current = current.map(|placement| {
@@ -162,6 +174,7 @@ impl<'a> Model<'a> {
             eligible,
             survival,
             power,
+            normal_power,
             current,
             floors: Vec::new(),
         };
@@ -187,13 +200,11 @@ impl<'a> Model<'a> {
     }
 }
 
-/// The power rows of one scenario, leaving out components that could not exceed
-/// their limit even with every class at full draw.
+/// The power rows of one scenario, one per powered component.
 fn power_rows(
     topology: &Topology,
     classes: &[Class],
     impact: &Impact,
-    scenario: Option<&str>,
     constant_draw: &[f64],
 ) -> Vec<PowerRow> {
     let inventory = topology.inventory;
@@ -229,16 +240,7 @@ fn power_rows(
         }
         let limit_w = inventory.power(p).limit_w();
         let row_coefs = std::mem::take(&mut coefs[p.index()]);
-        let worst: f64 = constant[p.index()]
-            + row_coefs
-                .iter()
-                .map(|(k, c)| c * classes[*k].size() * classes[*k].max_w)
-                .sum::<f64>();
-        if worst <= limit_w {
-            continue;
-        }
         rows.push(PowerRow {
-            scenario: scenario.map(str::to_string),
             coefs: row_coefs,
             constant_w: constant[p.index()],
             limit_w,
@@ -390,11 +392,11 @@ impl Model<'_> {
             if let Some(max) = service.max_replicas {
                 constraints.push(constraint!(total(i) <= max));
             }
+            // The floor is implied by the survival constraints for integers; when
+            // they may fall short it would only blur which scenario is short.
             let floor = self.replica_floor(id);
-            if floor > service.min_replicas {
-                constraints.push(constraint!(
-                    total(i) + short(&mut vars, id, None) >= f64::from(floor)
-                ));
+            if floor > service.min_replicas && !settings.slack {
+                constraints.push(constraint!(total(i) >= f64::from(floor)));
             }
             for (lost, scenario) in &self.survival[i] {
                 let surviving: Expression = v.x[i]
@@ -515,7 +517,7 @@ impl Model<'_> {
                             constraints.push(constraint!(expr <= u * capacity));
                         }
                     }
-                    for row in self.power.iter().filter(|r| r.scenario.is_none()) {
+                    for row in &self.normal_power {
                         constraints.push(constraint!(power_load(row) <= u * row.limit_w));
                     }
                     Expression::from(u)

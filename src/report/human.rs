@@ -182,8 +182,13 @@ pub fn scenarios_human(radii: &[BlastRadius], spof_warnings: &[String]) -> Strin
     let spof = radii.iter().filter(|r| r.single_point_of_failure).count();
     let _ = writeln!(
         out,
-        "{} scenarios, {spof} single points of failure",
-        radii.len()
+        "{}, {}",
+        plural(radii.len(), "scenario"),
+        if spof == 1 {
+            "1 single point of failure".to_string()
+        } else {
+            format!("{spof} single points of failure")
+        }
     );
     out
 }

@@ -64,7 +64,9 @@ pub fn plan_human(plan: &Plan, written: &[String], with_current: bool) -> String
         );
     }
     if with_current {
-        let _ = writeln!(out);
+        if !plan.changes.is_empty() {
+            let _ = writeln!(out);
+        }
         for change in &plan.changes {
             let _ = match change {
                 Change::Add { service, server } => writeln!(out, "  + {service} on {server}"),

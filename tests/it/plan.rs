@@ -313,30 +313,46 @@ fn infeasible_capacity_is_explained_as_a_shortfall() {
     let Err(PlanError::Infeasible(explanation)) = outcome else {
         panic!("expected infeasible")
     };
-    assert!(
-        explanation
-            .causes
-            .iter()
-            .all(|c| matches!(c, Cause::Shortfall { .. })),
-        "{:?}",
-        explanation.causes
-    );
-    let total_cpu: f64 = explanation
+    // Nothing failed, the three servers hold a, a and b; the shortfall is in
+    // the scenarios: losing a rack with `a` leaves it one short, losing b's
+    // rack leaves b none. Three replicas short is the least possible.
+    let shortfalls: Vec<(Option<&str>, Vec<&str>, f64)> = explanation
         .causes
         .iter()
         .map(|c| match c {
             Cause::Shortfall {
-                scenario: None,
+                scenario,
+                services,
+                replicas,
                 cpu,
                 ..
-            } => *cpu,
-            _ => 0.0,
+            } => {
+                assert_eq!(*cpu, 4.0 * replicas);
+                (
+                    scenario.as_deref(),
+                    services.iter().map(String::as_str).collect(),
+                    *replicas,
+                )
+            }
+            other => panic!("expected only shortfalls, got {other:?}"),
         })
-        .sum();
-    // With nothing failed the fleet lacks room for at least one 4-core replica.
-    assert!(total_cpu >= 4.0 - 1e-6, "{:?}", explanation.causes);
+        .collect();
+    assert_eq!(shortfalls.len(), 3, "{shortfalls:?}");
+    assert!(shortfalls.iter().all(|(scenario, _, replicas)| scenario
+        .is_some_and(|s| s.starts_with("rack r"))
+        && *replicas == 1.0));
+    assert_eq!(
+        shortfalls
+            .iter()
+            .filter(|(_, services, _)| services == &vec!["a"])
+            .count(),
+        2
+    );
     let text = faultplan::report::infeasible_human(&explanation);
-    assert!(text.contains("lack"), "{text}");
+    assert!(
+        text.contains("the surviving servers lack 4 cores / 0 GB (1 replica) for "),
+        "{text}"
+    );
 }
 
 // On tiny random inventories: every plan passes `check`, and `plan` says

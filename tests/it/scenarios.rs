@@ -125,7 +125,7 @@ fn scenarios_survive_flag_overrides_services() {
     );
     assert!(run
         .stdout
-        .ends_with("3 scenarios, 1 single points of failure\n"));
+        .ends_with("3 scenarios, 1 single point of failure\n"));
 }
 
 #[test]
