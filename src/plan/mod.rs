@@ -444,6 +444,9 @@ fn solve_milp(
             );
         }
         match model.solve(goal, &fixed, &phase) {
+            // A tie-breaker stopped by its time cap would make the output depend
+            // on the machine's speed: only a proven one replaces the placement.
+            Ok(outcome) if goal == secondary && !outcome.optimal && best.is_some() => break,
             Ok(outcome) => {
                 // Integral goals get half a unit of slack, the others a relative hair.
                 let at_most = match goal {

@@ -293,6 +293,9 @@ fn infeasible_structure_is_explained_without_the_solver() {
     );
     assert_eq!(run.code, 1);
     insta::assert_snapshot!("plan_infeasible_structural_json", run.stdout);
+    let human = crate::support::run_in(tmp.path(), &["plan", INV, "--out", "out.csv"]);
+    assert_eq!(human.code, 1);
+    insta::assert_snapshot!("plan_infeasible_structural_human", human.stdout);
     assert!(!tmp.path().join("out.csv").exists());
 }
 
