@@ -32,7 +32,7 @@ const DEFAULT_SECONDS: f64 = 300.0;
 const DEFAULT_SECONDS_WEAK: f64 = 30.0;
 
 /// Seconds at most for the tie-breaking solve after the objective.
-const TIE_BREAK_SECONDS: f64 = 10.0;
+const TIE_BREAK_SECONDS: f64 = 3.0;
 
 /// What `plan` minimises after the guarantees (and, with a current placement,
 /// after the fewest moves).
@@ -221,12 +221,33 @@ pub fn plan(
                 &mut solves,
                 progress,
             ) {
-                Ok((counts, bound)) => {
-                    match pack(inventory, services, &classes, &counts, current, style) {
+                Ok(solution) => {
+                    match pack(
+                        inventory,
+                        services,
+                        &classes,
+                        &solution.counts,
+                        current,
+                        style,
+                    ) {
                         Ok(placement) => {
+                            // Spread (or pack) the tie-breaker's way when it is proven and packs.
+                            let placement = tie_break(
+                                &model,
+                                &solution,
+                                options,
+                                mem_weight,
+                                started,
+                                &mut solves,
+                                progress,
+                            )
+                            .and_then(|counts| {
+                                pack(inventory, services, &classes, &counts, current, style).ok()
+                            })
+                            .unwrap_or(placement);
                             candidate = Some(Candidate {
                                 placement,
-                                bound: bound.max(floor),
+                                bound: solution.bound.max(floor),
                                 method: SOLVER,
                             });
                         }
@@ -400,8 +421,7 @@ fn settings_for(
     }
 }
 
-/// The lexicographic MILP: fewest moves, the objective, its tie-breaker.
-/// Returns the replica counts and a proven bound on the objective.
+/// The lexicographic MILP: fewest moves, then the objective.
 fn solve_milp(
     model: &Model,
     options: &PlanOptions,
@@ -410,7 +430,7 @@ fn solve_milp(
     started: Instant,
     solves: &mut usize,
     progress: &dyn Fn(&str),
-) -> Result<(Counts, f64), MilpFailure> {
+) -> Result<MilpSolution, MilpFailure> {
     let mut fixed: Vec<Fixed> = Vec::new();
     let mut goals = Vec::new();
     if current.is_some() {
@@ -421,7 +441,7 @@ fn solve_milp(
         Objective::Servers => (Goal::Servers, Goal::Cost),
         Objective::Balance => (Goal::Peak { servers: true }, Goal::Cost),
     };
-    goals.extend([primary, secondary]);
+    goals.push(primary);
     let mut best = None;
     let mut bound = 0.0;
     for goal in goals {
@@ -432,21 +452,8 @@ fn solve_milp(
             *solves + 1
         ));
         *solves += 1;
-        let mut phase = settings_for(options, mem_weight, started, false);
-        if goal == secondary {
-            // The tie-breaker only polishes a placement already found: cap it
-            // so that an open-ended solve cannot hang on it.
-            phase.time_limit = Some(
-                phase
-                    .time_limit
-                    .unwrap_or(TIE_BREAK_SECONDS)
-                    .min(TIE_BREAK_SECONDS),
-            );
-        }
+        let phase = settings_for(options, mem_weight, started, false);
         match model.solve(goal, &fixed, &phase) {
-            // A tie-breaker stopped by its time cap would make the output depend
-            // on the machine's speed: only a proven one replaces the placement.
-            Ok(outcome) if goal == secondary && !outcome.optimal && best.is_some() => break,
             Ok(outcome) => {
                 // Integral goals get half a unit of slack, the others a relative hair.
                 let at_most = match goal {
@@ -476,10 +483,52 @@ fn solve_milp(
             Err(e) => return Err(MilpFailure::NoSolution(e.to_string())),
         }
     }
-    Ok((
-        best.expect("the loop returns unless a goal was solved"),
+    Ok(MilpSolution {
+        counts: best.expect("the loop returns unless a goal was solved"),
         bound,
-    ))
+        fixed,
+        secondary,
+    })
+}
+
+/// The objective's tie-breaker, with every earlier goal held: the counts when
+/// it is proven within its cap, else None (a solve cut by a time cap would make
+/// the output depend on the machine's speed).
+fn tie_break(
+    model: &Model,
+    solution: &MilpSolution,
+    options: &PlanOptions,
+    mem_weight: f64,
+    started: Instant,
+    solves: &mut usize,
+    progress: &dyn Fn(&str),
+) -> Option<Counts> {
+    progress(&format!(
+        "solving: {} (tie-breaker)",
+        goal_name(solution.secondary)
+    ));
+    *solves += 1;
+    let mut phase = settings_for(options, mem_weight, started, false);
+    phase.time_limit = Some(
+        phase
+            .time_limit
+            .unwrap_or(TIE_BREAK_SECONDS)
+            .min(TIE_BREAK_SECONDS),
+    );
+    model
+        .solve(solution.secondary, &solution.fixed, &phase)
+        .ok()
+        .filter(|outcome| outcome.optimal)
+        .map(|outcome| outcome.counts)
+}
+
+struct MilpSolution {
+    counts: Counts,
+    /// A proven lower bound on the primary goal.
+    bound: f64,
+    /// The goals solved, each held within tolerance of its optimum.
+    fixed: Vec<Fixed>,
+    secondary: Goal,
 }
 
 /// Adds, for each service and each `power:P%` family too large to list, the
