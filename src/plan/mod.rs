@@ -203,14 +203,9 @@ pub fn plan(
         };
         let constructive = greedy::place(&model, style, current);
         let floor = floor_bound(&model, options.objective, mem_weight);
-        let mut candidate = match &constructive {
-            Ok(placement) => Some(Candidate {
-                placement: placement.clone(),
-                bound: floor,
-                method: "greedy",
-            }),
-            Err(_) => None,
-        };
+        // In order of preference; the first that `verify` accepts is the plan,
+        // so a solver's wrong answer costs quality, never correctness.
+        let mut candidates: Vec<Candidate> = Vec::new();
         if pairs <= MILP_MAX_PAIRS {
             match solve_milp(
                 &model,
@@ -232,7 +227,8 @@ pub fn plan(
                     ) {
                         Ok(placement) => {
                             // Spread (or pack) the tie-breaker's way when it is proven and packs.
-                            let placement = tie_break(
+                            let bound = solution.bound.max(floor);
+                            let tie_broken = tie_break(
                                 &model,
                                 &solution,
                                 options,
@@ -243,11 +239,17 @@ pub fn plan(
                             )
                             .and_then(|counts| {
                                 pack(inventory, services, &classes, &counts, current, style).ok()
-                            })
-                            .unwrap_or(placement);
-                            candidate = Some(Candidate {
+                            });
+                            if let Some(placement) = tie_broken {
+                                candidates.push(Candidate {
+                                    placement,
+                                    bound,
+                                    method: SOLVER,
+                                });
+                            }
+                            candidates.push(Candidate {
                                 placement,
-                                bound: solution.bound.max(floor),
+                                bound,
                                 method: SOLVER,
                             });
                         }
@@ -279,13 +281,20 @@ pub fn plan(
                     )));
                 }
                 // Out of time without an answer: the constructive placement stands.
-                Err(MilpFailure::NoSolution(why)) if candidate.is_none() => {
+                Err(MilpFailure::NoSolution(why)) if constructive.is_err() => {
                     return Err(PlanError::NoSolution(why))
                 }
                 Err(MilpFailure::NoSolution(_)) => {}
             }
         }
-        let Some(candidate) = candidate else {
+        if let Ok(placement) = &constructive {
+            candidates.push(Candidate {
+                placement: placement.clone(),
+                bound: floor,
+                method: "greedy",
+            });
+        }
+        let Some(preferred) = candidates.first() else {
             let service = constructive
                 .err()
                 .map(|id| services.service(id).name.clone())
@@ -296,27 +305,33 @@ pub fn plan(
         };
 
         // Large power:P% families: add each service's worst violated set and solve again.
-        if add_violated_families(inventory, services, &set, &candidate.placement, &mut lazy) {
+        if add_violated_families(inventory, services, &set, &preferred.placement, &mut lazy) {
             continue;
         }
 
         progress("verifying");
-        let report = verify::check(
-            inventory,
-            services,
-            &candidate.placement,
-            CheckOptions {
-                enumeration_limit: options.enumeration_limit,
-            },
-        );
-        if !report.passed() {
-            let errors = report
-                .findings
-                .into_iter()
-                .filter(|f| f.severity == verify::Severity::Error)
-                .collect();
-            return Err(PlanError::Unverified(errors));
+        let check_options = CheckOptions {
+            enumeration_limit: options.enumeration_limit,
+        };
+        let mut rejected: Option<Vec<Finding>> = None;
+        let mut accepted = None;
+        for candidate in candidates {
+            let report = verify::check(inventory, services, &candidate.placement, check_options);
+            if report.passed() {
+                accepted = Some((candidate, report));
+                break;
+            }
+            rejected.get_or_insert_with(|| {
+                report
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.severity == verify::Severity::Error)
+                    .collect()
+            });
         }
+        let Some((candidate, report)) = accepted else {
+            return Err(PlanError::Unverified(rejected.unwrap_or_default()));
+        };
         let placement = candidate.placement;
         let value = objective_value(&model, options.objective, &placement, mem_weight);
         let bound = candidate.bound.min(value);
