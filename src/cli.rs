@@ -12,7 +12,7 @@ use faultplan::export;
 use faultplan::inventory::{
     Component, InputError, InputErrors, Inventory, Location, Placement, Services, SurviveWord,
 };
-use faultplan::plan::{Objective, PlanError, PlanOptions};
+use faultplan::plan::{Method, Objective, PlanError, PlanOptions};
 use faultplan::report::{self, CheckContext};
 use faultplan::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
 use faultplan::topology::Topology;
@@ -70,6 +70,10 @@ enum Command {
         json: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ObjectiveArg::Cost)]
         objective: ObjectiveArg,
+        /// auto: the exact MILP when the model is small enough, else the
+        /// constructive placement; milp or greedy to force one.
+        #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+        method: MethodArg,
         /// With --current: change at most this many replicas.
         #[arg(long, requires = "current")]
         max_moves: Option<u32>,
@@ -115,6 +119,13 @@ enum CheckFormat {
     Junit,
     /// GitHub Actions workflow annotations.
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Auto,
+    Milp,
+    Greedy,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -186,6 +197,7 @@ pub fn run() -> ExitCode {
             out,
             json,
             objective,
+            method,
             max_moves,
             time_limit,
             threads,
@@ -196,6 +208,11 @@ pub fn run() -> ExitCode {
                     ObjectiveArg::Cost => Objective::Cost,
                     ObjectiveArg::Servers => Objective::Servers,
                     ObjectiveArg::Balance => Objective::Balance,
+                },
+                method: match method {
+                    MethodArg::Auto => Method::Auto,
+                    MethodArg::Milp => Method::Milp,
+                    MethodArg::Greedy => Method::Greedy,
                 },
                 time_limit,
                 threads,
@@ -302,18 +319,7 @@ fn scenarios(
     let topology = Topology::new(&inventory);
     let set = ScenarioSet::expand(&inventory, &words, DEFAULT_ENUMERATION_LIMIT);
     let radii = set.blast_radii(&topology);
-    let warnings: Vec<String> = set
-        .vacuous
-        .iter()
-        .map(|v| {
-            format!(
-                "{}: {} cannot fail anything there: its smallest power source is {}% of its capacity",
-                inventory.dc(v.datacenter).id,
-                set.words[v.word],
-                verify::round(v.smallest_share)
-            )
-        })
-        .collect();
+    let warnings = set.vacuous_notes(&inventory);
     print(&match format {
         DataFormat::Human => report::scenarios_human(&radii, &warnings),
         DataFormat::Json => report::scenarios_json(&radii, &warnings),

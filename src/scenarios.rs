@@ -55,7 +55,8 @@ pub struct BudgetFamily {
 pub struct VacuousPower {
     pub word: usize,
     pub datacenter: DcId,
-    /// The smallest candidate's share of the datacenter's capacity, in percent.
+    /// The smallest candidate's share of the datacenter's capacity, in
+    /// percent, to two decimals.
     pub smallest_share: f64,
 }
 
@@ -193,7 +194,7 @@ impl ScenarioSet {
                                 word: word_index,
                                 datacenter,
                                 smallest_share: if total > 0.0 {
-                                    100.0 * smallest / total
+                                    (10000.0 * smallest / total).round() / 100.0
                                 } else {
                                     100.0
                                 },
@@ -219,6 +220,23 @@ impl ScenarioSet {
             }
         }
         set
+    }
+}
+
+impl ScenarioSet {
+    /// One sentence per datacenter where a `power:P%` word cannot fail anything.
+    pub fn vacuous_notes(&self, inventory: &Inventory) -> Vec<String> {
+        self.vacuous
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} in {} is vacuous: its smallest power source is {}% of its capacity, a single point of failure",
+                    self.words[v.word],
+                    inventory.dc(v.datacenter).id,
+                    v.smallest_share
+                )
+            })
+            .collect()
     }
 }
 

@@ -268,23 +268,8 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
     });
     Explanation {
         causes,
-        notes: notes(inventory, set),
+        notes: set.vacuous_notes(inventory),
     }
-}
-
-/// `power:P%` words that cannot fail anything in a datacenter.
-fn notes(inventory: &Inventory, set: &ScenarioSet) -> Vec<String> {
-    set.vacuous
-        .iter()
-        .map(|v| {
-            format!(
-                "{} in {} is vacuous: its smallest power source is {}% of its capacity (a single point of failure)",
-                set.words[v.word],
-                inventory.dc(v.datacenter).id,
-                crate::verify::round(v.smallest_share)
-            )
-        })
-        .collect()
 }
 
 /// The explanation from the slack solve's shortfalls, grouped by scenario.
@@ -337,6 +322,6 @@ pub fn from_shortfalls(
     }
     Explanation {
         causes,
-        notes: notes(inventory, set),
+        notes: set.vacuous_notes(inventory),
     }
 }

@@ -59,9 +59,22 @@ impl Objective {
     }
 }
 
+/// How `plan` searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// The exact MILP when the model is small enough, else the constructive placement.
+    Auto,
+    /// Always the MILP (with the constructive placement as fallback).
+    Milp,
+    /// Only the constructive placement.
+    Greedy,
+}
+
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
     pub objective: Objective,
+    pub method: Method,
     /// Seconds for the whole solve; the best verified placement found is
     /// returned. None: 300 s for `cost`, 30 s for `servers` and `balance`.
     pub time_limit: Option<f64>,
@@ -74,6 +87,7 @@ impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
             objective: Objective::Cost,
+            method: Method::Auto,
             time_limit: None,
             threads: 1,
             max_moves: None,
@@ -206,7 +220,12 @@ pub fn plan(
         // In order of preference; the first that `verify` accepts is the plan,
         // so a solver's wrong answer costs quality, never correctness.
         let mut candidates: Vec<Candidate> = Vec::new();
-        if pairs <= MILP_MAX_PAIRS {
+        let exact = match options.method {
+            Method::Auto => pairs <= MILP_MAX_PAIRS,
+            Method::Milp => true,
+            Method::Greedy => false,
+        };
+        if exact {
             match solve_milp(
                 &model,
                 options,

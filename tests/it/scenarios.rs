@@ -140,7 +140,7 @@ fn scenarios_warns_about_a_datacenter_with_one_root() {
         vec![("power:50% ua", "0", "2"), ("power:50% ub", "0", "2")]
     );
     assert!(run.stdout.contains(
-        "warning[single-point-of-failure] dc2: power:50% cannot fail anything there: its smallest power source is 100% of its capacity\n"
+        "warning[single-point-of-failure] power:50% in dc2 is vacuous: its smallest power source is 100% of its capacity, a single point of failure\n"
     ), "{}", run.stdout);
     let json = baseline().run(&[
         "scenarios",
@@ -153,7 +153,7 @@ fn scenarios_warns_about_a_datacenter_with_one_root() {
     let json: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(
         json["warnings"],
-        serde_json::json!(["dc2: power:50% cannot fail anything there: its smallest power source is 100% of its capacity"])
+        serde_json::json!(["power:50% in dc2 is vacuous: its smallest power source is 100% of its capacity, a single point of failure"])
     );
 }
 
