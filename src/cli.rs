@@ -443,7 +443,7 @@ fn plan(
         Err(PlanError::NoSolution(why)) => {
             let _ = writeln!(
                 std::io::stderr(),
-                "error: no placement found within the time limit ({why}); nothing was written"
+                "error: no placement found: {why}; nothing was written"
             );
             Err(Failure::Violated)
         }

@@ -136,6 +136,9 @@ pub struct PlanStats {
     /// With a current placement: replicas added, removed or moved.
     pub moves: Option<u32>,
     pub mem_weight: f64,
+    /// What happened on the way that a user should know (a solver answer
+    /// discarded, for instance).
+    pub notes: Vec<String>,
     /// The simple greedy spread (largest service first, least-loaded rack)
     /// on the same inventory, for comparison; None when it cannot place all.
     pub baseline: Option<Baseline>,
@@ -318,8 +321,13 @@ pub fn plan(
                 .err()
                 .map(|id| services.service(id).name.clone())
                 .unwrap_or_default();
+            let exact = if exact {
+                "the exact model found none"
+            } else {
+                "the exact model was not run (see --method)"
+            };
             return Err(PlanError::NoSolution(format!(
-                "the fleet is too large for the exact model and the constructive placement could not place {service}"
+                "the constructive placement could not place {service} and {exact}"
             )));
         };
 
@@ -333,29 +341,49 @@ pub fn plan(
             enumeration_limit: options.enumeration_limit,
         };
         let mut rejected: Option<Vec<Finding>> = None;
-        let mut accepted = None;
+        let mut notes = Vec::new();
+        // Of the placements `verify` accepts, the best by (changes, objective);
+        // ties keep the preferred order.
+        let mut accepted: Option<((usize, f64), Candidate, Report)> = None;
         for candidate in candidates {
             let report = verify::check(inventory, services, &candidate.placement, check_options);
-            if report.passed() {
-                accepted = Some((candidate, report));
-                break;
+            if !report.passed() {
+                notes.push(format!(
+                    "the {} placement failed verification and was discarded",
+                    candidate.method
+                ));
+                rejected.get_or_insert_with(|| {
+                    report
+                        .findings
+                        .into_iter()
+                        .filter(|f| f.severity == verify::Severity::Error)
+                        .collect()
+                });
+                continue;
             }
-            rejected.get_or_insert_with(|| {
-                report
-                    .findings
-                    .into_iter()
-                    .filter(|f| f.severity == verify::Severity::Error)
-                    .collect()
+            let moves = current.map_or(0, |c| {
+                changes(inventory, services, c, &candidate.placement).len()
             });
+            let key = (
+                moves,
+                objective_value(&model, options.objective, &candidate.placement, mem_weight),
+            );
+            let better = accepted.as_ref().is_none_or(|(best, _, _)| {
+                key.0 < best.0 || (key.0 == best.0 && key.1 < best.1 - 1e-9)
+            });
+            if better {
+                accepted = Some((key, candidate, report));
+            }
         }
-        let Some((candidate, report)) = accepted else {
+        let Some((_, candidate, report)) = accepted else {
             return Err(PlanError::Unverified(rejected.unwrap_or_default()));
         };
         let placement = candidate.placement;
         let value = objective_value(&model, options.objective, &placement, mem_weight);
         let bound = candidate.bound.min(value);
-        let gap = if value.abs() > 1e-9 {
-            ((value - bound) / value).max(0.0)
+        // Below a relative 1e-9 the difference is float noise, not a gap.
+        let gap = if value.abs() > 1e-9 && (value - bound) / value > 1e-9 {
+            (value - bound) / value
         } else {
             0.0
         };
@@ -417,6 +445,7 @@ pub fn plan(
             reserved_mem_gb,
             moves: current.map(|_| changes.len() as u32),
             mem_weight,
+            notes,
             baseline,
         };
         return Ok(Plan {
@@ -514,7 +543,11 @@ fn solve_milp(
                 return Err(MilpFailure::Infeasible)
             }
             Err(_) if best.is_some() => break,
-            Err(e) => return Err(MilpFailure::NoSolution(e.to_string())),
+            Err(e) => {
+                return Err(MilpFailure::NoSolution(format!(
+                    "the solver stopped without a placement ({e})"
+                )))
+            }
         }
     }
     Ok(MilpSolution {

@@ -18,13 +18,15 @@ pub fn model(
     problem: UnsolvedProblem,
     settings: &SolveSettings,
 ) -> impl SolverModel<Error = ResolutionError> {
+    // A fixed seed keeps the search, and so the output, the same run to run.
     let mut model = good_lp::highs(problem)
         .set_threads(settings.threads.max(1))
-        .set_verbose(false);
-    if let Some(limit) = settings.time_limit {
-        model = model.with_time_limit(limit);
+        .set_option("random_seed", 1);
+    model.set_verbose(false);
+    match settings.time_limit {
+        Some(limit) => model.with_time_limit(limit),
+        None => model,
     }
-    model
 }
 
 #[cfg(all(feature = "cbc", not(feature = "highs")))]

@@ -124,9 +124,10 @@ pub fn check_human(report: &Report, context: &CheckContext) -> String {
             zero_margin.join(", ")
         };
         lines.push(format!(
-            "warning[zero-margin] {} keep{} exactly min_replicas in their worst scenario (one more failure breaches): {named}",
+            "warning[zero-margin] {} keep{} exactly min_replicas in {} worst scenario (one more failure breaches): {named}",
             plural(zero_margin.len(), "service"),
             if zero_margin.len() == 1 { "s" } else { "" },
+            if zero_margin.len() == 1 { "its" } else { "their" },
         ));
     }
     if !lines.is_empty() {

@@ -42,6 +42,9 @@ pub fn plan_human(plan: &Plan, written: &[String], with_current: bool) -> String
         s.solves,
         s.seconds
     );
+    for note in &s.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
     if let Some(b) = &s.baseline {
         let saved = b.reserved_cpu - s.reserved_cpu;
         let _ = writeln!(

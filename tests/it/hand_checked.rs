@@ -1077,7 +1077,7 @@ fn single_point_of_failure_and_zero_margin_in_human_output() {
         "warning[single-point-of-failure] inv/datacenters.csv:2: dc1: power:50% cannot fail anything there: its smallest power source is 100% of its capacity, a single point of failure\n"
     ), "{}", run.stdout);
     assert!(run.stdout.contains(
-        "warning[zero-margin] 1 service keeps exactly min_replicas in their worst scenario (one more failure breaches): svc\n"
+        "warning[zero-margin] 1 service keeps exactly min_replicas in its worst scenario (one more failure breaches): svc\n"
     ), "{}", run.stdout);
     assert!(
         run.stdout.ends_with("\nPASSED: 0 errors, 2 warnings\n"),
