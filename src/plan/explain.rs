@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::model::Model;
 use crate::inventory::{Component, Inventory, ServerId, Services, Status};
 use crate::scenarios::ScenarioSet;
 use crate::topology::Topology;
@@ -278,7 +277,6 @@ pub fn from_shortfalls(
     services: &Services,
     set: &ScenarioSet,
     shortfalls: Option<Vec<(crate::inventory::ServiceId, Option<String>, f64)>>,
-    _model: &Model,
     max_moves: Option<u32>,
 ) -> Explanation {
     let mut causes = Vec::new();

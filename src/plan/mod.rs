@@ -220,6 +220,26 @@ pub fn plan(
         };
         let constructive = greedy::place(&model, style, current);
         let floor = floor_bound(&model, options.objective, mem_weight);
+        // The spinner shows the incumbent while the solver works: the
+        // constructive placement's value against the proven bound.
+        let incumbent = match &constructive {
+            Ok(placement) => {
+                let value = objective_value(&model, options.objective, placement, mem_weight);
+                let gap = if value.abs() > 1e-9 {
+                    100.0 * (value - floor).max(0.0) / value
+                } else {
+                    0.0
+                };
+                format!(
+                    "incumbent {} (bound {}, gap {}%)",
+                    crate::verify::round(value),
+                    crate::verify::round(floor),
+                    crate::verify::round(gap)
+                )
+            }
+            Err(_) => "no incumbent yet".to_string(),
+        };
+        let solver_progress = |message: &str| progress(&format!("{message}; {incumbent}"));
         // In order of preference; the first that `verify` accepts is the plan,
         // so a solver's wrong answer costs quality, never correctness.
         let mut candidates: Vec<Candidate> = Vec::new();
@@ -236,7 +256,7 @@ pub fn plan(
                 mem_weight,
                 started,
                 &mut solves,
-                progress,
+                &solver_progress,
             ) {
                 Ok(solution) => {
                     match pack(
@@ -257,7 +277,7 @@ pub fn plan(
                                 mem_weight,
                                 started,
                                 &mut solves,
-                                progress,
+                                &solver_progress,
                             )
                             .and_then(|counts| {
                                 pack(inventory, services, &classes, &counts, current, style).ok()
@@ -298,7 +318,6 @@ pub fn plan(
                         services,
                         &set,
                         why.ok().map(|o| o.shortfalls),
-                        &model,
                         options.max_moves.filter(|_| current.is_some()),
                     )));
                 }
