@@ -225,22 +225,17 @@ pub fn plan(
         let incumbent = match &constructive {
             Ok(placement) => {
                 let value = objective_value(&model, options.objective, placement, mem_weight);
-                let gap = if value.abs() > 1e-9 {
-                    100.0 * (value - floor).max(0.0) / value
-                } else {
-                    0.0
-                };
                 format!(
                     "incumbent {} (bound {}, gap {}%)",
                     crate::verify::round(value),
                     crate::verify::round(floor),
-                    crate::verify::round(gap)
+                    crate::verify::round(100.0 * relative_gap(value, floor))
                 )
             }
             Err(_) => "no incumbent yet".to_string(),
         };
         let solver_progress = |message: &str| progress(&format!("{message}; {incumbent}"));
-        // In order of preference; the first that `verify` accepts is the plan,
+        // In order of preference; the best that `verify` accepts is the plan,
         // so a solver's wrong answer costs quality, never correctness.
         let mut candidates: Vec<Candidate> = Vec::new();
         let exact = match options.method {
@@ -394,18 +389,12 @@ pub fn plan(
                 accepted = Some((key, candidate, report));
             }
         }
-        let Some((_, candidate, report)) = accepted else {
+        let Some(((_, value), candidate, report)) = accepted else {
             return Err(PlanError::Unverified(rejected.unwrap_or_default()));
         };
         let placement = candidate.placement;
-        let value = objective_value(&model, options.objective, &placement, mem_weight);
         let bound = candidate.bound.min(value);
-        // Below a relative 1e-9 the difference is float noise, not a gap.
-        let gap = if value.abs() > 1e-9 && (value - bound) / value > 1e-9 {
-            (value - bound) / value
-        } else {
-            0.0
-        };
+        let gap = relative_gap(value, bound);
         let changes = current
             .map(|c| changes(inventory, services, c, &placement))
             .unwrap_or_default();
@@ -663,6 +652,16 @@ fn add_violated_families(
         }
     }
     added
+}
+
+/// (value − bound) / value, 0 when proven optimal; below a relative 1e-9 the
+/// difference is float noise, not a gap.
+fn relative_gap(value: f64, bound: f64) -> f64 {
+    if value.abs() > 1e-9 && (value - bound) / value > 1e-9 {
+        (value - bound) / value
+    } else {
+        0.0
+    }
 }
 
 /// The objective's value for a placement, measured the same way for every method.
