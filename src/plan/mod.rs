@@ -184,6 +184,14 @@ struct Candidate {
     method: &'static str,
 }
 
+/// A candidate `verify` accepted, with what ranks it: (changes, objective value).
+struct Accepted {
+    key: (usize, f64),
+    candidate: Candidate,
+    report: Report,
+    changes: Vec<Change>,
+}
+
 /// Computes a verified placement.
 pub fn plan(
     inventory: &Inventory,
@@ -358,7 +366,7 @@ pub fn plan(
         let mut notes = Vec::new();
         // Of the placements `verify` accepts, the best by (changes, objective);
         // ties keep the preferred order.
-        let mut accepted: Option<((usize, f64), Candidate, Report)> = None;
+        let mut accepted: Option<Accepted> = None;
         for candidate in candidates {
             let report = verify::check(inventory, services, &candidate.placement, check_options);
             if !report.passed() {
@@ -375,29 +383,37 @@ pub fn plan(
                 });
                 continue;
             }
-            let moves = current.map_or(0, |c| {
-                changes(inventory, services, c, &candidate.placement).len()
-            });
+            let changed = current
+                .map(|c| changes(inventory, services, c, &candidate.placement))
+                .unwrap_or_default();
             let key = (
-                moves,
+                changed.len(),
                 objective_value(&model, options.objective, &candidate.placement, mem_weight),
             );
-            let better = accepted.as_ref().is_none_or(|(best, _, _)| {
+            let better = accepted.as_ref().is_none_or(|Accepted { key: best, .. }| {
                 key.0 < best.0 || (key.0 == best.0 && key.1 < best.1 - 1e-9)
             });
             if better {
-                accepted = Some((key, candidate, report));
+                accepted = Some(Accepted {
+                    key,
+                    candidate,
+                    report,
+                    changes: changed,
+                });
             }
         }
-        let Some(((_, value), candidate, report)) = accepted else {
+        let Some(Accepted {
+            key: (_, value),
+            candidate,
+            report,
+            changes,
+        }) = accepted
+        else {
             return Err(PlanError::Unverified(rejected.unwrap_or_default()));
         };
         let placement = candidate.placement;
         let bound = candidate.bound.min(value);
         let gap = relative_gap(value, bound);
-        let changes = current
-            .map(|c| changes(inventory, services, c, &placement))
-            .unwrap_or_default();
         // The model counts moves per class; packing onto servers could in
         // principle move more, and the limit is the user's, not ours to bend.
         if let Some(max) = options

@@ -174,33 +174,38 @@ fn power_failover_forces_the_replica_off_the_hot_rack() {
     );
 }
 
-#[test]
-fn goodbarber_plan_passes_check() {
+/// Runs `plan inventories/goodbarber` with `extra` arguments, writing to
+/// `placement.csv` in a fresh folder (kept alive by the returned TempDir).
+fn plan_goodbarber(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, crate::support::Run) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("placement.csv");
-    let run = run_root(&[
-        "plan",
-        "inventories/goodbarber",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("optimal"), "{}", run.stdout);
-    assert!(dir.path().join("placement.json").exists());
-    let check = run_root(&[
+    let mut args = vec!["plan", "inventories/goodbarber"];
+    args.extend_from_slice(extra);
+    args.extend(["--out", out.to_str().unwrap()]);
+    let run = run_root(&args);
+    (dir, out, run)
+}
+
+fn check_goodbarber(placement: &std::path::Path) -> crate::support::Run {
+    run_root(&[
         "check",
         "inventories/goodbarber",
         "--placement",
-        out.to_str().unwrap(),
-    ]);
+        placement.to_str().unwrap(),
+    ])
+}
+
+const INCIDENT: [&str; 2] = ["--current", "inventories/goodbarber/incident-placement.csv"];
+
+#[test]
+fn goodbarber_plan_passes_check() {
+    let (dir, out, run) = plan_goodbarber(&[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("optimal"), "{}", run.stdout);
+    assert!(dir.path().join("placement.json").exists());
+    let check = check_goodbarber(&out);
     assert_eq!(check.code, 0, "{}", check.stdout);
-    let again = dir.path().join("again.csv");
-    run_root(&[
-        "plan",
-        "inventories/goodbarber",
-        "--out",
-        again.to_str().unwrap(),
-    ]);
+    let (_again_dir, again, _) = plan_goodbarber(&[]);
     assert_eq!(
         std::fs::read(&out).unwrap(),
         std::fs::read(&again).unwrap(),
@@ -210,16 +215,7 @@ fn goodbarber_plan_passes_check() {
 
 #[test]
 fn goodbarber_incident_is_repaired_with_the_fewest_moves() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("placement.csv");
-    let run = run_root(&[
-        "plan",
-        "inventories/goodbarber",
-        "--current",
-        "inventories/goodbarber/incident-placement.csv",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (_dir, out, run) = plan_goodbarber(&INCIDENT);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     // Three session replicas share rack par1-r03; surviving it needs two moved out.
     let moves: Vec<&str> = run
@@ -239,29 +235,13 @@ fn goodbarber_incident_is_repaired_with_the_fewest_moves() {
         "{}",
         run.stdout
     );
-    let check = run_root(&[
-        "check",
-        "inventories/goodbarber",
-        "--placement",
-        out.to_str().unwrap(),
-    ]);
+    let check = check_goodbarber(&out);
     assert_eq!(check.code, 0, "{}", check.stdout);
 }
 
 #[test]
 fn max_moves_below_the_fewest_is_infeasible() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("placement.csv");
-    let run = run_root(&[
-        "plan",
-        "inventories/goodbarber",
-        "--current",
-        "inventories/goodbarber/incident-placement.csv",
-        "--max-moves",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (_dir, out, run) = plan_goodbarber(&[INCIDENT[0], INCIDENT[1], "--max-moves", "1"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("session"), "{}", run.stdout);
     assert!(run.stdout.contains("--max-moves 1"), "{}", run.stdout);
