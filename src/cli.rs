@@ -70,10 +70,15 @@ enum Command {
         json: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ObjectiveArg::Cost)]
         objective: ObjectiveArg,
-        /// auto: the exact MILP when the model is small enough, else the
-        /// constructive placement; milp or greedy to force one.
+        /// auto: construct, repair, the whole exact MILP when it is small
+        /// enough, then improve; milp: always the whole exact MILP; greedy:
+        /// construct and repair only, no solver.
         #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
         method: MethodArg,
+        /// Stop improving once the placement is proven within this relative gap
+        /// of the bound (0.01 = 1%; 0 = until proven optimal or out of time).
+        #[arg(long, default_value_t = faultplan::plan::DEFAULT_GAP, value_parser = fraction)]
+        gap: f64,
         /// With --current: change at most this many replicas.
         #[arg(long, requires = "current")]
         max_moves: Option<u32>,
@@ -138,6 +143,15 @@ enum ObjectiveArg {
     Balance,
 }
 
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(g) if (0.0..1.0).contains(&g) => Ok(g),
+        _ => Err(format!(
+            "expected a fraction from 0 up to (not including) 1, found \"{text}\""
+        )),
+    }
+}
+
 fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(s) if s.is_finite() && s > 0.0 => Ok(s),
@@ -159,8 +173,6 @@ enum Failure {
     Input(InputErrors),
     /// The command ran and its answer is "no" (violations, infeasible): exit 1.
     Violated,
-    /// A bug in faultplan, reported instead of a wrong answer.
-    Internal,
 }
 
 impl From<InputErrors> for Failure {
@@ -198,6 +210,7 @@ pub fn run() -> ExitCode {
             json,
             objective,
             method,
+            gap,
             max_moves,
             time_limit,
             threads,
@@ -217,6 +230,7 @@ pub fn run() -> ExitCode {
                 time_limit,
                 threads,
                 max_moves,
+                gap,
                 ..PlanOptions::default()
             };
             plan(
@@ -240,7 +254,6 @@ pub fn run() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Violated) => ExitCode::from(1),
-        Err(Failure::Internal) => ExitCode::from(3),
         Err(Failure::Input(errors)) => {
             let mut stderr = std::io::stderr().lock();
             for error in &errors.0 {
@@ -415,7 +428,8 @@ fn plan(
                 "objective": plan.stats.objective,
                 "objective_value": plan.stats.value,
                 "gap": plan.stats.gap,
-                "method": plan.stats.method,
+                "stage": plan.stats.stage,
+                "solver": plan.stats.solver,
             });
             write_atomic(&[
                 (
@@ -440,20 +454,18 @@ fn plan(
             })?;
             Err(Failure::Violated)
         }
-        Err(PlanError::NoSolution(why)) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: no placement found: {why}; nothing was written"
-            );
-            Err(Failure::Violated)
-        }
-        Err(PlanError::Unverified(findings)) => {
-            let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "internal error: the solver's placement failed verification; nothing was written. Please report this with the inventory.");
-            for f in findings {
-                let _ = writeln!(stderr, "  {}: {}", f.kind.code(), f.message);
+        Err(PlanError::NotFound(not_found)) => {
+            match format {
+                DataFormat::Human => {
+                    let _ = write!(
+                        std::io::stderr(),
+                        "error: {}",
+                        report::not_found_human(&not_found)
+                    );
+                }
+                DataFormat::Json => print(&report::not_found_json(&not_found))?,
             }
-            Err(Failure::Internal)
+            Err(Failure::Violated)
         }
     }
 }

@@ -37,6 +37,16 @@ pub struct Membership {
     pub dominated: bool,
 }
 
+impl Scenario {
+    /// Whether a service must keep its replicas up in this scenario, given which
+    /// of the set's words it must survive (`survives[word]`). A dominated
+    /// `power:P%` set is skipped: the set dominating it loses at least as much.
+    /// The one answer used by `verify` and `plan` alike.
+    pub fn binds(&self, survives: &[bool]) -> bool {
+        self.words.iter().any(|m| !m.dominated && survives[m.word])
+    }
+}
+
 /// `power:P%` inside one datacenter, when it has too many sets to list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetFamily {
@@ -224,6 +234,14 @@ impl ScenarioSet {
 }
 
 impl ScenarioSet {
+    /// Per word of the set, whether `service` must survive it.
+    pub fn survives(&self, service: &crate::inventory::Service) -> Vec<bool> {
+        self.words
+            .iter()
+            .map(|w| service.survive.contains(w))
+            .collect()
+    }
+
     /// One sentence per datacenter where a `power:P%` word cannot fail anything.
     pub fn vacuous_notes(&self, inventory: &Inventory) -> Vec<String> {
         self.vacuous

@@ -121,6 +121,25 @@ impl<'a> Topology<'a> {
             .find(|q| powered[q.index()])
     }
 
+    /// How one server's draw reaches the power graph when the components marked
+    /// in `powered` have power: split evenly over its powered PSUs, then passed
+    /// whole to each component's first powered parent. Calls `add(component,
+    /// share)` for every component on the way; the shares of one component add up.
+    pub fn route(&self, psu: &[PowerId], powered: &[bool], mut add: impl FnMut(PowerId, f64)) {
+        let live = psu.iter().filter(|p| powered[p.index()]).count();
+        if live == 0 {
+            return;
+        }
+        let share = 1.0 / live as f64;
+        for &first in psu.iter().filter(|p| powered[p.index()]) {
+            let mut at = Some(first);
+            while let Some(p) = at {
+                add(p, share);
+                at = self.upstream(p, powered);
+            }
+        }
+    }
+
     /// Each power component's load in watts when servers draw `draw_w` (indexed by
     /// server) and `impact` has happened. For many scenarios over one placement,
     /// build a [`LoadModel`] once instead.

@@ -422,11 +422,7 @@ pub fn check(
     let set = ScenarioSet::expand(inventory, &words, options.enumeration_limit);
     let word_names: Vec<String> = words.iter().map(ToString::to_string).collect();
     // service_words[service][word]: whether the service must survive that word.
-    let service_words: Vec<Vec<bool>> = services
-        .services
-        .iter()
-        .map(|s| words.iter().map(|w| s.survive.contains(w)).collect())
-        .collect();
+    let service_words: Vec<Vec<bool>> = services.services.iter().map(|s| set.survives(s)).collect();
     let mut worst: Vec<(u32, Option<String>)> = index.up.iter().map(|&up| (up, None)).collect();
     let load_model = LoadModel::new(&topology, &index.draw_w);
     let normal_load = load_model.loads(&Impact::default());
@@ -469,11 +465,7 @@ pub fn check(
     for scenario in &set.scenarios {
         let impact = topology.impact(&scenario.failed);
         for (service, lost) in index.lost(&impact.down) {
-            let applies = scenario
-                .words
-                .iter()
-                .any(|m| !m.dominated && service_words[service.index()][m.word]);
-            if !applies {
+            if !scenario.binds(&service_words[service.index()]) {
                 continue;
             }
             let up = index.up[service.index()] - lost;

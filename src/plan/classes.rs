@@ -1,7 +1,9 @@
-//! Interchangeable servers: same rack, same power wiring, same shape and labels.
-//! They go down together in every scenario and draw the same power for the same
-//! cpu, so the model can count replicas per class instead of per server; only
-//! packing the count onto the class's servers is left, done after the solve.
+//! Interchangeable servers: same rack, same power wiring, same shape and labels,
+//! and down in exactly the same scenarios (a `server` word or a custom scenario
+//! that fails one of two otherwise identical servers splits them). They go down
+//! together in every scenario and draw the same power for the same cpu, so the
+//! model can count replicas per class instead of per server; only packing the
+//! count onto the class's servers is left, done after the solve.
 
 use std::collections::BTreeMap;
 
@@ -33,14 +35,16 @@ impl Class {
     }
 }
 
-/// Groups the active servers into classes; `split` names servers that must be
+/// Groups the active servers into classes. `down_in[server]` lists the
+/// scenarios that take the server down; `split` names servers that must be
 /// classes of their own (after a class could not be packed).
-pub fn classes(inventory: &Inventory, split: &[ServerId]) -> Vec<Class> {
-    type Key = (
+pub fn classes(inventory: &Inventory, down_in: &[Vec<u32>], split: &[ServerId]) -> Vec<Class> {
+    type Key<'a> = (
         RackId,
-        Vec<PowerId>,
+        &'a [PowerId],
         [u64; 4],
-        Vec<String>,
+        Vec<&'a str>,
+        &'a [u32],
         Option<ServerId>,
     );
     let mut groups: BTreeMap<Key, Vec<ServerId>> = BTreeMap::new();
@@ -53,9 +57,10 @@ pub fn classes(inventory: &Inventory, split: &[ServerId]) -> Vec<Class> {
         let alone = split.binary_search(&s).is_ok().then_some(s);
         let key = (
             server.rack,
-            server.psu.clone(),
+            server.psu.as_slice(),
             shape,
-            server.labels.iter().cloned().collect(),
+            server.labels.iter().map(String::as_str).collect(),
+            down_in[s.index()].as_slice(),
             alone,
         );
         groups.entry(key).or_default().push(s);

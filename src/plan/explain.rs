@@ -1,6 +1,8 @@
 //! Why no placement exists, computed by faultplan (the solver only says
-//! "infeasible"): structural causes found without the solver, then shortfalls
-//! measured by letting the guarantees fall short at a price.
+//! "infeasible"): structural causes found without the solver; otherwise the
+//! limits that bind, found by leaving groups of limits out of the exact model
+//! one at a time (a group is needed when the model without it has a
+//! placement), and the replicas that fall short when the guarantees may.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +11,10 @@ use serde::Serialize;
 use crate::inventory::{Component, Inventory, ServerId, Services, Status};
 use crate::scenarios::ScenarioSet;
 use crate::topology::Topology;
+
+use super::milp::{Goal, Relax, Scope};
+use super::model::Model;
+use super::search::Search;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "cause", rename_all = "kebab-case")]
@@ -37,19 +43,15 @@ pub enum Cause {
         eligible_down: usize,
         requires: Vec<String>,
     },
-    /// With the guarantees allowed to fall short, this is what is missing.
+    /// The limits that cannot all be met together: leaving any one of them
+    /// out of the exact model lets a placement exist.
+    Binding { limits: Vec<Limit> },
+    /// With the guarantees allowed to fall short, these replicas are missing.
     Shortfall {
         scenario: Option<String>,
         services: Vec<String>,
         replicas: f64,
-        cpu: f64,
-        mem_gb: f64,
     },
-    /// A placement exists, but not within --max-moves of the current one.
-    MoveLimit { max_moves: u32 },
-    /// The solver found no placement and no shortfall explains it (power limits
-    /// exceeded by idle draw, for instance).
-    Unexplained { detail: String },
 }
 
 impl Cause {
@@ -83,24 +85,22 @@ impl Cause {
                     )
                 }
             }
-            Cause::Shortfall { scenario, services, replicas, cpu, mem_gb } => {
-                let when = match scenario {
-                    Some(s) => format!("under scenario {s}, the surviving servers lack"),
-                    None => "with nothing failed, the fleet lacks".to_string(),
-                };
+            Cause::Binding { limits } => {
+                let list: Vec<String> = limits.iter().map(Limit::message).collect();
+                format!("these limits cannot all be met: {}", list.join("; "))
+            }
+            Cause::Shortfall { scenario, services, replicas } => {
                 let replicas = crate::verify::round(*replicas);
+                let when = match scenario {
+                    Some(s) => format!("when {s} fails"),
+                    None => "with nothing failed".to_string(),
+                };
                 format!(
-                    "{when} {} cores / {} GB ({replicas} replica{}) for {}",
-                    crate::verify::round(*cpu),
-                    crate::verify::round(*mem_gb),
+                    "{} short by {replicas} replica{} {when}",
+                    services.join(", "),
                     if replicas == 1.0 { "" } else { "s" },
-                    services.join(", ")
                 )
             }
-            Cause::MoveLimit { max_moves } => {
-                format!("the placement is limited to --max-moves {max_moves} from the current one; a larger limit may allow a safe placement")
-            }
-            Cause::Unexplained { detail } => format!("no placement satisfies every limit: {detail}"),
         }
     }
 }
@@ -149,6 +149,7 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
         .collect();
     for members in shapes.values() {
         let service = &services.services[members[0]];
+        let survives = set.survives(service);
         let eligible: Vec<ServerId> = inventory
             .server_ids()
             .filter(|s| {
@@ -204,11 +205,7 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
         };
         let mut worst: Option<(u32, usize, String)> = None;
         for (index, scenario) in set.scenarios.iter().enumerate() {
-            let applies = scenario
-                .words
-                .iter()
-                .any(|m| !m.dominated && service.survive.contains(&set.words[m.word]));
-            if !applies {
+            if !scenario.binds(&survives) {
                 continue;
             }
             let (lost, count) = lost_fit(&downs[index]);
@@ -271,55 +268,169 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
     }
 }
 
-/// The explanation from the slack solve's shortfalls, grouped by scenario.
-pub fn from_shortfalls(
-    inventory: &Inventory,
-    services: &Services,
-    set: &ScenarioSet,
-    shortfalls: Option<Vec<(crate::inventory::ServiceId, Option<String>, f64)>>,
-    max_moves: Option<u32>,
-) -> Explanation {
-    let mut causes = Vec::new();
-    match shortfalls {
-        Some(shortfalls) if !shortfalls.is_empty() => {
-            let mut by_scenario: BTreeMap<Option<String>, (Vec<String>, f64, f64, f64)> = BTreeMap::new();
-            for (id, scenario, replicas) in shortfalls {
-                let service = services.service(id);
-                let entry = by_scenario.entry(scenario).or_default();
-                if !entry.0.contains(&service.name) {
-                    entry.0.push(service.name.clone());
-                }
-                entry.1 += replicas;
-                entry.2 += replicas * service.cpu;
-                entry.3 += replicas * service.mem_gb;
+/// A group of limits of FORMATS.md that binds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "limit", rename_all = "kebab-case")]
+pub enum Limit {
+    /// Servers' cores.
+    Cpu,
+    /// Servers' memory.
+    Memory,
+    /// max_per_server of the services.
+    MaxPerServer,
+    /// max_replicas of the services.
+    MaxReplicas,
+    /// Power components' limits with nothing failed; the components at their
+    /// limit in the closest the guarantees come.
+    PowerNormal { components: Vec<String> },
+    /// Power components' limits once load fails over.
+    PowerFailover { components: Vec<String> },
+    /// --max-moves from the current placement.
+    MaxMoves { max_moves: u32 },
+    /// Nothing can be left out: the services' labels and failure sets alone.
+    Placement,
+}
+
+impl Limit {
+    pub fn message(&self) -> String {
+        let at = |components: &[String]| {
+            if components.is_empty() {
+                String::new()
+            } else {
+                format!(" (at the limit: {})", components.join(", "))
             }
-            let mut list: Vec<Cause> = by_scenario
-                .into_iter()
-                .map(|(scenario, (services, replicas, cpu, mem_gb))| Cause::Shortfall { scenario, services, replicas, cpu, mem_gb })
-                .collect();
-            list.sort_by(|a, b| match (a, b) {
-                (Cause::Shortfall { cpu: x, scenario: sa, .. }, Cause::Shortfall { cpu: y, scenario: sb, .. }) => {
-                    y.total_cmp(x).then_with(|| sa.cmp(sb))
+        };
+        match self {
+            Limit::Cpu => "the servers' cores".into(),
+            Limit::Memory => "the servers' memory".into(),
+            Limit::MaxPerServer => "max_per_server".into(),
+            Limit::MaxReplicas => "max_replicas".into(),
+            Limit::PowerNormal { components } => {
+                format!("power limits with nothing failed{}", at(components))
+            }
+            Limit::PowerFailover { components } => {
+                format!("power limits once load fails over{}", at(components))
+            }
+            Limit::MaxMoves { max_moves } => format!("--max-moves {max_moves}"),
+            Limit::Placement => {
+                "the eligible servers and the failure sets the services must survive".into()
+            }
+        }
+    }
+}
+
+/// Seconds at most for each test of the deletion filter.
+const TEST_SECONDS: f64 = 10.0;
+
+/// Why the exact model, a relaxation of `verify`, has no placement: the
+/// smallest group of limits it still has none without (a deletion filter:
+/// drop each group in turn, keep it dropped when the rest stays infeasible),
+/// then the replicas that fall short with every limit held.
+pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanation {
+    search.say("infeasible: finding the limits that bind");
+    let moves = search
+        .options
+        .max_moves
+        .filter(|_| search.current.is_some());
+    let groups: Vec<fn(&mut Relax)> = vec![
+        |r| r.cpu = true,
+        |r| r.mem = true,
+        |r| r.max_per_server = true,
+        |r| r.max_replicas = true,
+        |r| r.power_normal = true,
+        |r| r.power_failover = true,
+        |r| r.max_moves = true,
+    ];
+    let mut dropped = Relax::default();
+    let mut needed = Vec::new();
+    for (g, drop) in groups.iter().enumerate() {
+        if g == 6 && moves.is_none() {
+            continue;
+        }
+        let mut trial = dropped;
+        drop(&mut trial);
+        let mut settings =
+            super::exact::settings(search, search.remaining().clamp(1.0, TEST_SECONDS));
+        settings.relax = trial;
+        search.solves += 1;
+        match model.solve(Goal::Feasible, &[], Scope::Whole, &settings) {
+            // Still no placement without this group: it is not needed.
+            Err(good_lp::ResolutionError::Infeasible) => dropped = trial,
+            // A placement exists without it (or the test did not decide: the
+            // group stays, as it may be needed).
+            _ => needed.push(g),
+        }
+    }
+    let mut settings = super::exact::settings(search, search.remaining().clamp(1.0, TEST_SECONDS));
+    settings.slack = true;
+    settings.relax = dropped;
+    search.solves += 1;
+    let slack = model.solve(Goal::Cost, &[], Scope::Whole, &settings).ok();
+    let tight = |normal: bool| -> Vec<String> {
+        let mut names: Vec<String> = slack
+            .iter()
+            .flat_map(|o| o.tight_rows.iter())
+            .map(|&r| &model.power[r])
+            .filter(|row| row.scenario.is_none() == normal)
+            .map(|row| {
+                let component = &model.inventory.power(row.component).id;
+                match row.scenario {
+                    Some(i) => format!("{component} when {} fails", set.scenarios[i].name),
+                    None => component.clone(),
                 }
-                _ => std::cmp::Ordering::Equal,
-            });
-            causes.extend(list);
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names.truncate(5);
+        names
+    };
+    let limits: Vec<Limit> = needed
+        .iter()
+        .map(|g| match g {
+            0 => Limit::Cpu,
+            1 => Limit::Memory,
+            2 => Limit::MaxPerServer,
+            3 => Limit::MaxReplicas,
+            4 => Limit::PowerNormal {
+                components: tight(true),
+            },
+            5 => Limit::PowerFailover {
+                components: tight(false),
+            },
+            _ => Limit::MaxMoves {
+                max_moves: moves.unwrap_or(0),
+            },
+        })
+        .collect();
+    let mut causes = vec![Cause::Binding {
+        limits: if limits.is_empty() {
+            vec![Limit::Placement]
+        } else {
+            limits
+        },
+    }];
+    let mut by_scenario: BTreeMap<Option<String>, (Vec<String>, f64)> = BTreeMap::new();
+    for (id, which, replicas) in slack.map(|o| o.shortfalls).unwrap_or_default() {
+        let scenario = which.map(|j| model.survival(id).names[j].clone());
+        let entry = by_scenario.entry(scenario).or_default();
+        let name = &model.services.service(id).name;
+        if !entry.0.contains(name) {
+            entry.0.push(name.clone());
         }
-        Some(_) if max_moves.is_some() => causes.push(Cause::MoveLimit { max_moves: max_moves.unwrap_or(0) }),
-        Some(_) => causes.push(Cause::Unexplained {
-            detail: "every service can get its replicas, but not within the power limits under failover".into(),
-        }),
-        None => causes.push(Cause::Unexplained {
-            detail: "even with guarantees allowed to fall short, the power limits cannot be met (idle draw alone may exceed a limit)".into(),
-        }),
+        entry.1 += replicas;
     }
-    if let Some(max_moves) = max_moves {
-        if !causes.iter().any(|c| matches!(c, Cause::MoveLimit { .. })) {
-            causes.push(Cause::MoveLimit { max_moves });
-        }
-    }
+    causes.extend(
+        by_scenario
+            .into_iter()
+            .map(|(scenario, (services, replicas))| Cause::Shortfall {
+                scenario,
+                services,
+                replicas,
+            }),
+    );
     Explanation {
         causes,
-        notes: set.vacuous_notes(inventory),
+        notes: set.vacuous_notes(model.inventory),
     }
 }

@@ -1,38 +1,60 @@
-//! `plan`: computes a placement in which every guarantee holds, and proves it by
-//! handing it to `verify` before anyone sees it.
+//! `plan`: a search around one incumbent, the best placement `verify` has
+//! accepted so far, with a proven lower bound on its objective:
 //!
-//! The model counts replicas per class of interchangeable servers (classes.rs),
-//! is solved lexicographically (fewest moves, then the objective, then its
-//! tie-breaker), packed onto concrete servers, and checked. A class that cannot
-//! be packed is split into single servers and the model solved again; a
-//! `power:P%` family too large to list is added lazily, one worst set at a time.
+//! construct → repair → exact (prove) → improve, until proven optimal, within
+//! `--gap`, or out of time.
+//!
+//! - construct (construct.rs): each service, most constrained first, with the
+//!   fewest replicas that survive by construction;
+//! - repair: services still short move other services' replicas out of their
+//!   way (a scarce dual-fed or labelled server, a power row at its limit);
+//! - exact (exact.rs): the MILP over classes of interchangeable servers, a
+//!   relaxation of `verify`: its "infeasible" is the only "no placement
+//!   exists" besides structural causes, and its optimum or LP value a bound;
+//! - improve (lns.rs): free a few services, re-solve them exactly with the
+//!   rest fixed, keep the result when it verifies and is cheaper.
+//!
+//! A `power:P%` family too large to list is added lazily, one worst set at a
+//! time, for the services a candidate breaks.
 
 mod classes;
+mod construct;
+mod exact;
 mod explain;
-mod greedy;
+mod lns;
+mod milp;
 mod model;
+mod search;
 mod solver;
-
-use std::time::Instant;
+mod state;
 
 use serde::Serialize;
 
-pub use explain::{Cause, Explanation};
+pub use explain::{Cause, Explanation, Limit};
 pub use solver::NAME as SOLVER;
 
-use crate::inventory::{Component, Inventory, Placement, Replica, ServerId, ServiceId, Services};
+use crate::inventory::{Component, Inventory, Placement, ServerId, ServiceId, Services};
 use crate::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
 use crate::topology::Topology;
 use crate::verify::{self, CheckOptions, Finding, Report};
-use classes::{classes, Class};
-use model::{Counts, Fixed, Goal, Model, SolveSettings};
+use construct::Style;
+use model::Model;
+use search::Search;
 
 /// Seconds for the whole solve when no time limit is given.
 const DEFAULT_SECONDS: f64 = 300.0;
 const DEFAULT_SECONDS_WEAK: f64 = 30.0;
 
-/// Seconds at most for the tie-breaking solve after the objective.
-const TIE_BREAK_SECONDS: f64 = 3.0;
+/// Relative gap at which the search stops when none is given.
+pub const DEFAULT_GAP: f64 = 0.01;
+
+/// Above this many (service, class) pairs `--method auto` does not run the
+/// whole exact model (microlp finds no incumbent in minutes past it); the
+/// neighbourhoods of the improve stage stay small enough at any size.
+const MILP_MAX_PAIRS: usize = 4000;
+
+/// Above this many pairs the LP relaxation is not solved for a bound either.
+const LP_MAX_PAIRS: usize = 20000;
 
 /// What `plan` minimises after the guarantees (and, with a current placement,
 /// after the fewest moves).
@@ -63,11 +85,11 @@ impl Objective {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
-    /// The exact MILP when the model is small enough, else the constructive placement.
+    /// Every stage; the whole exact model only when it is small enough.
     Auto,
-    /// Always the MILP (with the constructive placement as fallback).
+    /// Every stage, with the whole exact model whatever its size.
     Milp,
-    /// Only the constructive placement.
+    /// Construction and repair only: no solver, the bound from replica floors.
     Greedy,
 }
 
@@ -81,6 +103,8 @@ pub struct PlanOptions {
     pub threads: u32,
     pub max_moves: Option<u32>,
     pub enumeration_limit: usize,
+    /// Stop improving once (value − bound) / value is at most this.
+    pub gap: f64,
 }
 
 impl Default for PlanOptions {
@@ -92,6 +116,7 @@ impl Default for PlanOptions {
             threads: 1,
             max_moves: None,
             enumeration_limit: DEFAULT_ENUMERATION_LIMIT,
+            gap: DEFAULT_GAP,
         }
     }
 }
@@ -125,8 +150,10 @@ pub struct PlanStats {
     /// (value − bound) / value; 0 when proven optimal.
     pub gap: f64,
     pub optimal: bool,
-    /// How the placement was found: the MILP backend's name, or "greedy".
-    pub method: &'static str,
+    /// The stage that found the placement: construct, repair, exact or improve.
+    pub stage: &'static str,
+    /// The MILP backend the exact stages used.
+    pub solver: &'static str,
     pub classes: usize,
     pub solves: usize,
     pub seconds: f64,
@@ -163,33 +190,22 @@ pub struct Plan {
 
 #[derive(Debug, Clone)]
 pub enum PlanError {
-    /// No placement satisfies the guarantees; here is why.
+    /// No placement satisfies the guarantees, proven; here is why.
     Infeasible(Explanation),
-    /// The time limit ran out before any placement was found.
-    NoSolution(String),
-    /// The solver answered with a placement that `verify` rejects: a bug,
-    /// reported rather than written.
-    Unverified(Vec<Finding>),
+    /// The search ended without a verified placement, and without a proof
+    /// that none exists.
+    NotFound(NotFound),
 }
 
-/// Above this many (service, class) pairs the MILP is not attempted: the
-/// constructive placement is used, with its proven bound and gap.
-const MILP_MAX_PAIRS: usize = 4000;
-
-/// A placement found by one of the methods, before verification.
-struct Candidate {
-    placement: Placement,
-    /// A proven lower bound on the objective's value.
-    bound: f64,
-    method: &'static str,
-}
-
-/// A candidate `verify` accepted, with what ranks it: (changes, objective value).
-struct Accepted {
-    key: (usize, f64),
-    candidate: Candidate,
-    report: Report,
-    changes: Vec<Change>,
+/// What a search that found nothing has to say.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotFound {
+    pub seconds: f64,
+    /// Why it stopped: the time limit, or every stage having run.
+    pub reason: String,
+    /// What still blocks in the placement that came closest.
+    pub violations: Vec<Finding>,
+    pub suggestions: Vec<String>,
 }
 
 /// Computes a verified placement.
@@ -200,437 +216,224 @@ pub fn plan(
     options: &PlanOptions,
     progress: &dyn Fn(&str),
 ) -> Result<Plan, PlanError> {
-    let started = Instant::now();
-    let words = services.all_words();
-    let set = ScenarioSet::expand(inventory, &words, options.enumeration_limit);
+    let set = ScenarioSet::expand(inventory, &services.all_words(), options.enumeration_limit);
     let structural = explain::structural(inventory, services, &set);
     if !structural.causes.is_empty() {
         return Err(PlanError::Infeasible(structural));
     }
-    let mem_weight = mem_weight(inventory);
-    let mut split: Vec<ServerId> = Vec::new();
-    let mut solves = 0;
-    let mut lazy: Vec<(ServiceId, Vec<Component>, String)> = Vec::new();
-    loop {
-        let classes = classes(inventory, &split);
-        let mut model = Model::new(inventory, services, &classes, &set, current);
-        for (service, failed, name) in &lazy {
-            model.add_survival(*service, failed, name);
+    let style = match options.objective {
+        Objective::Servers => Style::Pack,
+        _ => Style::Spread,
+    };
+    let mut search = Search::new(inventory, services, current, options, progress);
+    let mut lazy = Vec::new();
+    let mut model = Model::new(inventory, services, &set, current, &[]);
+    construct_and_repair(&mut search, &mut model, &set, &mut lazy, style);
+    let baseline = baseline(&mut search, &model);
+    if options.method != Method::Greedy {
+        if let Some(proof) = prove(&mut search, &mut model, &set, &lazy, style) {
+            return Err(PlanError::Infeasible(proof));
         }
-        let pairs: usize = model.eligible.iter().map(Vec::len).sum();
-        progress(&format!(
-            "constructive placement ({} classes)",
-            classes.len()
-        ));
-        let style = match options.objective {
-            Objective::Servers => greedy::Style::Pack,
-            _ => greedy::Style::Spread,
-        };
-        let constructive = greedy::place(&model, style, current);
-        let floor = floor_bound(&model, options.objective, mem_weight);
-        // The spinner shows the incumbent while the solver works: the
-        // constructive placement's value against the proven bound.
-        let incumbent = match &constructive {
-            Ok(placement) => {
-                let value = objective_value(&model, options.objective, placement, mem_weight);
-                format!(
-                    "incumbent {} (bound {}, gap {}%)",
-                    crate::verify::round(value),
-                    crate::verify::round(floor),
-                    crate::verify::round(100.0 * relative_gap(value, floor))
-                )
-            }
-            Err(_) => "no incumbent yet".to_string(),
-        };
-        let solver_progress = |message: &str| progress(&format!("{message}; {incumbent}"));
-        // In order of preference; the best that `verify` accepts is the plan,
-        // so a solver's wrong answer costs quality, never correctness.
-        let mut candidates: Vec<Candidate> = Vec::new();
-        let exact = match options.method {
-            Method::Auto => pairs <= MILP_MAX_PAIRS,
-            Method::Milp => true,
-            Method::Greedy => false,
-        };
-        if exact {
-            match solve_milp(
-                &model,
-                options,
-                current,
-                mem_weight,
-                started,
-                &mut solves,
-                &solver_progress,
-            ) {
-                Ok(solution) => {
-                    match pack(
-                        inventory,
-                        services,
-                        &classes,
-                        &solution.counts,
-                        current,
-                        style,
-                    ) {
-                        Ok(placement) => {
-                            // Spread (or pack) the tie-breaker's way when it is proven and packs.
-                            let bound = solution.bound.max(floor);
-                            let tie_broken = tie_break(
-                                &model,
-                                &solution,
-                                options,
-                                mem_weight,
-                                started,
-                                &mut solves,
-                                &solver_progress,
-                            )
-                            .and_then(|counts| {
-                                pack(inventory, services, &classes, &counts, current, style).ok()
-                            });
-                            if let Some(placement) = tie_broken {
-                                candidates.push(Candidate {
-                                    placement,
-                                    bound,
-                                    method: SOLVER,
-                                });
-                            }
-                            candidates.push(Candidate {
-                                placement,
-                                bound,
-                                method: SOLVER,
-                            });
-                        }
-                        Err(unpackable) => {
-                            progress(&format!(
-                                "splitting {} classes that could not be packed",
-                                unpackable.len()
-                            ));
-                            for k in unpackable {
-                                split.extend(classes[k].servers.iter().copied());
-                            }
-                            split.sort_unstable();
-                            split.dedup();
-                            continue;
-                        }
-                    }
-                }
-                Err(MilpFailure::Infeasible) => {
-                    progress("infeasible: computing the explanation");
-                    let settings = settings_for(options, mem_weight, started, true);
-                    let why = model.solve(Goal::Cost, &[], &settings);
-                    return Err(PlanError::Infeasible(explain::from_shortfalls(
-                        inventory,
-                        services,
-                        &set,
-                        why.ok().map(|o| o.shortfalls),
-                        options.max_moves.filter(|_| current.is_some()),
-                    )));
-                }
-                // Out of time without an answer: the constructive placement stands.
-                Err(MilpFailure::NoSolution(why)) if constructive.is_err() => {
-                    return Err(PlanError::NoSolution(why))
-                }
-                Err(MilpFailure::NoSolution(_)) => {}
-            }
-        }
-        if let Ok(placement) = &constructive {
-            candidates.push(Candidate {
-                placement: placement.clone(),
-                bound: floor,
-                method: "greedy",
-            });
-        }
-        let Some(preferred) = candidates.first() else {
-            let service = constructive
-                .err()
-                .map(|id| services.service(id).name.clone())
-                .unwrap_or_default();
-            let exact = if exact {
-                "the exact model found none"
-            } else {
-                "the exact model was not run (see --method)"
-            };
-            return Err(PlanError::NoSolution(format!(
-                "the constructive placement could not place {service} and {exact}"
-            )));
-        };
+        lns::improve(&mut search, &model, style);
+    }
+    search.raise_bound(search::floor_bound(&model, options.objective));
+    finish(search, &model, baseline)
+}
 
-        // Large power:P% families: add each service's worst violated set and solve again.
-        if add_violated_families(inventory, services, &set, &preferred.placement, &mut lazy) {
+/// Construction, then repair of what it left short; again while a candidate
+/// breaks a `power:P%` family set the model did not have yet.
+fn construct_and_repair(
+    search: &mut Search,
+    model: &mut Model,
+    set: &ScenarioSet,
+    lazy: &mut Vec<(ServiceId, Vec<Component>, String)>,
+    style: Style,
+) {
+    loop {
+        search.say(&format!("construct ({} classes)", model.classes.len()));
+        let deadline = || search.out_of_time();
+        let mut state = construct::construct(model, style, search.current, &deadline);
+        let complete = model.services.ids().all(|id| state.deficit(id) == 0);
+        if !complete {
+            construct::repair(&mut state, style, &deadline);
+        }
+        let placement = state.placement();
+        let stage = if complete { "construct" } else { "repair" };
+        if add_violated_families(model, set, &placement, lazy) {
             continue;
         }
-
-        progress("verifying");
-        let check_options = CheckOptions {
-            enumeration_limit: options.enumeration_limit,
-        };
-        let mut rejected: Option<Vec<Finding>> = None;
-        let mut notes = Vec::new();
-        // Of the placements `verify` accepts, the best by (changes, objective);
-        // ties keep the preferred order.
-        let mut accepted: Option<Accepted> = None;
-        for candidate in candidates {
-            let report = verify::check(inventory, services, &candidate.placement, check_options);
-            if !report.passed() {
-                notes.push(format!(
-                    "the {} placement failed verification and was discarded",
-                    candidate.method
-                ));
-                rejected.get_or_insert_with(|| {
-                    report
-                        .findings
-                        .into_iter()
-                        .filter(|f| f.severity == verify::Severity::Error)
-                        .collect()
-                });
-                continue;
-            }
-            let changed = current
-                .map(|c| changes(inventory, services, c, &candidate.placement))
-                .unwrap_or_default();
-            let key = (
-                changed.len(),
-                objective_value(&model, options.objective, &candidate.placement, mem_weight),
-            );
-            let better = accepted.as_ref().is_none_or(|Accepted { key: best, .. }| {
-                key.0 < best.0 || (key.0 == best.0 && key.1 < best.1 - 1e-9)
-            });
-            if better {
-                accepted = Some(Accepted {
-                    key,
-                    candidate,
-                    report,
-                    changes: changed,
-                });
-            }
-        }
-        let Some(Accepted {
-            key: (_, value),
-            candidate,
-            report,
-            changes,
-        }) = accepted
-        else {
-            return Err(PlanError::Unverified(rejected.unwrap_or_default()));
-        };
-        let placement = candidate.placement;
-        let bound = candidate.bound.min(value);
-        let gap = relative_gap(value, bound);
-        // The model counts moves per class; packing onto servers could in
-        // principle move more, and the limit is the user's, not ours to bend.
-        if let Some(max) = options
-            .max_moves
-            .filter(|max| current.is_some() && changes.len() > *max as usize)
-        {
-            return Err(PlanError::NoSolution(format!(
-                "the placement found needs {} changes on concrete servers, above --max-moves {max}",
-                changes.len()
-            )));
-        }
-        let mut reserved_cpu = 0.0;
-        let mut reserved_mem_gb = 0.0;
-        for r in &placement.replicas {
-            reserved_cpu += services.service(r.service).cpu;
-            reserved_mem_gb += services.service(r.service).mem_gb;
-        }
-        let baseline = greedy::place(&model, greedy::Style::Naive, None)
-            .ok()
-            .map(|naive| {
-                let cpu: f64 = naive
-                    .replicas
-                    .iter()
-                    .map(|r| services.service(r.service).cpu)
-                    .sum();
-                let verified = verify::check(
-                    inventory,
-                    services,
-                    &naive,
-                    CheckOptions {
-                        enumeration_limit: options.enumeration_limit,
-                    },
-                )
-                .passed();
-                Baseline {
-                    replicas: naive.replicas.len(),
-                    reserved_cpu: cpu,
-                    verified,
-                }
-            });
-        let stats = PlanStats {
-            objective: options.objective,
-            value,
-            bound,
-            gap,
-            optimal: gap <= 1e-9,
-            method: candidate.method,
-            classes: classes.len(),
-            solves,
-            seconds: started.elapsed().as_secs_f64(),
-            replicas: placement.replicas.len(),
-            reserved_cpu,
-            reserved_mem_gb,
-            moves: current.map(|_| changes.len() as u32),
-            mem_weight,
-            notes,
-            baseline,
-        };
-        return Ok(Plan {
-            placement,
-            stats,
-            changes,
-            report,
-        });
+        search.offer(model, placement, stage);
+        return;
     }
 }
 
-enum MilpFailure {
-    Infeasible,
-    NoSolution(String),
-}
-
-fn settings_for(
-    options: &PlanOptions,
-    mem_weight: f64,
-    started: Instant,
-    slack: bool,
-) -> SolveSettings {
-    let limit = options.time_limit.unwrap_or(match options.objective {
-        Objective::Cost => DEFAULT_SECONDS,
-        // Their relaxations are weak: the solver rarely proves them, so it
-        // would use every second it is given.
-        Objective::Servers | Objective::Balance => DEFAULT_SECONDS_WEAK,
-    });
-    SolveSettings {
-        time_limit: Some((limit - started.elapsed().as_secs_f64()).max(0.1)),
-        threads: options.threads,
-        slack,
-        relaxed: false,
-        max_moves: options.max_moves,
-        mem_weight,
+/// The exact model (or, when it is too large, its LP relaxation): proves
+/// infeasibility, raises the bound, offers its optimum.
+fn prove(
+    search: &mut Search,
+    model: &mut Model,
+    set: &ScenarioSet,
+    lazy: &[(ServiceId, Vec<Component>, String)],
+    style: Style,
+) -> Option<Explanation> {
+    if search.done() {
+        return None;
     }
-}
-
-/// The lexicographic MILP: fewest moves, then the objective.
-fn solve_milp(
-    model: &Model,
-    options: &PlanOptions,
-    current: Option<&Placement>,
-    mem_weight: f64,
-    started: Instant,
-    solves: &mut usize,
-    progress: &dyn Fn(&str),
-) -> Result<MilpSolution, MilpFailure> {
-    let mut fixed: Vec<Fixed> = Vec::new();
-    let mut goals = Vec::new();
-    if current.is_some() {
-        goals.push(Goal::Moves);
-    }
-    let (primary, secondary) = match options.objective {
-        Objective::Cost => (Goal::Cost, Goal::Peak { servers: false }),
-        Objective::Servers => (Goal::Servers, Goal::Cost),
-        Objective::Balance => (Goal::Peak { servers: true }, Goal::Cost),
+    let pairs = |model: &Model| model.eligible.iter().map(Vec::len).sum::<usize>();
+    let whole = match search.options.method {
+        Method::Milp => true,
+        Method::Auto => pairs(model) <= MILP_MAX_PAIRS,
+        Method::Greedy => false,
     };
-    goals.push(primary);
-    let mut best = None;
-    let mut bound = 0.0;
-    for goal in goals {
-        progress(&format!(
-            "solving: {} ({} classes, solve {})",
-            goal_name(goal),
-            model.classes.len(),
-            *solves + 1
-        ));
-        *solves += 1;
-        let phase = settings_for(options, mem_weight, started, false);
-        match model.solve(goal, &fixed, &phase) {
-            Ok(outcome) => {
-                // Integral goals get half a unit of slack, the others a relative hair.
-                let at_most = match goal {
-                    Goal::Moves | Goal::Servers => outcome.value.round() + 0.5,
-                    _ => outcome.value * (1.0 + 1e-7) + 1e-7,
-                };
-                if goal == primary {
-                    bound = if outcome.optimal {
-                        outcome.value
-                    } else {
-                        let relaxed = SolveSettings {
-                            relaxed: true,
-                            ..settings_for(options, mem_weight, started, false)
-                        };
-                        model
-                            .solve(primary, &fixed, &relaxed)
-                            .map_or(0.0, |r| r.value)
-                    };
+    let mut split: Vec<ServerId> = Vec::new();
+    while whole && !search.out_of_time() {
+        match exact::solve(search, model, style) {
+            exact::Proof::Infeasible => return Some(explain::proven(search, model, set)),
+            exact::Proof::Done => break,
+            exact::Proof::Unpacked(servers) => {
+                // A class whose counts cannot be packed is split into single
+                // servers; a split class always packs, so this ends.
+                let before = split.len();
+                split.extend(servers);
+                split.sort_unstable();
+                split.dedup();
+                if split.len() == before {
+                    break;
                 }
-                fixed.push(Fixed { goal, at_most });
-                best = Some(outcome.counts);
-            }
-            Err(good_lp::ResolutionError::Infeasible) if best.is_none() => {
-                return Err(MilpFailure::Infeasible)
-            }
-            Err(_) if best.is_some() => break,
-            Err(e) => {
-                return Err(MilpFailure::NoSolution(format!(
-                    "the solver stopped without a placement ({e})"
-                )))
+                search.say(&format!(
+                    "splitting {} servers into classes of their own",
+                    split.len()
+                ));
+                *model = Model::new(model.inventory, model.services, set, search.current, &split);
+                for (service, failed, name) in lazy {
+                    model.add_survival(*service, failed, name);
+                }
             }
         }
     }
-    Ok(MilpSolution {
-        counts: best.expect("the loop returns unless a goal was solved"),
-        bound,
-        fixed,
-        secondary,
+    if !search.done() && !search.out_of_time() && pairs(model) <= LP_MAX_PAIRS {
+        let seconds = search.remaining();
+        if let Some(exact::Proof::Infeasible) = exact::relaxation(search, model, seconds) {
+            return Some(explain::proven(search, model, set));
+        }
+    }
+    None
+}
+
+/// The simple greedy spread, measured against; also a candidate like any other.
+fn baseline(search: &mut Search, model: &Model) -> Option<Baseline> {
+    let naive = construct::naive(model)?;
+    let reserved_cpu = naive
+        .replicas
+        .iter()
+        .map(|r| model.services.service(r.service).cpu)
+        .sum();
+    let replicas = naive.replicas.len();
+    let verified = verify::check(
+        model.inventory,
+        model.services,
+        &naive,
+        CheckOptions {
+            enumeration_limit: search.options.enumeration_limit,
+        },
+    )
+    .passed();
+    if verified {
+        search.offer(model, naive, "baseline");
+    }
+    Some(Baseline {
+        replicas,
+        reserved_cpu,
+        verified,
     })
 }
 
-/// The objective's tie-breaker, with every earlier goal held: the counts when
-/// it is proven within its cap, else None (a solve cut by a time cap would make
-/// the output depend on the machine's speed).
-fn tie_break(
-    model: &Model,
-    solution: &MilpSolution,
-    options: &PlanOptions,
-    mem_weight: f64,
-    started: Instant,
-    solves: &mut usize,
-    progress: &dyn Fn(&str),
-) -> Option<Counts> {
-    progress(&format!(
-        "solving: {} (tie-breaker)",
-        goal_name(solution.secondary)
-    ));
-    *solves += 1;
-    let mut phase = settings_for(options, mem_weight, started, false);
-    phase.time_limit = Some(
-        phase
-            .time_limit
-            .unwrap_or(TIE_BREAK_SECONDS)
-            .min(TIE_BREAK_SECONDS),
-    );
-    model
-        .solve(solution.secondary, &solution.fixed, &phase)
-        .ok()
-        .filter(|outcome| outcome.optimal)
-        .map(|outcome| outcome.counts)
-}
-
-struct MilpSolution {
-    counts: Counts,
-    /// A proven lower bound on the primary goal.
-    bound: f64,
-    /// The goals solved, each held within tolerance of its optimum.
-    fixed: Vec<Fixed>,
-    secondary: Goal,
+fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<Plan, PlanError> {
+    let seconds = search.elapsed();
+    let limit = search.limit();
+    let gap = search.gap();
+    let Search {
+        incumbent,
+        bound,
+        notes,
+        solves,
+        closest,
+        options,
+        current,
+        services,
+        ..
+    } = search;
+    let Some(incumbent) = incumbent else {
+        let reason = if seconds >= limit {
+            format!("no placement found within the time limit of {} s", limit)
+        } else {
+            "no placement found: construction and repair got stuck and the exact model did not decide".to_string()
+        };
+        let mut suggestions = vec![format!(
+            "give it more time (--time-limit {})",
+            (limit * 4.0).ceil()
+        )];
+        if options.method != Method::Milp {
+            suggestions.push("run the whole exact model (--method milp)".into());
+        }
+        if SOLVER == "microlp" {
+            suggestions.push(
+                "build with a stronger MILP backend (cargo build --release --features highs)"
+                    .into(),
+            );
+        }
+        return Err(PlanError::NotFound(NotFound {
+            seconds,
+            reason,
+            violations: closest.unwrap_or_default(),
+            suggestions,
+        }));
+    };
+    let bound = bound.min(incumbent.value);
+    let placement = incumbent.placement;
+    let mut reserved_cpu = 0.0;
+    let mut reserved_mem_gb = 0.0;
+    for r in &placement.replicas {
+        reserved_cpu += services.service(r.service).cpu;
+        reserved_mem_gb += services.service(r.service).mem_gb;
+    }
+    let stats = PlanStats {
+        objective: options.objective,
+        value: incumbent.value,
+        bound,
+        gap,
+        optimal: gap <= 1e-9,
+        stage: incumbent.stage,
+        solver: SOLVER,
+        classes: model.classes.len(),
+        solves,
+        seconds,
+        replicas: placement.replicas.len(),
+        reserved_cpu,
+        reserved_mem_gb,
+        moves: current.map(|_| incumbent.changes.len() as u32),
+        mem_weight: model.mem_weight,
+        notes,
+        baseline,
+    };
+    Ok(Plan {
+        placement,
+        stats,
+        changes: incumbent.changes,
+        report: incumbent.report,
+    })
 }
 
 /// Adds, for each service and each `power:P%` family too large to list, the
 /// worst set that breaks the placement. True when anything was added.
 fn add_violated_families(
-    inventory: &Inventory,
-    services: &Services,
+    model: &mut Model,
     set: &ScenarioSet,
     placement: &Placement,
     lazy: &mut Vec<(ServiceId, Vec<Component>, String)>,
 ) -> bool {
+    let inventory = model.inventory;
+    let services = model.services;
     let topology = Topology::new(inventory);
     let mut added = false;
     for family in &set.families {
@@ -658,254 +461,15 @@ fn add_violated_families(
                     .iter()
                     .map(|p| inventory.power(*p).id.as_str())
                     .collect();
-                lazy.push((
-                    id,
-                    failed,
-                    format!("{} {}", set.words[family.word], names.join("+")),
-                ));
-                added = true;
+                let name = format!("{} {}", set.words[family.word], names.join("+"));
+                if model.add_survival(id, &failed, &name) {
+                    lazy.push((id, failed, name));
+                    added = true;
+                }
             }
         }
     }
     added
-}
-
-/// (value − bound) / value, 0 when proven optimal; below a relative 1e-9 the
-/// difference is float noise, not a gap.
-fn relative_gap(value: f64, bound: f64) -> f64 {
-    if value.abs() > 1e-9 && (value - bound) / value > 1e-9 {
-        (value - bound) / value
-    } else {
-        0.0
-    }
-}
-
-/// The objective's value for a placement, measured the same way for every method.
-fn objective_value(
-    model: &Model,
-    objective: Objective,
-    placement: &Placement,
-    mem_weight: f64,
-) -> f64 {
-    let inventory = model.inventory;
-    match objective {
-        Objective::Cost => placement
-            .replicas
-            .iter()
-            .map(|r| model.replica_cost(r.service, mem_weight))
-            .sum(),
-        Objective::Servers => {
-            let mut used: Vec<ServerId> = placement.replicas.iter().map(|r| r.server).collect();
-            used.sort_unstable();
-            used.dedup();
-            used.len() as f64
-        }
-        Objective::Balance => {
-            let mut cpu = vec![0.0; inventory.servers.len()];
-            let mut rack = vec![(0.0, 0.0); inventory.racks.len()];
-            for r in &placement.replicas {
-                cpu[r.server.index()] += model.services.service(r.service).cpu;
-            }
-            let mut peak: f64 = 0.0;
-            for class in model.classes {
-                for s in &class.servers {
-                    if class.cpu > 0.0 {
-                        peak = peak.max(cpu[s.index()] / class.cpu);
-                    }
-                    let entry = &mut rack[class.rack.index()];
-                    entry.0 += cpu[s.index()];
-                    entry.1 += class.cpu;
-                }
-            }
-            for (used, capacity) in rack {
-                if capacity > 0.0 {
-                    peak = peak.max(used / capacity);
-                }
-            }
-            let draw: Vec<f64> = inventory
-                .server_ids()
-                .map(|s| inventory.server(s).draw_w(cpu[s.index()]))
-                .collect();
-            let load = Topology::new(inventory).loads(&draw, &crate::topology::Impact::default());
-            for p in inventory.power_ids() {
-                let limit = inventory.power(p).limit_w();
-                if limit > 0.0 {
-                    peak = peak.max(load[p.index()] / limit);
-                }
-            }
-            peak
-        }
-    }
-}
-
-/// A bound every placement respects, from each service's replica floor alone.
-fn floor_bound(model: &Model, objective: Objective, mem_weight: f64) -> f64 {
-    let services = model.services;
-    let floors = services
-        .ids()
-        .map(|id| (id, f64::from(model.replica_floor(id))));
-    match objective {
-        Objective::Cost => floors
-            .map(|(id, n)| n * model.replica_cost(id, mem_weight))
-            .sum(),
-        Objective::Servers => {
-            let cpu: f64 = floors.map(|(id, n)| n * services.service(id).cpu).sum();
-            let largest = model.classes.iter().map(|c| c.cpu).fold(0.0, f64::max);
-            if largest > 0.0 {
-                (cpu / largest - 1e-9).ceil().max(0.0)
-            } else {
-                0.0
-            }
-        }
-        Objective::Balance => {
-            let cpu: f64 = floors.map(|(id, n)| n * services.service(id).cpu).sum();
-            let capacity: f64 = model.classes.iter().map(|c| c.cpu * c.size()).sum();
-            if capacity > 0.0 {
-                cpu / capacity
-            } else {
-                0.0
-            }
-        }
-    }
-}
-
-fn goal_name(goal: Goal) -> &'static str {
-    match goal {
-        Goal::Moves => "fewest moves",
-        Goal::Cost => "least reserved resources",
-        Goal::Servers => "fewest servers",
-        Goal::Peak { .. } => "lowest peak utilisation",
-    }
-}
-
-/// How much one GB of memory costs next to one core: a tenth of the fleet's
-/// cores-per-GB ratio, so cpu decides and memory breaks ties.
-fn mem_weight(inventory: &Inventory) -> f64 {
-    let cpu: f64 = inventory.servers.iter().map(|s| s.cpu).sum();
-    let mem: f64 = inventory.servers.iter().map(|s| s.mem_gb).sum();
-    if mem > 0.0 {
-        0.1 * cpu / mem
-    } else {
-        0.0
-    }
-}
-
-/// Puts each class's replica counts on its servers: replicas that already run
-/// on a server of the class stay there, the rest go to the server with the most
-/// free cpu that respects max_per_server and memory. Err names the classes that
-/// could not be packed.
-fn pack(
-    inventory: &Inventory,
-    services: &Services,
-    classes: &[Class],
-    counts: &Counts,
-    current: Option<&Placement>,
-    style: greedy::Style,
-) -> Result<Placement, Vec<usize>> {
-    let mut replicas = Vec::new();
-    let mut failed = Vec::new();
-    for (k, class) in classes.iter().enumerate() {
-        let mut bins = Bins::new(inventory, class);
-        let mut want: Vec<(ServiceId, u32)> = services
-            .ids()
-            .map(|id| (id, counts[id.index()][k]))
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        if let Some(current) = current {
-            for (id, n) in want.iter_mut() {
-                let service = services.service(*id);
-                for r in current.replicas.iter().filter(|r| r.service == *id) {
-                    let Ok(j) = class.servers.binary_search(&r.server) else {
-                        continue;
-                    };
-                    if *n > 0 && bins.fits(j, *id, service) {
-                        replicas.push(bins.place(j, *id, service));
-                        *n -= 1;
-                    }
-                }
-            }
-        }
-        want.sort_by(|a, b| {
-            let (sa, sb) = (services.service(a.0), services.service(b.0));
-            sb.cpu
-                .total_cmp(&sa.cpu)
-                .then(sb.mem_gb.total_cmp(&sa.mem_gb))
-                .then(a.0.cmp(&b.0))
-        });
-        'services: for (id, n) in want {
-            let service = services.service(id);
-            for _ in 0..n {
-                let fits = (0..class.servers.len()).filter(|&j| bins.fits(j, id, service));
-                let free = |j: usize| bins.free_cpu[j];
-                let target = match style {
-                    // Fewest servers: the fullest server that still fits.
-                    greedy::Style::Pack => {
-                        fits.min_by(|&a, &b| free(a).total_cmp(&free(b)).then(a.cmp(&b)))
-                    }
-                    _ => fits.max_by(|&a, &b| free(a).total_cmp(&free(b)).then(b.cmp(&a))),
-                };
-                match target {
-                    Some(j) => replicas.push(bins.place(j, id, service)),
-                    None => {
-                        failed.push(k);
-                        break 'services;
-                    }
-                }
-            }
-        }
-    }
-    if !failed.is_empty() {
-        return Err(failed);
-    }
-    Ok(Placement {
-        file: None,
-        replicas,
-    }
-    .sorted())
-}
-
-/// The servers of one class being filled.
-struct Bins<'a> {
-    class: &'a Class,
-    free_cpu: Vec<f64>,
-    free_mem: Vec<f64>,
-    on: std::collections::BTreeMap<(ServiceId, usize), u32>,
-}
-
-impl<'a> Bins<'a> {
-    fn new(inventory: &Inventory, class: &'a Class) -> Self {
-        Bins {
-            class,
-            free_cpu: class
-                .servers
-                .iter()
-                .map(|s| inventory.server(*s).cpu)
-                .collect(),
-            free_mem: class
-                .servers
-                .iter()
-                .map(|s| inventory.server(*s).mem_gb)
-                .collect(),
-            on: Default::default(),
-        }
-    }
-
-    fn fits(&self, j: usize, id: ServiceId, service: &crate::inventory::Service) -> bool {
-        self.on.get(&(id, j)).copied().unwrap_or(0) < service.max_per_server
-            && self.free_cpu[j] + 1e-9 >= service.cpu
-            && self.free_mem[j] + 1e-9 >= service.mem_gb
-    }
-
-    fn place(&mut self, j: usize, id: ServiceId, service: &crate::inventory::Service) -> Replica {
-        self.free_cpu[j] -= service.cpu;
-        self.free_mem[j] -= service.mem_gb;
-        *self.on.entry((id, j)).or_default() += 1;
-        Replica {
-            service: id,
-            server: self.class.servers[j],
-            line: 0,
-        }
-    }
 }
 
 /// The terraform-style difference between two placements: per service, servers

@@ -1,14 +1,13 @@
-//! The MILP: replicas per (service, class) under every guarantee of FORMATS.md.
+//! The planning problem, built once: classes of interchangeable servers, which
+//! classes each service may use, the failure sets each service must survive,
+//! and every power limit as a linear row over the classes' draw. The MILP
+//! (milp.rs), the concrete placement state (state.rs) and the bounds all read
+//! this one description, so they cannot disagree about a guarantee.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use good_lp::{
-    constraint, variable, Constraint, Expression, ProblemVariables, ResolutionError, Solution,
-    SolutionStatus, SolverModel, Variable,
-};
-
-use super::classes::Class;
-use crate::inventory::{Component, Inventory, PowerId, ServiceId, Services, Status};
+use super::classes::{classes, Class};
+use crate::inventory::{Component, Inventory, Placement, ServerId, ServiceId, Services, Status};
 use crate::scenarios::ScenarioSet;
 use crate::topology::{Impact, Topology};
 
@@ -20,9 +19,12 @@ pub type Counts = Vec<Vec<u32>>;
 pub struct PowerRow {
     /// (class, share of the class's draw that reaches the component)
     pub coefs: Vec<(usize, f64)>,
-    /// Draw of maintenance servers that reaches the component.
+    /// Draw of maintenance servers (idle) that reaches the component.
     pub constant_w: f64,
     pub limit_w: f64,
+    /// The component, and the scenario (None: normal operation), for explanations.
+    pub component: crate::inventory::PowerId,
+    pub scenario: Option<usize>,
 }
 
 impl PowerRow {
@@ -38,42 +40,111 @@ impl PowerRow {
     }
 }
 
-/// Everything the solver needs, computed once per class layout.
+/// The failure sets shared by every service with the same eligible classes and
+/// survive words: each set is the eligible classes one scenario takes down.
+#[derive(Debug, Clone, Default)]
+pub struct Survival {
+    pub sets: Vec<Vec<usize>>,
+    /// The first scenario that takes each set down, for explanations.
+    pub names: Vec<String>,
+    index: BTreeMap<Vec<usize>, usize>,
+    /// Per class: the sets containing it.
+    pub sets_of_class: Vec<Vec<u32>>,
+}
+
+impl Survival {
+    fn new(classes: usize) -> Self {
+        Survival {
+            sets_of_class: vec![Vec::new(); classes],
+            ..Survival::default()
+        }
+    }
+
+    /// Adds a set unless it is empty or already there; true when added.
+    fn add(&mut self, lost: Vec<usize>, name: &str) -> bool {
+        if lost.is_empty() || self.index.contains_key(&lost) {
+            return false;
+        }
+        let i = self.sets.len();
+        for &k in &lost {
+            self.sets_of_class[k].push(i as u32);
+        }
+        self.index.insert(lost.clone(), i);
+        self.sets.push(lost);
+        self.names.push(name.to_string());
+        true
+    }
+}
+
 pub struct Model<'a> {
     pub inventory: &'a Inventory,
     pub services: &'a Services,
-    pub classes: &'a [Class],
+    pub classes: Vec<Class>,
+    /// Per server: its class (None for servers that take no replicas).
+    pub class_of: Vec<Option<usize>>,
     /// Per service: the classes it may use (active, has the required labels).
     pub eligible: Vec<Vec<usize>>,
-    /// Per service: sets of eligible classes that go down together in some
-    /// scenario it must survive, with the first such scenario's name.
-    pub survival: Vec<BTreeMap<Vec<usize>, String>>,
+    /// Per service: its failure sets, an index into `groups`.
+    pub group_of: Vec<usize>,
+    pub groups: Vec<Survival>,
     /// Limits that could be exceeded: normal operation first, then each
     /// scenario that cuts power somewhere.
     pub power: Vec<PowerRow>,
     /// Every powered component's row in normal operation.
     pub normal_power: Vec<PowerRow>,
+    /// Per class: (index into `power`, share of the class's draw).
+    pub class_rows: Vec<Vec<(usize, f64)>>,
     /// Current replicas per (service, class), and per service those that must go
     /// anyway (inactive or unlabelled servers).
     pub current: Option<(Counts, Vec<u32>)>,
+    /// How much one GB of memory costs next to one core.
+    pub mem_weight: f64,
     /// Per service: the proven fewest replicas ([`Model::replica_floor`]).
     floors: Vec<u32>,
 }
 
 impl<'a> Model<'a> {
+    /// `split` names servers that must be classes of their own.
     pub fn new(
         inventory: &'a Inventory,
         services: &'a Services,
-        classes: &'a [Class],
         set: &ScenarioSet,
-        current: Option<&crate::inventory::Placement>,
+        current: Option<&Placement>,
+        split: &[ServerId],
     ) -> Self {
         let topology = Topology::new(inventory);
+        let impacts: Vec<Impact> = set
+            .scenarios
+            .iter()
+            .map(|s| topology.impact(&s.failed))
+            .collect();
+        let mut down_in = vec![Vec::new(); inventory.servers.len()];
+        for (i, impact) in impacts.iter().enumerate() {
+            for s in &impact.down {
+                down_in[s.index()].push(i as u32);
+            }
+        }
+        let classes = classes(inventory, &down_in, split);
         let mut class_of = vec![None; inventory.servers.len()];
         for (k, class) in classes.iter().enumerate() {
             for s in &class.servers {
                 class_of[s.index()] = Some(k);
             }
+        }
+        // Services that need the same labels and survive the same words share
+        // their failure sets.
+        let mut group_keys: BTreeMap<(Vec<String>, Vec<bool>), usize> = BTreeMap::new();
+        let mut group_of = Vec::new();
+        let mut group_services: Vec<ServiceId> = Vec::new();
+        for id in services.ids() {
+            let service = services.service(id);
+            let key = (service.requires.clone(), set.survives(service));
+            let next = group_keys.len();
+            let g = *group_keys.entry(key).or_insert(next);
+            if g == group_services.len() {
+                group_services.push(id);
+            }
+            group_of.push(g);
         }
         let eligible: Vec<Vec<usize>> = services
             .services
@@ -88,23 +159,31 @@ impl<'a> Model<'a> {
                     .collect()
             })
             .collect();
-        let service_words: Vec<Vec<bool>> = services
-            .services
-            .iter()
-            .map(|s| set.words.iter().map(|w| s.survive.contains(w)).collect())
-            .collect();
-        let eligible_mask: Vec<Vec<bool>> = eligible
-            .iter()
-            .map(|list| {
-                let mut mask = vec![false; classes.len()];
-                for &k in list {
-                    mask[k] = true;
+        let mut groups: Vec<Survival> = Vec::new();
+        for &first in &group_services {
+            let survives = set.survives(services.service(first));
+            let mut is_eligible = vec![false; classes.len()];
+            for &k in &eligible[first.index()] {
+                is_eligible[k] = true;
+            }
+            let mut survival = Survival::new(classes.len());
+            for (scenario, impact) in set.scenarios.iter().zip(&impacts) {
+                if !scenario.binds(&survives) {
+                    continue;
                 }
-                mask
-            })
-            .collect();
-        let mut survival = vec![BTreeMap::new(); services.services.len()];
-        let mut power = Vec::new();
+                let mut lost: Vec<usize> = impact
+                    .down
+                    .iter()
+                    .filter_map(|s| class_of[s.index()])
+                    .filter(|&k| is_eligible[k])
+                    .collect();
+                lost.sort_unstable();
+                lost.dedup();
+                survival.add(lost, &scenario.name);
+            }
+            groups.push(survival);
+        }
+
         let constant_draw: Vec<f64> = inventory
             .servers
             .iter()
@@ -116,42 +195,28 @@ impl<'a> Model<'a> {
                 }
             })
             .collect();
-        // Every component in normal operation, for the peak-utilisation goals;
-        // the limits need only those that could ever be exceeded.
-        let normal_power = power_rows(&topology, classes, &Impact::default(), &constant_draw);
-        power.extend(
-            normal_power
-                .iter()
-                .filter(|row| row.could_exceed(classes))
-                .cloned(),
+        let normal_power = power_rows(
+            &topology,
+            &classes,
+            &Impact::default(),
+            None,
+            &constant_draw,
         );
-        for scenario in &set.scenarios {
-            let impact = topology.impact(&scenario.failed);
-            let mut down: Vec<usize> = impact
-                .down
-                .iter()
-                .filter_map(|s| class_of[s.index()])
-                .collect();
-            down.sort_unstable();
-            down.dedup();
-            for (i, is_eligible) in eligible_mask.iter().enumerate() {
-                let applies = scenario
-                    .words
-                    .iter()
-                    .any(|m| !m.dominated && service_words[i][m.word]);
-                if !applies {
-                    continue;
-                }
-                let lost: Vec<usize> = down.iter().copied().filter(|&k| is_eligible[k]).collect();
-                if !lost.is_empty() {
-                    survival[i]
-                        .entry(lost)
-                        .or_insert_with(|| scenario.name.clone());
-                }
-            }
+        let mut power: Vec<PowerRow> = normal_power
+            .iter()
+            .filter(|row| row.could_exceed(&classes))
+            .cloned()
+            .collect();
+        for (i, impact) in impacts.iter().enumerate() {
             if !impact.unpowered.is_empty() {
-                let rows = power_rows(&topology, classes, &impact, &constant_draw);
-                power.extend(rows.into_iter().filter(|row| row.could_exceed(classes)));
+                let rows = power_rows(&topology, &classes, impact, Some(i), &constant_draw);
+                power.extend(rows.into_iter().filter(|row| row.could_exceed(&classes)));
+            }
+        }
+        let mut class_rows = vec![Vec::new(); classes.len()];
+        for (r, row) in power.iter().enumerate() {
+            for &(k, coef) in &row.coefs {
+                class_rows[k].push((r, coef));
             }
         }
         let current = current.map(|placement| {
@@ -159,7 +224,7 @@ impl<'a> Model<'a> {
             let mut leaving = vec![0u32; services.services.len()];
             for r in &placement.replicas {
                 match class_of[r.server.index()] {
-                    Some(k) if eligible[r.service.index()].contains(&k) => {
+                    Some(k) if eligible[r.service.index()].binary_search(&k).is_ok() => {
                         counts[r.service.index()][k] += 1
                     }
                     _ => leaving[r.service.index()] += 1,
@@ -171,40 +236,162 @@ impl<'a> Model<'a> {
             inventory,
             services,
             classes,
+            class_of,
             eligible,
-            survival,
+            group_of,
+            groups,
             power,
             normal_power,
+            class_rows,
             current,
+            mem_weight: mem_weight(inventory),
             floors: Vec::new(),
         };
         model.floors = services.ids().map(|id| model.compute_floor(id)).collect();
         model
     }
 
-    /// Adds "survive losing these servers' classes" for a service (lazy scenarios).
+    pub fn survival(&self, service: ServiceId) -> &Survival {
+        &self.groups[self.group_of[service.index()]]
+    }
+
+    /// Adds "survive losing these components" for one service (a `power:P%`
+    /// family too large to list, added lazily). True when the set is new.
     pub fn add_survival(&mut self, service: ServiceId, failed: &[Component], name: &str) -> bool {
         let topology = Topology::new(self.inventory);
-        let down: BTreeSet<_> = topology.impact(failed).down.into_iter().collect();
-        let lost: Vec<usize> = self.eligible[service.index()]
+        let mut lost: Vec<usize> = topology
+            .impact(failed)
+            .down
             .iter()
-            .copied()
-            .filter(|&k| down.contains(&self.classes[k].servers[0]))
+            .filter_map(|s| self.class_of[s.index()])
+            .filter(|k| self.eligible[service.index()].binary_search(k).is_ok())
             .collect();
-        if lost.is_empty() || self.survival[service.index()].contains_key(&lost) {
+        lost.sort_unstable();
+        lost.dedup();
+        let g = self.group_of[service.index()];
+        if lost.is_empty() || self.groups[g].index.contains_key(&lost) {
             return false;
         }
-        self.survival[service.index()].insert(lost, name.to_string());
+        // The set is this service's alone: copy the group when others share it.
+        if self.group_of.iter().filter(|&&x| x == g).count() > 1 {
+            self.groups.push(self.groups[g].clone());
+            self.group_of[service.index()] = self.groups.len() - 1;
+        }
+        let g = self.group_of[service.index()];
+        self.groups[g].add(lost, name);
         self.floors[service.index()] = self.compute_floor(service);
         true
     }
+
+    pub fn replica_cost(&self, service: ServiceId) -> f64 {
+        let s = self.services.service(service);
+        s.cpu + self.mem_weight * s.mem_gb
+    }
+
+    /// The most replicas of `service` that one server of class `k` can hold.
+    pub fn fit(&self, service: ServiceId, k: usize) -> u32 {
+        let s = self.services.service(service);
+        let class = &self.classes[k];
+        let mut n = f64::from(s.max_per_server);
+        // The same tolerance `verify` allows on a server's cpu and memory.
+        if s.cpu > 0.0 {
+            n = n.min(((class.cpu + 1e-9) / s.cpu).floor());
+        }
+        if s.mem_gb > 0.0 {
+            n = n.min(((class.mem_gb + 1e-9) / s.mem_gb).floor());
+        }
+        n.max(0.0) as u32
+    }
+
+    /// The most replicas of `service` that class `k` can hold.
+    pub fn class_fit(&self, service: ServiceId, k: usize) -> u32 {
+        let per_server = u64::from(self.fit(service, k));
+        (per_server * self.classes[k].servers.len() as u64).min(u64::from(u32::MAX)) as u32
+    }
+
+    /// A proven lower bound on the replicas of `service` in any placement that
+    /// passes `check` ([`Model::compute_floor`]).
+    pub fn replica_floor(&self, service: ServiceId) -> u32 {
+        self.floors[service.index()]
+    }
+
+    /// Why it is a bound: take m disjoint failure sets D₁…Dₘ of the service
+    /// and let R be the eligible classes in none of them. Every placement has
+    /// total − lost(Dᵢ) ≥ min for each i; summed, m·total − Σ lost(Dᵢ) ≥ m·min.
+    /// The Dᵢ are disjoint, so Σ lost(Dᵢ) = total − on(R), hence
+    /// (m − 1)·total ≥ m·min − on(R) ≥ m·min − capacity(R), and total is an
+    /// integer. Servers in no set (R) break the plain (m − 1)·total ≥ m·min:
+    /// replicas there survive every scenario.
+    fn compute_floor(&self, service: ServiceId) -> u32 {
+        let min = self.services.service(service).min_replicas;
+        let survival = self.survival(service);
+        let mut used = vec![false; self.classes.len()];
+        let mut disjoint = 0u64;
+        // Smaller sets first: more of them fit side by side.
+        let mut order: Vec<usize> = (0..survival.sets.len()).collect();
+        order.sort_by_key(|&i| (survival.sets[i].len(), i));
+        for i in order {
+            let lost = &survival.sets[i];
+            if lost.iter().all(|&k| !used[k]) {
+                for &k in lost {
+                    used[k] = true;
+                }
+                disjoint += 1;
+            }
+        }
+        if disjoint < 2 {
+            return min;
+        }
+        let rest: u64 = self.eligible[service.index()]
+            .iter()
+            .filter(|&&k| !used[k])
+            .map(|&k| u64::from(self.class_fit(service, k)))
+            .sum();
+        let need = (disjoint * u64::from(min)).saturating_sub(rest);
+        let floor = need.div_ceil(disjoint - 1);
+        floor.clamp(u64::from(min), u64::from(u32::MAX)) as u32
+    }
+
+    /// A bound every placement respects, from each service's replica floor alone.
+    pub fn floor_cost(&self) -> f64 {
+        self.services
+            .ids()
+            .map(|id| f64::from(self.replica_floor(id)) * self.replica_cost(id))
+            .sum()
+    }
+
+    /// Counts per (service, class) of a concrete placement, skipping replicas
+    /// on servers that take none.
+    pub fn counts(&self, placement: &Placement) -> Counts {
+        let mut counts = vec![vec![0u32; self.classes.len()]; self.services.services.len()];
+        for r in &placement.replicas {
+            if let Some(k) = self.class_of[r.server.index()] {
+                counts[r.service.index()][k] += 1;
+            }
+        }
+        counts
+    }
 }
 
-/// The power rows of one scenario, one per powered component.
+/// How much one GB of memory costs next to one core: a tenth of the fleet's
+/// cores-per-GB ratio, so cpu decides and memory breaks ties.
+fn mem_weight(inventory: &Inventory) -> f64 {
+    let cpu: f64 = inventory.servers.iter().map(|s| s.cpu).sum();
+    let mem: f64 = inventory.servers.iter().map(|s| s.mem_gb).sum();
+    if mem > 0.0 {
+        0.1 * cpu / mem
+    } else {
+        0.0
+    }
+}
+
+/// The power rows of one scenario, one per powered component, with the
+/// topology's one routing rule ([`Topology::route`]).
 fn power_rows(
     topology: &Topology,
     classes: &[Class],
     impact: &Impact,
+    scenario: Option<usize>,
     constant_draw: &[f64],
 ) -> Vec<PowerRow> {
     let inventory = topology.inventory;
@@ -215,367 +402,22 @@ fn power_rows(
         if impact.down.binary_search(&class.servers[0]).is_ok() {
             continue;
         }
-        let live: Vec<PowerId> = class
-            .psu
-            .iter()
-            .copied()
-            .filter(|p| powered[p.index()])
-            .collect();
-        let share = 1.0 / live.len() as f64;
-        for psu in live {
-            let mut at = Some(psu);
-            while let Some(p) = at {
-                match coefs[p.index()].last_mut() {
-                    Some((last, c)) if *last == k => *c += share,
-                    _ => coefs[p.index()].push((k, share)),
-                }
-                at = topology.upstream(p, &powered);
+        topology.route(&class.psu, &powered, |p, share| {
+            match coefs[p.index()].last_mut() {
+                Some((last, c)) if *last == k => *c += share,
+                _ => coefs[p.index()].push((k, share)),
             }
-        }
-    }
-    let mut rows = Vec::new();
-    for p in inventory.power_ids() {
-        if !powered[p.index()] {
-            continue;
-        }
-        let limit_w = inventory.power(p).limit_w();
-        let row_coefs = std::mem::take(&mut coefs[p.index()]);
-        rows.push(PowerRow {
-            coefs: row_coefs,
-            constant_w: constant[p.index()],
-            limit_w,
         });
     }
-    rows
-}
-
-/// What to minimise, in priority order after the hard constraints.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Goal {
-    /// Replicas added, removed or moved relative to the current placement.
-    Moves,
-    /// Σ replicas × (cpu + mem_weight × mem).
-    Cost,
-    /// Servers hosting anything.
-    Servers,
-    /// Peak utilisation of racks and power components (and servers when `servers`).
-    Peak { servers: bool },
-}
-
-/// A goal already optimised, kept within tolerance while the next one is.
-#[derive(Debug, Clone, Copy)]
-pub struct Fixed {
-    pub goal: Goal,
-    pub at_most: f64,
-}
-
-pub struct Outcome {
-    pub counts: Counts,
-    pub value: f64,
-    pub optimal: bool,
-    /// With `SolveSettings::slack`: replicas missing per (service, scenario),
-    /// None for normal operation.
-    pub shortfalls: Vec<(ServiceId, Option<String>, f64)>,
-}
-
-pub struct SolveSettings {
-    pub time_limit: Option<f64>,
-    #[cfg_attr(not(any(feature = "highs", feature = "cbc")), allow(dead_code))]
-    pub threads: u32,
-    /// Let min_replicas and survival constraints fall short, at a price, and
-    /// minimise the shortfall instead of the goal: how infeasibility is explained.
-    pub slack: bool,
-    /// Solve the LP relaxation (for a bound).
-    pub relaxed: bool,
-    pub max_moves: Option<u32>,
-    pub mem_weight: f64,
-}
-
-struct Vars {
-    x: Vec<Vec<(usize, Variable)>>,
-}
-
-impl Model<'_> {
-    pub fn replica_cost(&self, service: ServiceId, mem_weight: f64) -> f64 {
-        let s = self.services.service(service);
-        s.cpu + mem_weight * s.mem_gb
-    }
-
-    /// The fewest replicas that can survive m disjoint failures, each one alone:
-    /// summing "total − lost(Dᵢ) ≥ min" over them gives (m − 1)·total ≥ m·min.
-    /// The solver's relaxation misses this integer rounding, and without it
-    /// proves little (a 2-of-4-racks service looks like 2⅔ replicas).
-    pub fn replica_floor(&self, service: ServiceId) -> u32 {
-        self.floors[service.index()]
-    }
-
-    fn compute_floor(&self, service: ServiceId) -> u32 {
-        let min = self.services.service(service).min_replicas;
-        let mut used = BTreeSet::new();
-        let mut disjoint = 0u32;
-        for lost in self.survival[service.index()].keys() {
-            if lost.iter().all(|k| !used.contains(k)) {
-                used.extend(lost.iter().copied());
-                disjoint += 1;
-            }
-        }
-        if disjoint < 2 {
-            return min;
-        }
-        (disjoint * min).div_ceil(disjoint - 1)
-    }
-
-    fn declare(&self, vars: &mut ProblemVariables, relaxed: bool) -> Vars {
-        let x = self
-            .services
-            .ids()
-            .map(|id| {
-                let service = self.services.service(id);
-                self.eligible[id.index()]
-                    .iter()
-                    .map(|&k| {
-                        let class = &self.classes[k];
-                        let mut max = f64::from(service.max_per_server) * class.size();
-                        if service.cpu > 0.0 {
-                            max = max.min(class.size() * (class.cpu / service.cpu).floor() * 1.0);
-                        }
-                        if service.mem_gb > 0.0 {
-                            max = max.min(class.size() * (class.mem_gb / service.mem_gb).floor());
-                        }
-                        let definition = variable().min(0).max(max.max(0.0));
-                        (
-                            k,
-                            vars.add(if relaxed {
-                                definition
-                            } else {
-                                definition.integer()
-                            }),
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
-        Vars { x }
-    }
-
-    /// Hard constraints of FORMATS.md, the goal expressions, solved in one call.
-    pub fn solve(
-        &self,
-        goal: Goal,
-        fixed: &[Fixed],
-        settings: &SolveSettings,
-    ) -> Result<Outcome, ResolutionError> {
-        let mut vars = ProblemVariables::new();
-        let v = self.declare(&mut vars, settings.relaxed);
-        let mut constraints: Vec<Constraint> = Vec::new();
-        let total = |i: usize| -> Expression { v.x[i].iter().map(|(_, x)| *x).sum() };
-        let mut slacks: Vec<(ServiceId, Option<String>, Variable)> = Vec::new();
-        let mut slack_cost = Expression::from(0.0);
-        let mut short =
-            |vars: &mut ProblemVariables, id: ServiceId, scenario: Option<&String>| -> Expression {
-                if !settings.slack {
-                    return Expression::from(0.0);
-                }
-                let slack = vars.add(variable().min(0));
-                slack_cost.add_mul(self.replica_cost(id, settings.mem_weight).max(1e-3), slack);
-                slacks.push((id, scenario.cloned(), slack));
-                Expression::from(slack)
-            };
-
-        for id in self.services.ids() {
-            let i = id.index();
-            let service = self.services.service(id);
-            let slack = short(&mut vars, id, None);
-            constraints.push(constraint!(
-                total(i) + slack >= f64::from(service.min_replicas)
-            ));
-            if let Some(max) = service.max_replicas {
-                constraints.push(constraint!(total(i) <= max));
-            }
-            // The floor is implied by the survival constraints for integers; when
-            // they may fall short it would only blur which scenario is short.
-            let floor = self.replica_floor(id);
-            if floor > service.min_replicas && !settings.slack {
-                constraints.push(constraint!(total(i) >= f64::from(floor)));
-            }
-            for (lost, scenario) in &self.survival[i] {
-                let surviving: Expression = v.x[i]
-                    .iter()
-                    .filter(|(k, _)| lost.binary_search(k).is_err())
-                    .map(|(_, x)| *x)
-                    .sum();
-                let slack = short(&mut vars, id, Some(scenario));
-                constraints.push(constraint!(
-                    surviving + slack >= f64::from(service.min_replicas)
-                ));
-            }
-        }
-        // Per class: reserved cpu and memory, as expressions reused by goals.
-        let mut class_cpu: Vec<Expression> = vec![Expression::from(0.0); self.classes.len()];
-        let mut class_mem: Vec<Expression> = vec![Expression::from(0.0); self.classes.len()];
-        let mut class_replicas: Vec<Expression> = vec![Expression::from(0.0); self.classes.len()];
-        for id in self.services.ids() {
-            let service = self.services.service(id);
-            for &(k, x) in &v.x[id.index()] {
-                class_cpu[k].add_mul(service.cpu, x);
-                class_mem[k].add_mul(service.mem_gb, x);
-                class_replicas[k] += x;
-            }
-        }
-        for (k, class) in self.classes.iter().enumerate() {
-            constraints.push(constraint!(
-                class_cpu[k].clone() <= class.cpu * class.size()
-            ));
-            constraints.push(constraint!(
-                class_mem[k].clone() <= class.mem_gb * class.size()
-            ));
-        }
-        let class_draw = |k: usize| -> Expression {
-            let class = &self.classes[k];
-            class_cpu[k].clone() * class.slope_w() + class.size() * class.idle_w
-        };
-        let power_load = |row: &PowerRow| -> Expression {
-            let mut load = Expression::from(row.constant_w);
-            for &(k, c) in &row.coefs {
-                load += class_draw(k) * c;
-            }
-            load
-        };
-        for row in &self.power {
-            constraints.push(constraint!(power_load(row) <= row.limit_w));
-        }
-
-        let goal_expr = |goal: Goal,
-                         vars: &mut ProblemVariables,
-                         constraints: &mut Vec<Constraint>|
-         -> Expression {
-            match goal {
-                Goal::Cost => self
-                    .services
-                    .ids()
-                    .map(|id| total(id.index()) * self.replica_cost(id, settings.mem_weight))
-                    .sum(),
-                Goal::Moves => {
-                    let (current, leaving) = self
-                        .current
-                        .as_ref()
-                        .expect("moves need a current placement");
-                    let mut moves = Expression::from(0.0);
-                    for id in self.services.ids() {
-                        let i = id.index();
-                        let mut added = Expression::from(0.0);
-                        let mut removed = Expression::from(f64::from(leaving[i]));
-                        for &(k, x) in &v.x[i] {
-                            let cur = f64::from(current[i][k]);
-                            let a = vars.add(variable().min(0));
-                            let r = vars.add(variable().min(0));
-                            constraints.push(constraint!(a >= x - cur));
-                            constraints.push(constraint!(r >= cur - x));
-                            added += a;
-                            removed += r;
-                        }
-                        let m = vars.add(variable().min(0));
-                        constraints.push(constraint!(m >= added));
-                        constraints.push(constraint!(m >= removed));
-                        moves += m;
-                    }
-                    moves
-                }
-                Goal::Servers => {
-                    let mut used = Expression::from(0.0);
-                    let per_server: f64 = self
-                        .services
-                        .services
-                        .iter()
-                        .map(|s| f64::from(s.max_per_server))
-                        .sum();
-                    for (k, class) in self.classes.iter().enumerate() {
-                        let y = vars.add(variable().integer().min(0).max(class.size()));
-                        constraints.push(constraint!(class_cpu[k].clone() <= class.cpu * y));
-                        constraints.push(constraint!(class_mem[k].clone() <= class.mem_gb * y));
-                        constraints.push(constraint!(class_replicas[k].clone() <= per_server * y));
-                        used += y;
-                    }
-                    used
-                }
-                Goal::Peak { servers } => {
-                    let u = vars.add(variable().min(0));
-                    let mut rack_cpu: Vec<(Expression, f64)> =
-                        vec![(Expression::from(0.0), 0.0); self.inventory.racks.len()];
-                    for (k, class) in self.classes.iter().enumerate() {
-                        let r = &mut rack_cpu[class.rack.index()];
-                        r.0 += class_cpu[k].clone();
-                        r.1 += class.cpu * class.size();
-                        if servers && class.cpu > 0.0 {
-                            constraints.push(constraint!(
-                                class_cpu[k].clone() <= u * (class.cpu * class.size())
-                            ));
-                        }
-                    }
-                    for (expr, capacity) in rack_cpu {
-                        if capacity > 0.0 {
-                            constraints.push(constraint!(expr <= u * capacity));
-                        }
-                    }
-                    for row in &self.normal_power {
-                        constraints.push(constraint!(power_load(row) <= u * row.limit_w));
-                    }
-                    Expression::from(u)
-                }
-            }
-        };
-        for f in fixed {
-            let expr = goal_expr(f.goal, &mut vars, &mut constraints);
-            constraints.push(constraint!(expr <= f.at_most));
-        }
-        if let (Some(max), true) = (
-            settings.max_moves,
-            self.current.is_some() && goal != Goal::Moves,
-        ) {
-            if !fixed.iter().any(|f| f.goal == Goal::Moves) {
-                let expr = goal_expr(Goal::Moves, &mut vars, &mut constraints);
-                constraints.push(constraint!(expr <= max));
-            }
-        }
-        let mut objective = if settings.slack {
-            // Shortfall first, cost a distant second so the explanation uses
-            // capacity the way a plan would.
-            slack_cost * 1000.0 + goal_expr(Goal::Cost, &mut vars, &mut constraints)
-        } else {
-            goal_expr(goal, &mut vars, &mut constraints)
-        };
-        if let (Goal::Moves, Some(max), false) = (goal, settings.max_moves, settings.slack) {
-            constraints.push(constraint!(objective.clone() <= max));
-        }
-        let objective = std::mem::take(&mut objective);
-        let mut problem = super::solver::model(vars.minimise(objective.clone()), settings);
-        for c in constraints {
-            problem.add_constraint(c);
-        }
-        let solution = problem.solve()?;
-        let optimal = matches!(solution.status(), SolutionStatus::Optimal);
-        let counts = self
-            .services
-            .ids()
-            .map(|id| {
-                let mut row = vec![0u32; self.classes.len()];
-                for &(k, x) in &v.x[id.index()] {
-                    row[k] = solution.value(x).round().max(0.0) as u32;
-                }
-                row
-            })
-            .collect();
-        let value = solution.eval(&objective);
-        let shortfalls = slacks
-            .into_iter()
-            .map(|(id, scenario, slack)| (id, scenario, solution.value(slack)))
-            .filter(|(_, _, amount)| *amount > 1e-6)
-            .collect();
-        Ok(Outcome {
-            counts,
-            value,
-            optimal,
-            shortfalls,
+    inventory
+        .power_ids()
+        .filter(|p| powered[p.index()])
+        .map(|p| PowerRow {
+            coefs: std::mem::take(&mut coefs[p.index()]),
+            constant_w: constant[p.index()],
+            limit_w: inventory.power(p).limit_w(),
+            component: p,
+            scenario,
         })
-    }
+        .collect()
 }

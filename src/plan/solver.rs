@@ -2,9 +2,13 @@
 //! microlp, pure Rust, by default so a fresh machine with only Rust can plan;
 //! HiGHS (`--features highs`) or CBC (`--features cbc`) for large, tight fleets.
 
-use good_lp::{solvers::WithTimeLimit, variable::UnsolvedProblem, ResolutionError, SolverModel};
+use good_lp::{
+    solvers::{WithInitialSolution, WithTimeLimit},
+    variable::UnsolvedProblem,
+    ResolutionError, SolverModel, Variable,
+};
 
-use super::model::SolveSettings;
+use super::milp::SolveSettings;
 
 #[cfg(feature = "highs")]
 pub const NAME: &str = "highs";
@@ -17,9 +21,11 @@ pub const NAME: &str = "microlp";
 pub fn model(
     problem: UnsolvedProblem,
     settings: &SolveSettings,
+    initial: Vec<(Variable, f64)>,
 ) -> impl SolverModel<Error = ResolutionError> {
     // A fixed seed keeps the search, and so the output, the same run to run.
     let mut model = good_lp::highs(problem)
+        .with_initial_solution(initial)
         .set_threads(settings.threads.max(1))
         .set_option("random_seed", 1);
     model.set_verbose(false);
@@ -33,8 +39,9 @@ pub fn model(
 pub fn model(
     problem: UnsolvedProblem,
     settings: &SolveSettings,
+    initial: Vec<(Variable, f64)>,
 ) -> impl SolverModel<Error = ResolutionError> {
-    let mut model = good_lp::coin_cbc(problem);
+    let mut model = good_lp::coin_cbc(problem).with_initial_solution(initial);
     model.set_parameter("log", "0");
     model.set_parameter("threads", &settings.threads.max(1).to_string());
     // A fixed seed keeps the search, and so the output, the same run to run.
@@ -49,9 +56,16 @@ pub fn model(
 pub fn model(
     problem: UnsolvedProblem,
     settings: &SolveSettings,
+    initial: Vec<(Variable, f64)>,
 ) -> impl SolverModel<Error = ResolutionError> {
     // microlp is single-threaded and deterministic; `threads` does not apply.
     let model = good_lp::microlp(problem);
+    // An empty start would make microlp look for the all-zero point.
+    let model = if initial.is_empty() {
+        model
+    } else {
+        model.with_initial_solution(initial)
+    };
     match settings.time_limit {
         Some(limit) => model.with_time_limit(limit),
         None => model,

@@ -11,7 +11,9 @@ pub use github::check_github;
 pub use human::{check_human, scenarios_human, simulate_human};
 pub use json::{check_json, scenarios_json, simulate_json, JSON_FORMAT_VERSION};
 pub use junit::check_junit;
-pub use plan::{infeasible_human, infeasible_json, plan_human, plan_json};
+pub use plan::{
+    infeasible_human, infeasible_json, not_found_human, not_found_json, plan_human, plan_json,
+};
 
 use comfy_table::{presets, Table};
 

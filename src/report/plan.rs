@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
 use super::num;
-use crate::plan::{Change, Explanation, Plan};
+use crate::plan::{Change, Explanation, NotFound, Plan};
 
 /// "3 to add, 1 to remove, 2 to move".
 fn totals(changes: &[Change]) -> (usize, usize, usize) {
@@ -31,13 +31,14 @@ pub fn plan_human(plan: &Plan, written: &[String], with_current: bool) -> String
     );
     let _ = writeln!(
         out,
-        "Objective {}: {} (bound {}, gap {}%{}) — {}, {} classes, {} solves, {:.2} s",
+        "Objective {}: {} (bound {}, gap {}%{}) — found by {} ({}), {} classes, {} solves, {:.2} s",
         s.objective.as_str(),
         num(s.value),
         num(s.bound),
         num(100.0 * s.gap),
         if s.optimal { ", optimal" } else { "" },
-        s.method,
+        s.stage,
+        s.solver,
         s.classes,
         s.solves,
         s.seconds
@@ -106,6 +107,7 @@ pub fn plan_json(plan: &Plan) -> String {
     let mut text = serde_json::to_string_pretty(&json!({
         "format_version": JSON_FORMAT_VERSION,
         "command": "plan",
+        "status": "planned",
         "feasible": true,
         "stats": plan.stats,
         "changes": plan.changes,
@@ -144,9 +146,46 @@ pub fn infeasible_json(explanation: &Explanation) -> String {
     let mut text = serde_json::to_string_pretty(&json!({
         "format_version": JSON_FORMAT_VERSION,
         "command": "plan",
+        "status": "infeasible",
         "feasible": false,
         "causes": causes,
         "notes": explanation.notes,
+    }))
+    .expect("JSON values always serialize");
+    text.push('\n');
+    text
+}
+
+pub fn not_found_human(not_found: &NotFound) -> String {
+    let mut out = format!(
+        "{} ({:.2} s); nothing was written. This is not a proof that none exists.\n",
+        not_found.reason, not_found.seconds
+    );
+    if !not_found.violations.is_empty() {
+        let _ = writeln!(out, "The closest placement found still breaks:");
+        for f in not_found.violations.iter().take(10) {
+            let _ = writeln!(out, "  - {}: {}", f.kind.code(), f.message);
+        }
+        if not_found.violations.len() > 10 {
+            let _ = writeln!(out, "  … and {} more", not_found.violations.len() - 10);
+        }
+    }
+    for suggestion in &not_found.suggestions {
+        let _ = writeln!(out, "hint: {suggestion}");
+    }
+    out
+}
+
+pub fn not_found_json(not_found: &NotFound) -> String {
+    let mut text = serde_json::to_string_pretty(&json!({
+        "format_version": JSON_FORMAT_VERSION,
+        "command": "plan",
+        "status": "not_found",
+        "feasible": null,
+        "reason": not_found.reason,
+        "seconds": not_found.seconds,
+        "violations": not_found.violations,
+        "suggestions": not_found.suggestions,
     }))
     .expect("JSON values always serialize");
     text.push('\n');

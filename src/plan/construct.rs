@@ -1,0 +1,378 @@
+//! Construction and repair on a concrete [`State`].
+//!
+//! A service is placed with a target number of replicas R, starting from its
+//! proven floor: with budget b = R − min_replicas, a replica may only go to a
+//! class whose failure sets each hold fewer than b of its replicas, so the
+//! service survives by construction. When no class with room is left, repair
+//! frees one: a replica of another service on a blocked server, or feeding a
+//! power row at its limit, moves to where that service still survives. Only
+//! when that fails too is R raised.
+//!
+//! `naive` is the simple spread people do by hand, measured against.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::model::Model;
+use super::state::State;
+use crate::inventory::{Placement, ServerId, ServiceId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Least-utilised rack first: the most headroom.
+    Spread,
+    /// Fullest server that fits first: the fewest servers.
+    Pack,
+}
+
+/// Services in the order they are placed: most constrained first (fewest
+/// replica slots on eligible servers per replica needed, in powers of two so
+/// that similar services keep their size order; services whose replicas must
+/// all survive count only the servers no scenario of theirs takes down), then
+/// the largest.
+pub fn order(model: &Model) -> Vec<ServiceId> {
+    let services = model.services;
+    let room = |id: ServiceId| {
+        let service = services.service(id);
+        let survival = model.survival(id);
+        let exact = service.max_replicas == Some(service.min_replicas);
+        let slots: u64 = model.eligible[id.index()]
+            .iter()
+            .filter(|&&k| !exact || survival.sets_of_class[k].is_empty())
+            .map(|&k| u64::from(model.class_fit(id, k)))
+            .sum();
+        let needed = model.replica_floor(id).max(1) as f64;
+        (slots as f64 / needed).max(1.0).log2().floor() as i64
+    };
+    let size = |id: ServiceId| {
+        let s = services.service(id);
+        (s.cpu + s.mem_gb * 1e-3) * f64::from(model.replica_floor(id))
+    };
+    let mut order: Vec<ServiceId> = services.ids().collect();
+    let rooms: Vec<i64> = order.iter().map(|&id| room(id)).collect();
+    order.sort_by(|a, b| {
+        rooms[a.index()]
+            .cmp(&rooms[b.index()])
+            .then(size(*b).total_cmp(&size(*a)))
+            .then(a.cmp(b))
+    });
+    order
+}
+
+/// Places every service in [`order`]; services that cannot be placed keep
+/// what they have and are left for the caller (their deficit shows).
+pub fn construct<'m, 'a>(
+    model: &'m Model<'a>,
+    style: Style,
+    current: Option<&Placement>,
+    deadline: &dyn Fn() -> bool,
+) -> State<'m, 'a> {
+    let mut state = match current {
+        // Replicas already running stay where they are when they fit.
+        Some(current) => State::from_placement(model, current).0,
+        None => State::new(model),
+    };
+    for id in order(model) {
+        if state.deficit(id) > 0 && !deadline() {
+            place(&mut state, id, style, false);
+        }
+    }
+    state
+}
+
+/// Repairs every service still short of its guarantee, freeing room by moving
+/// other services' replicas; rounds until nothing improves.
+pub fn repair(state: &mut State, style: Style, deadline: &dyn Fn() -> bool) {
+    loop {
+        let short: Vec<ServiceId> = order(state.model)
+            .into_iter()
+            .filter(|id| state.deficit(*id) > 0)
+            .collect();
+        let mut progress = false;
+        for id in short {
+            if deadline() {
+                return;
+            }
+            progress |= place(state, id, style, true);
+        }
+        if !progress {
+            return;
+        }
+    }
+}
+
+/// Re-places one service with the fewest replicas that work, from its floor
+/// up; `evict` lets it move other services' replicas out of its way. Keeps
+/// what it had when nothing works. True when the service now survives.
+fn place(state: &mut State, id: ServiceId, style: Style, evict: bool) -> bool {
+    let model = state.model;
+    let service = model.services.service(id);
+    let ceiling = model.eligible[id.index()]
+        .iter()
+        .map(|&k| u64::from(model.class_fit(id, k)))
+        .sum::<u64>()
+        .min(u64::from(service.max_replicas.unwrap_or(u32::MAX))) as u32;
+    let start = model.replica_floor(id).max(service.min_replicas);
+    let kept: Vec<(ServerId, u32)> = state.replicas_on(id).collect();
+    for replicas in start..=ceiling {
+        // Limit the search: past a few extra replicas the budget is generous.
+        if replicas > start + 8 && replicas < ceiling {
+            continue;
+        }
+        let snapshot = evict.then(|| state.clone());
+        if fill(state, id, replicas, style, evict, &kept) {
+            return true;
+        }
+        if let Some(snapshot) = snapshot {
+            *state = snapshot;
+        } else {
+            for (server, n) in state.replicas_on(id).collect::<Vec<_>>() {
+                for _ in 0..n {
+                    state.remove(id, server);
+                }
+            }
+            for &(server, n) in &kept {
+                for _ in 0..n {
+                    if state.can_add(id, server) {
+                        state.add(id, server);
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Places exactly `replicas` replicas of `id` (clearing what it had, keeping
+/// those of `kept` that the budget allows) so that no failure set takes more
+/// than replicas − min_replicas of them.
+fn fill(
+    state: &mut State,
+    id: ServiceId,
+    replicas: u32,
+    style: Style,
+    evict: bool,
+    kept: &[(ServerId, u32)],
+) -> bool {
+    let model = state.model;
+    let service = model.services.service(id);
+    for (server, n) in state.replicas_on(id).collect::<Vec<_>>() {
+        for _ in 0..n {
+            state.remove(id, server);
+        }
+    }
+    let budget = replicas - service.min_replicas;
+    let survival = model.survival(id);
+    let allowed = |state: &State, k: usize| {
+        survival.sets_of_class[k]
+            .iter()
+            .all(|&j| state.loss_in(id, j as usize) < budget)
+    };
+    for &(server, n) in kept {
+        let Some(k) = model.class_of[server.index()] else {
+            continue;
+        };
+        for _ in 0..n {
+            if state.total(id) < replicas && allowed(state, k) && state.can_add(id, server) {
+                state.add(id, server);
+            }
+        }
+    }
+    let score = |state: &State, k: usize| -> (u64, u64, usize) {
+        let utilisation = state.rack_utilisation(k, service.cpu).max(0.0);
+        let roomiest = model.classes[k]
+            .servers
+            .iter()
+            .map(|s| state.free_cpu(*s))
+            .fold(0.0, f64::max)
+            .max(0.0);
+        // Non-negative floats order like their bits.
+        match style {
+            Style::Pack => (
+                (1.0 - utilisation.min(1.0)).max(0.0).to_bits(),
+                roomiest.to_bits(),
+                k,
+            ),
+            Style::Spread => (utilisation.to_bits(), u64::MAX - roomiest.to_bits(), k),
+        }
+    };
+    let mut heap: BinaryHeap<Reverse<(u64, u64, usize)>> = model.eligible[id.index()]
+        .iter()
+        .map(|&k| Reverse(score(state, k)))
+        .collect();
+    let mut blocked: Vec<usize> = Vec::new();
+    while state.total(id) < replicas {
+        let Some(Reverse(key)) = heap.pop() else {
+            break;
+        };
+        let k = key.2;
+        if !allowed(state, k) {
+            continue;
+        }
+        let fresh = score(state, k);
+        if fresh != key {
+            heap.push(Reverse(fresh));
+            continue;
+        }
+        match state.server_in(id, k, style == Style::Pack) {
+            Some(server) if state.power_block(k, service.cpu).is_none() => {
+                state.add(id, server);
+                heap.push(Reverse(score(state, k)));
+            }
+            _ => blocked.push(k),
+        }
+    }
+    if !evict {
+        return state.total(id) == replicas;
+    }
+    // Scarce classes taken by others: move their replicas out of the way.
+    let mut tries = 0;
+    while state.total(id) < replicas && tries < 4 * blocked.len().max(1) {
+        tries += 1;
+        let Some(pos) = blocked.iter().position(|&k| allowed(state, k)) else {
+            break;
+        };
+        let k = blocked[pos];
+        match make_room(state, id, k) {
+            Some(server) => state.add(id, server),
+            None => {
+                blocked.remove(pos);
+            }
+        }
+    }
+    state.total(id) == replicas
+}
+
+/// Frees room for one replica of `id` on class `k` by moving at most a few
+/// replicas of other services elsewhere, each keeping its own guarantee.
+/// Returns the server that now has room.
+fn make_room(state: &mut State, id: ServiceId, k: usize) -> Option<ServerId> {
+    let model = state.model;
+    let service = model.services.service(id);
+    let servers: Vec<ServerId> = model.classes[k]
+        .servers
+        .iter()
+        .copied()
+        .filter(|s| {
+            state
+                .replicas_on(id)
+                .find(|(x, _)| x == s)
+                .map_or(0, |(_, n)| n)
+                < service.max_per_server
+        })
+        .collect();
+    for server in servers {
+        let snapshot = state.clone();
+        for _ in 0..3 {
+            if state.fits(id, server) && state.power_block(k, service.cpu).is_none() {
+                return Some(server);
+            }
+            let moved = if !state.fits(id, server) {
+                // cpu or memory: move a replica off this server.
+                state
+                    .services_on(server)
+                    .into_iter()
+                    .filter(|&t| t != id)
+                    .any(|t| relocate(state, t, server))
+            } else {
+                // A power row at its limit: move a replica off a class feeding it.
+                let row = state.power_block(k, service.cpu).expect("checked above");
+                let mut feeding: Vec<(f64, usize)> = model.power[row]
+                    .coefs
+                    .iter()
+                    .map(|&(c, coef)| (coef * model.classes[c].slope_w(), c))
+                    .filter(|(w, _)| *w > 0.0)
+                    .collect();
+                feeding.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                feeding.iter().any(|&(_, c)| {
+                    model.classes[c].servers.iter().any(|&s| {
+                        state
+                            .services_on(s)
+                            .into_iter()
+                            .filter(|&t| t != id)
+                            .any(|t| relocate(state, t, s))
+                    })
+                })
+            };
+            if !moved {
+                break;
+            }
+        }
+        if state.fits(id, server) && state.power_block(k, service.cpu).is_none() {
+            return Some(server);
+        }
+        *state = snapshot;
+    }
+    None
+}
+
+/// Moves one replica of `t` off `from` to another server where it fits and
+/// `t` loses nothing of its guarantee. True when moved.
+fn relocate(state: &mut State, t: ServiceId, from: ServerId) -> bool {
+    let model = state.model;
+    let Some(a) = model.class_of[from.index()] else {
+        return false;
+    };
+    let min = model.services.service(t).min_replicas;
+    let needed = state.up(t).min(min);
+    state.remove(t, from);
+    let mut best: Option<(u32, ServerId)> = None;
+    for &b in &model.eligible[t.index()] {
+        if b == a {
+            continue;
+        }
+        let up = state.up_after(t, None, Some(b));
+        if up < needed || best.is_some_and(|(u, _)| u >= up) {
+            continue;
+        }
+        if let Some(server) = state.server_in(t, b, false) {
+            if state.can_add(t, server) {
+                best = Some((up, server));
+            }
+        }
+    }
+    match best {
+        Some((_, server)) => {
+            state.add(t, server);
+            true
+        }
+        None => {
+            state.add(t, from);
+            false
+        }
+    }
+}
+
+/// The simple spread people do by hand: one replica at a time on the
+/// least-loaded rack, blind to failure sets, until the service survives.
+/// None when it cannot place every service.
+pub fn naive(model: &Model) -> Option<Placement> {
+    let mut state = State::new(model);
+    for id in order(model) {
+        let service = model.services.service(id);
+        let mut heap: BinaryHeap<Reverse<(u64, usize)>> = model.eligible[id.index()]
+            .iter()
+            .map(|&k| Reverse((state.rack_utilisation(k, service.cpu).to_bits(), k)))
+            .collect();
+        while state.deficit(id) > 0 || state.total(id) < service.min_replicas {
+            let Reverse((key, k)) = heap.pop()?;
+            let fresh = state.rack_utilisation(k, service.cpu).to_bits();
+            if fresh != key {
+                heap.push(Reverse((fresh, k)));
+                continue;
+            }
+            let Some(server) = state.server_in(id, k, false) else {
+                continue;
+            };
+            if !state.can_add(id, server) {
+                continue;
+            }
+            state.add(id, server);
+            heap.push(Reverse((
+                state.rack_utilisation(k, service.cpu).to_bits(),
+                k,
+            )));
+        }
+    }
+    Some(state.placement())
+}

@@ -1,0 +1,408 @@
+//! The MILP over classes: replicas per (service, class) under every guarantee
+//! of FORMATS.md. Classes aggregate servers that are interchangeable under every
+//! scenario, and per-class cpu, memory and max_per_server only relax the
+//! per-server limits, so every placement `check` accepts is feasible here: an
+//! "infeasible" from this model is a proof, and its optimum a bound.
+
+use good_lp::{
+    constraint, variable, Constraint, Expression, ProblemVariables, ResolutionError, Solution,
+    SolutionStatus, SolverModel, Variable,
+};
+
+use super::model::{Counts, Model, PowerRow};
+use crate::inventory::ServiceId;
+
+/// What to minimise, in priority order after the hard constraints.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Goal {
+    /// Replicas added, removed or moved relative to the current placement.
+    Moves,
+    /// Σ replicas × (cpu + mem_weight × mem).
+    Cost,
+    /// Servers hosting anything.
+    Servers,
+    /// Peak utilisation of racks and power components (and servers when `servers`).
+    Peak { servers: bool },
+    /// Nothing: any feasible point (feasibility tests).
+    Feasible,
+}
+
+/// A goal already optimised, kept within tolerance while the next one is.
+#[derive(Debug, Clone, Copy)]
+pub struct Fixed {
+    pub goal: Goal,
+    pub at_most: f64,
+}
+
+/// Which part of the problem may change.
+#[derive(Clone, Copy)]
+pub enum Scope<'c> {
+    Whole,
+    /// Only the services marked free change; the others keep their counts in `base`.
+    Services {
+        free: &'c [bool],
+        base: &'c Counts,
+    },
+}
+
+/// Groups of limits that an explanation may leave out, to find which bind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Relax {
+    pub cpu: bool,
+    pub mem: bool,
+    pub max_per_server: bool,
+    pub max_replicas: bool,
+    pub power_normal: bool,
+    pub power_failover: bool,
+    pub max_moves: bool,
+}
+
+pub struct Outcome {
+    pub counts: Counts,
+    pub value: f64,
+    pub optimal: bool,
+    /// With `SolveSettings::slack`: replicas missing per (service, survival
+    /// set index), None for normal operation.
+    pub shortfalls: Vec<(ServiceId, Option<usize>, f64)>,
+    /// Power rows (indexes into `Model::power`) at their limit.
+    pub tight_rows: Vec<usize>,
+}
+
+pub struct SolveSettings {
+    pub time_limit: Option<f64>,
+    #[cfg_attr(not(any(feature = "highs", feature = "cbc")), allow(dead_code))]
+    pub threads: u32,
+    /// Let min_replicas and survival constraints fall short, at a price, and
+    /// minimise the shortfall instead of the goal: how infeasibility is explained.
+    pub slack: bool,
+    /// Solve the LP relaxation (for a bound).
+    pub relaxed: bool,
+    pub max_moves: Option<u32>,
+    pub relax: Relax,
+    /// A starting point for the solver (the incumbent's counts).
+    pub initial: Option<Counts>,
+}
+
+impl Model<'_> {
+    /// The most replicas of `service` the variable of class `k` may take.
+    fn upper(&self, service: ServiceId, k: usize, relax: Relax) -> f64 {
+        let s = self.services.service(service);
+        let class = &self.classes[k];
+        let mut per_server = f64::INFINITY;
+        if !relax.max_per_server {
+            per_server = f64::from(s.max_per_server);
+        }
+        if !relax.cpu && s.cpu > 0.0 {
+            per_server = per_server.min(((class.cpu + 1e-9) / s.cpu).floor());
+        }
+        if !relax.mem && s.mem_gb > 0.0 {
+            per_server = per_server.min(((class.mem_gb + 1e-9) / s.mem_gb).floor());
+        }
+        let mut upper = per_server * class.size();
+        if let Some(max) = s.max_replicas.filter(|_| !relax.max_replicas) {
+            upper = upper.min(f64::from(max));
+        }
+        upper.max(0.0)
+    }
+
+    /// Hard constraints of FORMATS.md and the goal, solved in one call.
+    pub fn solve(
+        &self,
+        goal: Goal,
+        fixed: &[Fixed],
+        scope: Scope,
+        settings: &SolveSettings,
+    ) -> Result<Outcome, ResolutionError> {
+        let free = |id: ServiceId| match scope {
+            Scope::Whole => true,
+            Scope::Services { free, .. } => free[id.index()],
+        };
+        let base = |id: ServiceId, k: usize| match scope {
+            Scope::Whole => 0.0,
+            Scope::Services { base, .. } => f64::from(base[id.index()][k]),
+        };
+        let mut vars = ProblemVariables::new();
+        let mut initial: Vec<(Variable, f64)> = Vec::new();
+        // x[service]: (class, variable) for the free services' eligible classes.
+        let x: Vec<Vec<(usize, Variable)>> = self
+            .services
+            .ids()
+            .map(|id| {
+                if !free(id) {
+                    return Vec::new();
+                }
+                self.eligible[id.index()]
+                    .iter()
+                    .map(|&k| {
+                        let definition = variable().min(0).max(self.upper(id, k, settings.relax));
+                        let v = vars.add(if settings.relaxed {
+                            definition
+                        } else {
+                            definition.integer()
+                        });
+                        if let Some(start) = &settings.initial {
+                            initial.push((v, f64::from(start[id.index()][k])));
+                        }
+                        (k, v)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut constraints: Vec<Constraint> = Vec::new();
+        let total = |i: usize| -> Expression { x[i].iter().map(|(_, v)| *v).sum() };
+        let mut slacks: Vec<(ServiceId, Option<usize>, Variable)> = Vec::new();
+        let mut slack_cost = Expression::from(0.0);
+        let mut short =
+            |vars: &mut ProblemVariables, id: ServiceId, set: Option<usize>| -> Expression {
+                if !settings.slack {
+                    return Expression::from(0.0);
+                }
+                let slack = vars.add(variable().min(0));
+                slack_cost.add_mul(self.replica_cost(id).max(1e-3), slack);
+                slacks.push((id, set, slack));
+                Expression::from(slack)
+            };
+
+        for id in self.services.ids().filter(|id| free(*id)) {
+            let i = id.index();
+            let service = self.services.service(id);
+            let slack = short(&mut vars, id, None);
+            constraints.push(constraint!(
+                total(i) + slack >= f64::from(service.min_replicas)
+            ));
+            if let Some(max) = service
+                .max_replicas
+                .filter(|_| !settings.relax.max_replicas)
+            {
+                constraints.push(constraint!(total(i) <= max));
+            }
+            // The floor holds for every integer placement; when the guarantees
+            // may fall short it would only blur which scenario is short.
+            let floor = self.replica_floor(id);
+            if floor > service.min_replicas && !settings.slack && settings.relax == Relax::default()
+            {
+                constraints.push(constraint!(total(i) >= f64::from(floor)));
+            }
+            let survival = self.survival(id);
+            for (j, lost) in survival.sets.iter().enumerate() {
+                let surviving: Expression = x[i]
+                    .iter()
+                    .filter(|(k, _)| lost.binary_search(k).is_err())
+                    .map(|(_, v)| *v)
+                    .sum();
+                let slack = short(&mut vars, id, Some(j));
+                constraints.push(constraint!(
+                    surviving + slack >= f64::from(service.min_replicas)
+                ));
+            }
+        }
+        // Per class: reserved cpu and memory (fixed services as constants).
+        let mut class_cpu: Vec<Expression> = vec![Expression::from(0.0); self.classes.len()];
+        let mut class_mem: Vec<Expression> = vec![Expression::from(0.0); self.classes.len()];
+        let mut class_replicas: Vec<Expression> = vec![Expression::from(0.0); self.classes.len()];
+        let mut touched = vec![false; self.classes.len()];
+        for id in self.services.ids() {
+            let service = self.services.service(id);
+            if free(id) {
+                for &(k, v) in &x[id.index()] {
+                    class_cpu[k].add_mul(service.cpu, v);
+                    class_mem[k].add_mul(service.mem_gb, v);
+                    class_replicas[k] += v;
+                    touched[k] = true;
+                }
+            } else {
+                for &k in &self.eligible[id.index()] {
+                    let n = base(id, k);
+                    if n > 0.0 {
+                        class_cpu[k] += n * service.cpu;
+                        class_mem[k] += n * service.mem_gb;
+                        class_replicas[k] += n;
+                    }
+                }
+            }
+        }
+        for (k, class) in self.classes.iter().enumerate().filter(|(k, _)| touched[*k]) {
+            if !settings.relax.cpu {
+                constraints.push(constraint!(
+                    class_cpu[k].clone() <= class.cpu * class.size()
+                ));
+            }
+            if !settings.relax.mem {
+                constraints.push(constraint!(
+                    class_mem[k].clone() <= class.mem_gb * class.size()
+                ));
+            }
+        }
+        let class_draw = |k: usize| -> Expression {
+            let class = &self.classes[k];
+            class_cpu[k].clone() * class.slope_w() + class.size() * class.idle_w
+        };
+        let power_load = |row: &PowerRow| -> Expression {
+            let mut load = Expression::from(row.constant_w);
+            for &(k, c) in &row.coefs {
+                load += class_draw(k) * c;
+            }
+            load
+        };
+        let mut row_refs: Vec<usize> = Vec::new();
+        for (r, row) in self.power.iter().enumerate() {
+            let relaxed = match row.scenario {
+                None => settings.relax.power_normal,
+                Some(_) => settings.relax.power_failover,
+            };
+            if relaxed || !row.coefs.iter().any(|(k, _)| touched[*k]) {
+                continue;
+            }
+            constraints.push(constraint!(power_load(row) <= row.limit_w));
+            row_refs.push(r);
+        }
+
+        let goal_expr = |goal: Goal,
+                         vars: &mut ProblemVariables,
+                         constraints: &mut Vec<Constraint>|
+         -> Expression {
+            match goal {
+                Goal::Feasible => Expression::from(0.0),
+                Goal::Cost => self
+                    .services
+                    .ids()
+                    .filter(|id| free(*id))
+                    .map(|id| total(id.index()) * self.replica_cost(id))
+                    .sum(),
+                Goal::Moves => {
+                    let Some((current, leaving)) = self.current.as_ref() else {
+                        return Expression::from(0.0);
+                    };
+                    let mut moves = Expression::from(0.0);
+                    for id in self.services.ids().filter(|id| free(*id)) {
+                        let i = id.index();
+                        let mut added = Expression::from(0.0);
+                        let mut removed = Expression::from(f64::from(leaving[i]));
+                        for &(k, v) in &x[i] {
+                            let cur = f64::from(current[i][k]);
+                            let a = vars.add(variable().min(0));
+                            let r = vars.add(variable().min(0));
+                            constraints.push(constraint!(a >= v - cur));
+                            constraints.push(constraint!(r >= cur - v));
+                            added += a;
+                            removed += r;
+                        }
+                        // A move is one removal paired with one addition.
+                        let m = vars.add(variable().min(0));
+                        constraints.push(constraint!(m >= added));
+                        constraints.push(constraint!(m >= removed));
+                        moves += m;
+                    }
+                    moves
+                }
+                Goal::Servers => {
+                    let mut used = Expression::from(0.0);
+                    let per_server: f64 = self
+                        .services
+                        .services
+                        .iter()
+                        .map(|s| f64::from(s.max_per_server))
+                        .sum();
+                    for (k, class) in self.classes.iter().enumerate() {
+                        let y = vars.add(variable().integer().min(0).max(class.size()));
+                        constraints.push(constraint!(class_cpu[k].clone() <= class.cpu * y));
+                        constraints.push(constraint!(class_mem[k].clone() <= class.mem_gb * y));
+                        constraints.push(constraint!(class_replicas[k].clone() <= per_server * y));
+                        used += y;
+                    }
+                    used
+                }
+                Goal::Peak { servers } => {
+                    let u = vars.add(variable().min(0));
+                    let mut rack_cpu: Vec<(Expression, f64)> =
+                        vec![(Expression::from(0.0), 0.0); self.inventory.racks.len()];
+                    for (k, class) in self.classes.iter().enumerate() {
+                        let r = &mut rack_cpu[class.rack.index()];
+                        r.0 += class_cpu[k].clone();
+                        r.1 += class.cpu * class.size();
+                        if servers && class.cpu > 0.0 {
+                            constraints.push(constraint!(
+                                class_cpu[k].clone() <= u * (class.cpu * class.size())
+                            ));
+                        }
+                    }
+                    for (expr, capacity) in rack_cpu {
+                        if capacity > 0.0 {
+                            constraints.push(constraint!(expr <= u * capacity));
+                        }
+                    }
+                    for row in &self.normal_power {
+                        if row.limit_w > 0.0 {
+                            constraints.push(constraint!(power_load(row) <= u * row.limit_w));
+                        }
+                    }
+                    Expression::from(u)
+                }
+            }
+        };
+        for f in fixed {
+            let expr = goal_expr(f.goal, &mut vars, &mut constraints);
+            constraints.push(constraint!(expr <= f.at_most));
+        }
+        let limit_moves = settings.max_moves.filter(|_| {
+            self.current.is_some()
+                && !settings.relax.max_moves
+                && matches!(scope, Scope::Whole)
+                && !fixed.iter().any(|f| f.goal == Goal::Moves)
+        });
+        if let Some(max) = limit_moves {
+            let expr = goal_expr(Goal::Moves, &mut vars, &mut constraints);
+            constraints.push(constraint!(expr <= max));
+        }
+        let objective = if settings.slack {
+            // Shortfall first, cost a distant second so the explanation uses
+            // capacity the way a plan would.
+            slack_cost * 1000.0 + goal_expr(Goal::Cost, &mut vars, &mut constraints)
+        } else {
+            goal_expr(goal, &mut vars, &mut constraints)
+        };
+        let mut problem = super::solver::model(vars.minimise(objective.clone()), settings, initial);
+        for c in constraints {
+            problem.add_constraint(c);
+        }
+        let solution = problem.solve()?;
+        let optimal = matches!(solution.status(), SolutionStatus::Optimal);
+        let counts = self
+            .services
+            .ids()
+            .map(|id| {
+                let mut row = vec![0u32; self.classes.len()];
+                if free(id) {
+                    for &(k, v) in &x[id.index()] {
+                        row[k] = solution.value(v).round().max(0.0) as u32;
+                    }
+                } else {
+                    for &k in &self.eligible[id.index()] {
+                        row[k] = base(id, k) as u32;
+                    }
+                }
+                row
+            })
+            .collect();
+        let value = solution.eval(&objective);
+        let shortfalls = slacks
+            .into_iter()
+            .map(|(id, set, slack)| (id, set, solution.value(slack)))
+            .filter(|(_, _, amount)| *amount > 1e-6)
+            .collect();
+        let tight_rows = row_refs
+            .into_iter()
+            .filter(|&r| {
+                let row = &self.power[r];
+                solution.eval(power_load(row)) >= row.limit_w - 1e-6 * row.limit_w.max(1.0)
+            })
+            .collect();
+        Ok(Outcome {
+            counts,
+            value,
+            optimal,
+            shortfalls,
+            tight_rows,
+        })
+    }
+}

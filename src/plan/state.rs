@@ -1,0 +1,294 @@
+//! A concrete placement being built or repaired, with everything a move needs
+//! to know kept up to date: free cpu and memory per server, the load of every
+//! power row of the model, and per service the replicas each failure set takes.
+//!
+//! Every state satisfies the hard limits (cpu, memory, max_per_server,
+//! max_replicas, labels, every power row): moves that would break one are
+//! refused. Only replicas short of min_replicas in some scenario remain to fix.
+
+use std::collections::BTreeMap;
+
+use super::model::Model;
+use crate::inventory::{Placement, Replica, ServerId, ServiceId};
+
+/// Loads within this many watts of a limit count as within it, as in `verify`.
+const LOAD_TOLERANCE_W: f64 = 1e-6;
+
+#[derive(Clone)]
+pub struct State<'m, 'a> {
+    pub model: &'m Model<'a>,
+    free_cpu: Vec<f64>,
+    free_mem: Vec<f64>,
+    /// Per rack: reserved and total cpu.
+    rack_cpu: Vec<(f64, f64)>,
+    row_load: Vec<f64>,
+    /// Per service: replicas per server.
+    on: Vec<BTreeMap<ServerId, u32>>,
+    total: Vec<u32>,
+    /// Per service: replicas in each of its failure sets, the largest such
+    /// number, and how many sets reach it.
+    loss: Vec<Vec<u32>>,
+    max_loss: Vec<u32>,
+    at_max: Vec<u32>,
+}
+
+impl<'m, 'a> State<'m, 'a> {
+    pub fn new(model: &'m Model<'a>) -> Self {
+        let inventory = model.inventory;
+        let mut rack_cpu = vec![(0.0, 0.0); inventory.racks.len()];
+        for class in &model.classes {
+            rack_cpu[class.rack.index()].1 += class.cpu * class.size();
+        }
+        let row_load = model
+            .power
+            .iter()
+            .map(|row| {
+                row.constant_w
+                    + row
+                        .coefs
+                        .iter()
+                        .map(|&(k, c)| c * model.classes[k].size() * model.classes[k].idle_w)
+                        .sum::<f64>()
+            })
+            .collect();
+        let loss: Vec<Vec<u32>> = model
+            .services
+            .ids()
+            .map(|id| vec![0; model.survival(id).sets.len()])
+            .collect();
+        State {
+            model,
+            free_cpu: inventory.servers.iter().map(|s| s.cpu).collect(),
+            free_mem: inventory.servers.iter().map(|s| s.mem_gb).collect(),
+            rack_cpu,
+            row_load,
+            on: vec![BTreeMap::new(); model.services.services.len()],
+            total: vec![0; model.services.services.len()],
+            at_max: loss.iter().map(|l| l.len() as u32).collect(),
+            max_loss: vec![0; loss.len()],
+            loss,
+        }
+    }
+
+    /// The state of an existing placement, keeping each replica that fits
+    /// (in file order); the rest are returned.
+    pub fn from_placement(model: &'m Model<'a>, placement: &Placement) -> (Self, Vec<Replica>) {
+        let mut state = State::new(model);
+        let mut dropped = Vec::new();
+        for r in &placement.replicas {
+            if state.can_add(r.service, r.server) {
+                state.add(r.service, r.server);
+            } else {
+                dropped.push(r.clone());
+            }
+        }
+        (state, dropped)
+    }
+
+    pub fn total(&self, id: ServiceId) -> u32 {
+        self.total[id.index()]
+    }
+
+    /// Replicas up in the service's worst failure set.
+    pub fn up(&self, id: ServiceId) -> u32 {
+        self.total[id.index()] - self.max_loss[id.index()]
+    }
+
+    pub fn deficit(&self, id: ServiceId) -> u32 {
+        let min = self.model.services.service(id).min_replicas;
+        min.saturating_sub(self.up(id))
+    }
+
+    pub fn replicas_on(&self, id: ServiceId) -> impl Iterator<Item = (ServerId, u32)> + '_ {
+        self.on[id.index()].iter().map(|(s, n)| (*s, *n))
+    }
+
+    /// Services with a replica on `server`, in id order.
+    pub fn services_on(&self, server: ServerId) -> Vec<ServiceId> {
+        self.model
+            .services
+            .ids()
+            .filter(|id| self.on[id.index()].contains_key(&server))
+            .collect()
+    }
+
+    pub fn loss_in(&self, id: ServiceId, set: usize) -> u32 {
+        self.loss[id.index()][set]
+    }
+
+    pub fn free_cpu(&self, server: ServerId) -> f64 {
+        self.free_cpu[server.index()]
+    }
+
+    /// The rack's cpu utilisation after adding `cpu` to it.
+    pub fn rack_utilisation(&self, k: usize, cpu: f64) -> f64 {
+        let (used, capacity) = self.rack_cpu[self.model.classes[k].rack.index()];
+        if capacity > 0.0 {
+            (used + cpu) / capacity
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// Whether the server has room for one more replica (cpu, memory,
+    /// max_per_server), ignoring power and the service's totals.
+    pub fn fits(&self, id: ServiceId, server: ServerId) -> bool {
+        let service = self.model.services.service(id);
+        self.on[id.index()].get(&server).copied().unwrap_or(0) < service.max_per_server
+            && self.free_cpu[server.index()] + 1e-9 >= service.cpu
+            && self.free_mem[server.index()] + 1e-9 >= service.mem_gb
+    }
+
+    /// The first power row that `cpu` more cores on class `k` would overload.
+    pub fn power_block(&self, k: usize, cpu: f64) -> Option<usize> {
+        let watts = self.model.classes[k].slope_w() * cpu;
+        self.model.class_rows[k].iter().find_map(|&(r, coef)| {
+            (self.row_load[r] + coef * watts > self.model.power[r].limit_w + LOAD_TOLERANCE_W)
+                .then_some(r)
+        })
+    }
+
+    /// Whether one more replica of `id` may go on `server` without breaking a
+    /// hard limit.
+    pub fn can_add(&self, id: ServiceId, server: ServerId) -> bool {
+        let Some(k) = self.model.class_of[server.index()] else {
+            return false;
+        };
+        let service = self.model.services.service(id);
+        self.model.eligible[id.index()].binary_search(&k).is_ok()
+            && service
+                .max_replicas
+                .is_none_or(|max| self.total[id.index()] < max)
+            && self.fits(id, server)
+            && self.power_block(k, service.cpu).is_none()
+    }
+
+    pub fn add(&mut self, id: ServiceId, server: ServerId) {
+        self.change(id, server, 1.0);
+        let i = id.index();
+        *self.on[i].entry(server).or_default() += 1;
+        self.total[i] += 1;
+        let k = self.class(server);
+        for &j in &self.model.survival(id).sets_of_class[k] {
+            let loss = &mut self.loss[i][j as usize];
+            *loss += 1;
+            if *loss > self.max_loss[i] {
+                self.max_loss[i] = *loss;
+                self.at_max[i] = 1;
+            } else if *loss == self.max_loss[i] {
+                self.at_max[i] += 1;
+            }
+        }
+    }
+
+    pub fn remove(&mut self, id: ServiceId, server: ServerId) {
+        let i = id.index();
+        let Some(n) = self.on[i].get_mut(&server) else {
+            return;
+        };
+        *n -= 1;
+        if *n == 0 {
+            self.on[i].remove(&server);
+        }
+        self.change(id, server, -1.0);
+        self.total[i] -= 1;
+        let k = self.class(server);
+        for &j in &self.model.survival(id).sets_of_class[k] {
+            let loss = &mut self.loss[i][j as usize];
+            if *loss == self.max_loss[i] {
+                self.at_max[i] -= 1;
+            }
+            *loss -= 1;
+        }
+        if self.at_max[i] == 0 {
+            self.max_loss[i] -= 1;
+            let max = self.max_loss[i];
+            self.at_max[i] = self.loss[i].iter().filter(|&&l| l == max).count() as u32;
+        }
+    }
+
+    fn class(&self, server: ServerId) -> usize {
+        self.model.class_of[server.index()].expect("replicas sit on classed servers")
+    }
+
+    fn change(&mut self, id: ServiceId, server: ServerId, sign: f64) {
+        let service = self.model.services.service(id);
+        let k = self.class(server);
+        self.free_cpu[server.index()] -= sign * service.cpu;
+        self.free_mem[server.index()] -= sign * service.mem_gb;
+        self.rack_cpu[self.model.classes[k].rack.index()].0 += sign * service.cpu;
+        let watts = self.model.classes[k].slope_w() * service.cpu;
+        for &(r, coef) in &self.model.class_rows[k] {
+            self.row_load[r] += sign * coef * watts;
+        }
+    }
+
+    /// Replicas up in the worst failure set if one replica moved from class
+    /// `from` to class `to` (None: added, or removed when `to` is None).
+    pub fn up_after(&self, id: ServiceId, from: Option<usize>, to: Option<usize>) -> u32 {
+        let i = id.index();
+        let survival = self.model.survival(id);
+        let (max, at_max) = (self.max_loss[i], self.at_max[i]);
+        let contains = |k: Option<usize>, j: u32| {
+            k.is_some_and(|k| survival.sets_of_class[k].binary_search(&j).is_ok())
+        };
+        let mut lowered_at_max = 0;
+        if let Some(a) = from {
+            for &j in &survival.sets_of_class[a] {
+                if !contains(to, j) && self.loss[i][j as usize] == max {
+                    lowered_at_max += 1;
+                }
+            }
+        }
+        let mut new_max = if max > 0 && lowered_at_max == at_max {
+            max - 1
+        } else {
+            max
+        };
+        if let Some(b) = to {
+            for &j in &survival.sets_of_class[b] {
+                if !contains(from, j) {
+                    new_max = new_max.max(self.loss[i][j as usize] + 1);
+                }
+            }
+        }
+        let total = self.total[i] + u32::from(to.is_some()) - u32::from(from.is_some());
+        total.saturating_sub(new_max)
+    }
+
+    /// The server of class `k` a replica of `id` would go to: the one with the
+    /// most free cpu (spread) or the least that still fits (pack).
+    pub fn server_in(&self, id: ServiceId, k: usize, pack: bool) -> Option<ServerId> {
+        let candidates = self.model.classes[k]
+            .servers
+            .iter()
+            .copied()
+            .filter(|s| self.fits(id, *s));
+        let free = |s: &ServerId| self.free_cpu[s.index()];
+        if pack {
+            candidates.min_by(|a, b| free(a).total_cmp(&free(b)).then(a.cmp(b)))
+        } else {
+            candidates.max_by(|a, b| free(a).total_cmp(&free(b)).then(b.cmp(a)))
+        }
+    }
+
+    pub fn placement(&self) -> Placement {
+        let mut replicas = Vec::new();
+        for (i, on) in self.on.iter().enumerate() {
+            for (&server, &n) in on {
+                for _ in 0..n {
+                    replicas.push(Replica {
+                        service: ServiceId(i as u32),
+                        server,
+                        line: 0,
+                    });
+                }
+            }
+        }
+        Placement {
+            file: None,
+            replicas,
+        }
+        .sorted()
+    }
+}
