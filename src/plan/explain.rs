@@ -280,8 +280,8 @@ pub enum Limit {
     MaxPerServer,
     /// max_replicas of the services.
     MaxReplicas,
-    /// Power components' limits with nothing failed; the components at their
-    /// limit in the closest the guarantees come.
+    /// Power components' limits with nothing failed; the components a
+    /// placement would overload if these limits were left out.
     PowerNormal { components: Vec<String> },
     /// Power components' limits once load fails over.
     PowerFailover { components: Vec<String> },
@@ -293,11 +293,11 @@ pub enum Limit {
 
 impl Limit {
     pub fn message(&self) -> String {
-        let at = |components: &[String]| {
+        let over = |components: &[String]| {
             if components.is_empty() {
                 String::new()
             } else {
-                format!(" (at the limit: {})", components.join(", "))
+                format!(" (without them: {} over)", components.join(", "))
             }
         };
         match self {
@@ -306,10 +306,10 @@ impl Limit {
             Limit::MaxPerServer => "max_per_server".into(),
             Limit::MaxReplicas => "max_replicas".into(),
             Limit::PowerNormal { components } => {
-                format!("power limits with nothing failed{}", at(components))
+                format!("power limits with nothing failed{}", over(components))
             }
             Limit::PowerFailover { components } => {
-                format!("power limits once load fails over{}", at(components))
+                format!("power limits once load fails over{}", over(components))
             }
             Limit::MaxMoves { max_moves } => format!("--max-moves {max_moves}"),
             Limit::Placement => {
@@ -317,6 +317,34 @@ impl Limit {
             }
         }
     }
+}
+
+/// The components (with their scenario) that `counts` would overload, of the
+/// rows with nothing failed (`normal`) or of those once load fails over; the
+/// first five by name.
+fn over_limit(
+    model: &Model,
+    set: &ScenarioSet,
+    counts: &super::model::Counts,
+    normal: bool,
+) -> Vec<String> {
+    let mut names: Vec<String> = model
+        .power
+        .iter()
+        .filter(|row| row.scenario.is_none() == normal)
+        .filter(|row| model.row_load(row, counts) > row.limit_w + 1e-6)
+        .map(|row| {
+            let component = &model.inventory.power(row.component).id;
+            match row.scenario {
+                Some(i) => format!("{component} when {} fails", set.scenarios[i].name),
+                None => component.clone(),
+            }
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names.truncate(5);
+    names
 }
 
 /// Seconds at most for each test of the deletion filter.
@@ -343,6 +371,8 @@ pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanat
     ];
     let mut dropped = Relax::default();
     let mut needed = Vec::new();
+    // Per power group: the components its leaving out let a placement overload.
+    let mut overloaded: [Vec<String>; 2] = [Vec::new(), Vec::new()];
     for (g, drop) in groups.iter().enumerate() {
         if g == 6 && moves.is_none() {
             continue;
@@ -356,9 +386,14 @@ pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanat
         match model.solve(Goal::Feasible, &[], Scope::Whole, &settings) {
             // Still no placement without this group: it is not needed.
             Err(good_lp::ResolutionError::Infeasible) => dropped = trial,
-            // A placement exists without it (or the test did not decide: the
-            // group stays, as it may be needed).
-            _ => needed.push(g),
+            Ok(outcome) => {
+                if g == 4 || g == 5 {
+                    overloaded[g - 4] = over_limit(model, set, &outcome.counts, g == 4);
+                }
+                needed.push(g);
+            }
+            // Undecided: the group stays, as it may be needed.
+            Err(_) => needed.push(g),
         }
     }
     let mut settings = super::exact::settings(search, search.remaining().clamp(1.0, TEST_SECONDS));
@@ -366,25 +401,7 @@ pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanat
     settings.relax = dropped;
     search.solves += 1;
     let slack = model.solve(Goal::Cost, &[], Scope::Whole, &settings).ok();
-    let tight = |normal: bool| -> Vec<String> {
-        let mut names: Vec<String> = slack
-            .iter()
-            .flat_map(|o| o.tight_rows.iter())
-            .map(|&r| &model.power[r])
-            .filter(|row| row.scenario.is_none() == normal)
-            .map(|row| {
-                let component = &model.inventory.power(row.component).id;
-                match row.scenario {
-                    Some(i) => format!("{component} when {} fails", set.scenarios[i].name),
-                    None => component.clone(),
-                }
-            })
-            .collect();
-        names.sort();
-        names.dedup();
-        names.truncate(5);
-        names
-    };
+    let [normal, failover] = overloaded;
     let limits: Vec<Limit> = needed
         .iter()
         .map(|g| match g {
@@ -393,10 +410,10 @@ pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanat
             2 => Limit::MaxPerServer,
             3 => Limit::MaxReplicas,
             4 => Limit::PowerNormal {
-                components: tight(true),
+                components: normal.clone(),
             },
             5 => Limit::PowerFailover {
-                components: tight(false),
+                components: failover.clone(),
             },
             _ => Limit::MaxMoves {
                 max_moves: moves.unwrap_or(0),

@@ -64,8 +64,6 @@ pub struct Outcome {
     /// With `SolveSettings::slack`: replicas missing per (service, survival
     /// set index), None for normal operation.
     pub shortfalls: Vec<(ServiceId, Option<usize>, f64)>,
-    /// Power rows (indexes into `Model::power`) at their limit.
-    pub tight_rows: Vec<usize>,
 }
 
 pub struct SolveSettings {
@@ -244,8 +242,7 @@ impl Model<'_> {
             }
             load
         };
-        let mut row_refs: Vec<usize> = Vec::new();
-        for (r, row) in self.power.iter().enumerate() {
+        for row in &self.power {
             let relaxed = match row.scenario {
                 None => settings.relax.power_normal,
                 Some(_) => settings.relax.power_failover,
@@ -254,7 +251,6 @@ impl Model<'_> {
                 continue;
             }
             constraints.push(constraint!(power_load(row) <= row.limit_w));
-            row_refs.push(r);
         }
 
         let goal_expr = |goal: Goal,
@@ -390,19 +386,11 @@ impl Model<'_> {
             .map(|(id, set, slack)| (id, set, solution.value(slack)))
             .filter(|(_, _, amount)| *amount > 1e-6)
             .collect();
-        let tight_rows = row_refs
-            .into_iter()
-            .filter(|&r| {
-                let row = &self.power[r];
-                solution.eval(power_load(row)) >= row.limit_w - 1e-6 * row.limit_w.max(1.0)
-            })
-            .collect();
         Ok(Outcome {
             counts,
             value,
             optimal,
             shortfalls,
-            tight_rows,
         })
     }
 }

@@ -360,6 +360,26 @@ impl<'a> Model<'a> {
             .sum()
     }
 
+    /// A power row's load in watts when the classes hold `counts`.
+    pub fn row_load(&self, row: &PowerRow, counts: &Counts) -> f64 {
+        let mut cpu = vec![0.0; self.classes.len()];
+        for (i, per_class) in counts.iter().enumerate() {
+            let service_cpu = self.services.services[i].cpu;
+            for (k, &n) in per_class.iter().enumerate() {
+                cpu[k] += f64::from(n) * service_cpu;
+            }
+        }
+        row.constant_w
+            + row
+                .coefs
+                .iter()
+                .map(|&(k, c)| {
+                    let class = &self.classes[k];
+                    c * (class.size() * class.idle_w + class.slope_w() * cpu[k])
+                })
+                .sum::<f64>()
+    }
+
     /// Counts per (service, class) of a concrete placement, skipping replicas
     /// on servers that take none.
     pub fn counts(&self, placement: &Placement) -> Counts {
