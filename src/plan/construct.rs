@@ -69,7 +69,7 @@ pub fn construct<'m, 'a>(
 ) -> State<'m, 'a> {
     let mut state = match current {
         // Replicas already running stay where they are when they fit.
-        Some(current) => State::from_placement(model, current).0,
+        Some(current) => State::from_placement(model, current),
         None => State::new(model),
     };
     for id in order(model) {

@@ -441,3 +441,120 @@ fn power_rows(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    //! The model's power rows against `verify`'s loads: one power model, so a
+    //! drift between the two fails here before it makes a plan wrong.
+
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::inventory::{Inventory, Replica, Services};
+    use crate::topology::LoadModel;
+    use crate::verify::PlacementIndex;
+
+    /// A random inventory with A/B roots, UPSes and PDUs (some behind a
+    /// transfer switch), single- and dual-fed servers in every status, and
+    /// services that survive racks, single PDUs and half the power.
+    fn random_inventory(seed: u64) -> (tempfile::TempDir, Inventory, Services) {
+        let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let write = |name: &str, text: &str| {
+            std::fs::write(dir.path().join(name), text).expect("write fixture")
+        };
+        write("datacenters.csv", "id\ndc\n");
+        let mut power = String::from(
+            "id,datacenter,kind,feeds_from,capacity_w\nua,dc,utility,,8000\nub,dc,utility,,8000\ngen,dc,generator,,4000\n",
+        );
+        let feeds = ["ua", "ub", "ua;gen", "ub;gen", "ua;ub"];
+        let pdus = rng.gen_range(2..=4);
+        for p in 0..pdus {
+            let from = feeds[rng.gen_range(0..feeds.len())];
+            power.push_str(&format!(
+                "p{p},dc,pdu,{from},{}\n",
+                rng.gen_range(2..=12) * 250
+            ));
+        }
+        write("power.csv", &power);
+        let racks = rng.gen_range(1..=3);
+        let mut rack_rows = String::from("id,datacenter\n");
+        let mut servers = String::from("id,rack,cpu,mem_gb,psu,idle_w,max_w,status\n");
+        let mut count = 0;
+        for r in 0..racks {
+            rack_rows.push_str(&format!("r{r},dc\n"));
+            for _ in 0..rng.gen_range(1..=4) {
+                let a = rng.gen_range(0..pdus);
+                let b = rng.gen_range(0..pdus);
+                let psu = if a == b || rng.gen_bool(0.3) {
+                    format!("p{a}")
+                } else {
+                    format!("p{a};p{b}")
+                };
+                let status = match rng.gen_range(0..10) {
+                    0 => "maintenance",
+                    1 => "offline",
+                    _ => "active",
+                };
+                let idle = rng.gen_range(0..200);
+                let max = idle + rng.gen_range(0..500);
+                servers.push_str(&format!(
+                    "s{count},r{r},16,64,{psu},{idle},{max},{status}\n"
+                ));
+                count += 1;
+            }
+        }
+        write("racks.csv", &rack_rows);
+        write("servers.csv", &servers);
+        write(
+            "services.toml",
+            "[[service]]\nname = \"a\"\nmin_replicas = 1\ncpu = 3\nsurvive = [\"rack\", \"power:50%\"]\n\n\
+             [[service]]\nname = \"b\"\nmin_replicas = 1\ncpu = 5\nmax_per_server = 3\nsurvive = [\"power:pdu\"]\n",
+        );
+        let inventory = Inventory::load(dir.path()).expect("valid fixture");
+        let services =
+            Services::load(&dir.path().join("services.toml"), &inventory).expect("valid fixture");
+        (dir, inventory, services)
+    }
+
+    #[test]
+    fn power_rows_equal_verify_loads_on_random_placements() {
+        for seed in 0..300 {
+            let (_dir, inventory, services) = random_inventory(seed);
+            let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+            let mut replicas = Vec::new();
+            for _ in 0..rng.gen_range(0..12) {
+                replicas.push(Replica {
+                    service: ServiceId(rng.gen_range(0..2)),
+                    server: ServerId(rng.gen_range(0..inventory.servers.len() as u32)),
+                    line: 0,
+                });
+            }
+            let placement = Placement {
+                file: None,
+                replicas,
+            };
+            let set = ScenarioSet::expand(&inventory, &services.all_words(), 4096);
+            let model = Model::new(&inventory, &services, &set, None, &[]);
+            let counts = model.counts(&placement);
+            let topology = Topology::new(&inventory);
+            let index = PlacementIndex::new(&inventory, &services, &placement);
+            let loads = LoadModel::new(&topology, &index.draw_w);
+            for row in model.normal_power.iter().chain(&model.power) {
+                let impact = match row.scenario {
+                    Some(i) => topology.impact(&set.scenarios[i].failed),
+                    None => Impact::default(),
+                };
+                let expected = loads.loads(&impact)[row.component.index()];
+                let got = model.row_load(row, &counts);
+                assert!(
+                    (expected - got).abs() < 1e-6,
+                    "seed {seed}: {} under {:?}: verify {expected} W, model {got} W",
+                    inventory.power(row.component).id,
+                    row.scenario.map(|i| &set.scenarios[i].name),
+                );
+            }
+        }
+    }
+}

@@ -71,18 +71,15 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// The state of an existing placement, keeping each replica that fits
-    /// (in file order); the rest are returned.
-    pub fn from_placement(model: &'m Model<'a>, placement: &Placement) -> (Self, Vec<Replica>) {
+    /// (in file order).
+    pub fn from_placement(model: &'m Model<'a>, placement: &Placement) -> Self {
         let mut state = State::new(model);
-        let mut dropped = Vec::new();
         for r in &placement.replicas {
             if state.can_add(r.service, r.server) {
                 state.add(r.service, r.server);
-            } else {
-                dropped.push(r.clone());
             }
         }
-        (state, dropped)
+        state
     }
 
     pub fn total(&self, id: ServiceId) -> u32 {
