@@ -229,14 +229,17 @@ pub fn plan(
     let mut lazy = Vec::new();
     let mut model = Model::new(inventory, services, &set, current, &[]);
     construct_and_repair(&mut search, &mut model, &set, &mut lazy, style);
+    search.raise_bound(search::floor_bound(&model, options.objective));
     let baseline = baseline(&mut search, &model);
     if options.method != Method::Greedy {
         if let Some(proof) = prove(&mut search, &mut model, &set, &lazy, style) {
             return Err(PlanError::Infeasible(proof));
         }
-        lns::improve(&mut search, &model, style);
+        // The neighbourhoods minimise cost; the other objectives rely on the exact stage.
+        if options.objective == Objective::Cost {
+            lns::improve(&mut search, &model, style);
+        }
     }
-    search.raise_bound(search::floor_bound(&model, options.objective));
     finish(search, &model, baseline)
 }
 
