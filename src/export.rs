@@ -42,7 +42,14 @@ fn rows<'a>(
 /// placement.csv: service, server, then the informational rack and datacenter,
 /// sorted by service then server so the same plan gives the same bytes.
 pub fn placement_csv(inventory: &Inventory, services: &Services, placement: &Placement) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // The header is written by hand: serde writes it with the first row, and a
+    // plan with no replica (every min_replicas 0) must still be a valid file.
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    writer
+        .write_record(["service", "server", "rack", "datacenter"])
+        .expect("writing CSV to memory cannot fail");
     for row in rows(inventory, services, placement) {
         writer
             .serialize(row)

@@ -297,7 +297,7 @@ impl Limit {
             if components.is_empty() {
                 String::new()
             } else {
-                format!(" (without them: {} over)", components.join(", "))
+                format!(" (left out, these would be over: {})", components.join(", "))
             }
         };
         match self {

@@ -323,8 +323,12 @@ fn prove(
     None
 }
 
-/// The simple greedy spread, measured against; also a candidate like any other.
+/// The simple greedy spread, measured against; also a candidate like any other
+/// (when there is time left for it).
 fn baseline(search: &mut Search, model: &Model) -> Option<Baseline> {
+    if search.out_of_time() {
+        return None;
+    }
     let naive = construct::naive(model)?;
     let reserved_cpu = naive
         .replicas

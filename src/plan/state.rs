@@ -197,7 +197,9 @@ impl<'m, 'a> State<'m, 'a> {
             }
             *loss -= 1;
         }
-        if self.at_max[i] == 0 {
+        // No set left at the old maximum: the maximum went down by one (a
+        // service with no failure sets stays at 0).
+        if self.at_max[i] == 0 && self.max_loss[i] > 0 {
             self.max_loss[i] -= 1;
             let max = self.max_loss[i];
             self.at_max[i] = self.loss[i].iter().filter(|&&l| l == max).count() as u32;

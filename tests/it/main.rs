@@ -5,6 +5,7 @@ mod bad_input;
 mod check_cli;
 mod hand_checked;
 mod plan;
+mod plan_explain;
 mod properties;
 mod scenarios;
 mod support;
