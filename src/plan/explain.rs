@@ -297,7 +297,10 @@ impl Limit {
             if components.is_empty() {
                 String::new()
             } else {
-                format!(" (left out, these would be over: {})", components.join(", "))
+                format!(
+                    " (left out, these would be over: {})",
+                    components.join(", ")
+                )
             }
         };
         match self {

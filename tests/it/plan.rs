@@ -407,3 +407,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let mut outputs = Vec::new();
+    for run in 0..3 {
+        let csv = tmp.path().join(format!("p{run}.csv"));
+        let result = run_root(&[
+            "plan",
+            "inventories/two-sites",
+            "--out",
+            csv.to_str().expect("UTF-8 path"),
+        ]);
+        assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+        let read = |path: std::path::PathBuf| std::fs::read(path).expect("written");
+        outputs.push((read(csv.clone()), read(csv.with_extension("json"))));
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+}
