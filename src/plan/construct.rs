@@ -74,7 +74,7 @@ pub fn construct<'m, 'a>(
     };
     for id in order(model) {
         if state.deficit(id) > 0 && !deadline() {
-            place(&mut state, id, style, false);
+            place(&mut state, id, style, false, deadline);
         }
     }
     state
@@ -93,7 +93,7 @@ pub fn repair(state: &mut State, style: Style, deadline: &dyn Fn() -> bool) {
             if deadline() {
                 return;
             }
-            progress |= place(state, id, style, true);
+            progress |= place(state, id, style, true, deadline);
         }
         if !progress {
             return;
@@ -104,7 +104,13 @@ pub fn repair(state: &mut State, style: Style, deadline: &dyn Fn() -> bool) {
 /// Re-places one service with the fewest replicas that work, from its floor
 /// up; `evict` lets it move other services' replicas out of its way. Keeps
 /// what it had when nothing works. True when the service now survives.
-fn place(state: &mut State, id: ServiceId, style: Style, evict: bool) -> bool {
+fn place(
+    state: &mut State,
+    id: ServiceId,
+    style: Style,
+    evict: bool,
+    deadline: &dyn Fn() -> bool,
+) -> bool {
     let model = state.model;
     let service = model.services.service(id);
     let ceiling = model.eligible[id.index()]
@@ -119,8 +125,11 @@ fn place(state: &mut State, id: ServiceId, style: Style, evict: bool) -> bool {
         if replicas > start + 8 && replicas < ceiling {
             continue;
         }
+        if deadline() {
+            return false;
+        }
         let snapshot = evict.then(|| state.clone());
-        if fill(state, id, replicas, style, evict, &kept) {
+        if fill(state, id, replicas, style, evict, &kept, deadline) {
             return true;
         }
         if let Some(snapshot) = snapshot {
@@ -153,6 +162,7 @@ fn fill(
     style: Style,
     evict: bool,
     kept: &[(ServerId, u32)],
+    deadline: &dyn Fn() -> bool,
 ) -> bool {
     let model = state.model;
     let service = model.services.service(id);
@@ -178,7 +188,16 @@ fn fill(
             }
         }
     }
-    let score = |state: &State, k: usize| -> (u64, u64, usize) {
+    // Labelled servers the service does not need come last: services that
+    // require the label have nowhere else to go.
+    let spare_labels = |k: usize| -> u64 {
+        let labels = &model.inventory.server(model.classes[k].servers[0]).labels;
+        labels
+            .iter()
+            .filter(|l| !service.requires.contains(l))
+            .count() as u64
+    };
+    let score = |state: &State, k: usize| -> (u64, u64, u64, usize) {
         let utilisation = state.rack_utilisation(k, service.cpu).max(0.0);
         let roomiest = model.classes[k]
             .servers
@@ -189,14 +208,20 @@ fn fill(
         // Non-negative floats order like their bits.
         match style {
             Style::Pack => (
+                spare_labels(k),
                 (1.0 - utilisation.min(1.0)).max(0.0).to_bits(),
                 roomiest.to_bits(),
                 k,
             ),
-            Style::Spread => (utilisation.to_bits(), u64::MAX - roomiest.to_bits(), k),
+            Style::Spread => (
+                spare_labels(k),
+                utilisation.to_bits(),
+                u64::MAX - roomiest.to_bits(),
+                k,
+            ),
         }
     };
-    let mut heap: BinaryHeap<Reverse<(u64, u64, usize)>> = model.eligible[id.index()]
+    let mut heap: BinaryHeap<Reverse<(u64, u64, u64, usize)>> = model.eligible[id.index()]
         .iter()
         .map(|&k| Reverse(score(state, k)))
         .collect();
@@ -205,7 +230,7 @@ fn fill(
         let Some(Reverse(key)) = heap.pop() else {
             break;
         };
-        let k = key.2;
+        let k = key.3;
         if !allowed(state, k) {
             continue;
         }
@@ -227,7 +252,7 @@ fn fill(
     }
     // Scarce classes taken by others: move their replicas out of the way.
     let mut tries = 0;
-    while state.total(id) < replicas && tries < 4 * blocked.len().max(1) {
+    while state.total(id) < replicas && tries < 4 * blocked.len().max(1) && !deadline() {
         tries += 1;
         let Some(pos) = blocked.iter().position(|&k| allowed(state, k)) else {
             break;

@@ -8,7 +8,7 @@ use super::milp::{Goal, Scope};
 use super::model::Model;
 use super::search::{Offer, Search};
 use super::state::State;
-use crate::inventory::ServiceId;
+use crate::inventory::{Placement, ServiceId};
 
 /// Seconds at most for one neighbourhood's solve.
 const NEIGHBOURHOOD_SECONDS: f64 = 5.0;
@@ -51,14 +51,84 @@ pub fn improve(search: &mut Search, model: &Model, style: Style) {
     }
 }
 
-/// Re-solves the services of `window` with the rest fixed; true when the
-/// search kept the result.
+/// Re-solves the services of `window` with the rest of the incumbent fixed;
+/// true when the search kept the result.
 fn neighbourhood(search: &mut Search, model: &Model, window: &[ServiceId], style: Style) -> bool {
     let Some(incumbent) = &search.incumbent else {
         return false;
     };
     let placement = incumbent.placement.clone();
-    let base = model.counts(&placement);
+    let seconds = search.remaining().min(NEIGHBOURHOOD_SECONDS);
+    match resolve(search, model, &placement, window, style, seconds) {
+        Some(better) => search.offer(model, better, "improve") == Offer::Kept,
+        None => false,
+    }
+}
+
+/// Services still short after construction and repair, a few at a time with
+/// the services that take most of their eligible servers: re-solved exactly
+/// with the rest fixed, until none is short or nothing changes.
+pub fn repair(search: &mut Search, model: &Model, placement: &mut Placement, style: Style) {
+    let mut failed: Vec<ServiceId> = Vec::new();
+    loop {
+        if search.out_of_time() {
+            return;
+        }
+        let state = State::from_placement(model, placement);
+        let Some(&short) = super::construct::order(model)
+            .iter()
+            .find(|id| state.deficit(**id) > 0 && !failed.contains(id))
+        else {
+            return;
+        };
+        // Who holds the cores of the short service's eligible servers.
+        let mut eligible = vec![false; model.classes.len()];
+        for &k in &model.eligible[short.index()] {
+            eligible[k] = true;
+        }
+        let mut held = vec![0.0_f64; model.services.services.len()];
+        for r in &placement.replicas {
+            if model.class_of[r.server.index()].is_some_and(|k| eligible[k]) && r.service != short {
+                held[r.service.index()] += model.services.service(r.service).cpu;
+            }
+        }
+        let mut neighbours: Vec<ServiceId> = model
+            .services
+            .ids()
+            .filter(|id| held[id.index()] > 0.0)
+            .collect();
+        neighbours.sort_by(|a, b| held[b.index()].total_cmp(&held[a.index()]).then(a.cmp(b)));
+        let mut window = vec![short];
+        window.extend(neighbours.into_iter().take(REPAIR_WIDTH - 1));
+        window.sort_unstable();
+        search.say(&format!(
+            "repair: re-solving {} with {} neighbours",
+            model.services.service(short).name,
+            window.len() - 1
+        ));
+        let seconds = search.remaining().min(NEIGHBOURHOOD_SECONDS);
+        match resolve(search, model, placement, &window, style, seconds) {
+            Some(repaired) => *placement = repaired,
+            None => failed.push(short),
+        }
+    }
+}
+
+/// Services freed together when repairing one that is short.
+const REPAIR_WIDTH: usize = 6;
+
+/// Re-solves the services of `window` exactly (least cost) with every other
+/// replica of `placement` where it is, and packs the answer; None when the
+/// solver finds nothing in `seconds` or the counts do not pack.
+fn resolve(
+    search: &mut Search,
+    model: &Model,
+    placement: &Placement,
+    window: &[ServiceId],
+    style: Style,
+    seconds: f64,
+) -> Option<Placement> {
+    let base = model.counts(placement);
     let mut free = vec![false; model.services.services.len()];
     for id in window {
         free[id.index()] = true;
@@ -67,27 +137,29 @@ fn neighbourhood(search: &mut Search, model: &Model, window: &[ServiceId], style
         .iter()
         .map(|id| model.services.service(*id).name.as_str())
         .collect();
-    search.say(&format!("improving: re-solving {}", names.join(", ")));
+    search.say(&format!("re-solving {}", names.join(", ")));
     search.solves += 1;
-    let mut settings = settings(search, search.remaining().min(NEIGHBOURHOOD_SECONDS));
+    let mut settings = settings(search, seconds);
     settings.initial = Some(base.clone());
-    let Ok(outcome) = model.solve(
-        Goal::Cost,
-        &[],
-        Scope::Services {
-            free: &free,
-            base: &base,
-        },
-        &settings,
-    ) else {
-        return false;
-    };
+    let outcome = model
+        .solve(
+            Goal::Cost,
+            &[],
+            Scope::Services {
+                free: &free,
+                base: &base,
+            },
+            &settings,
+        )
+        .ok()?;
     let before: f64 = window
         .iter()
         .map(|id| f64::from(base[id.index()].iter().sum::<u32>()) * model.replica_cost(*id))
         .sum();
-    if outcome.value >= before - 1e-9 {
-        return false;
+    let before_state = State::from_placement(model, placement);
+    let short = window.iter().any(|id| before_state.deficit(*id) > 0);
+    if !short && outcome.value >= before - 1e-9 {
+        return None;
     }
     // The rest stays; the freed services keep their servers where the new
     // counts allow and fill the difference.
@@ -99,8 +171,6 @@ fn neighbourhood(search: &mut Search, model: &Model, window: &[ServiceId], style
     {
         state.add(r.service, r.server);
     }
-    if pack_into(&mut state, &outcome.counts, window, Some(&placement), style).is_err() {
-        return false;
-    }
-    search.offer(model, state.placement(), "improve") == Offer::Kept
+    pack_into(&mut state, &outcome.counts, window, Some(placement), style).ok()?;
+    Some(state.placement())
 }

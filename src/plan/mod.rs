@@ -260,7 +260,11 @@ fn construct_and_repair(
         if !complete {
             construct::repair(&mut state, style, &deadline);
         }
-        let placement = state.placement();
+        let still_short = model.services.ids().any(|id| state.deficit(id) > 0);
+        let mut placement = state.placement();
+        if still_short && search.options.method != Method::Greedy {
+            lns::repair(search, model, &mut placement, style);
+        }
         let stage = if complete { "construct" } else { "repair" };
         if add_violated_families(model, set, &placement, lazy) {
             continue;
