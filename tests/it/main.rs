@@ -3,8 +3,10 @@
 
 mod bad_input;
 mod check_cli;
+mod exhaustive;
 mod hand_checked;
 mod plan;
+mod plan_oracle;
 mod properties;
 mod scenarios;
 mod support;
