@@ -247,6 +247,8 @@ fn generate(seed: u64) -> Model {
     }
 
     let empty_fleet = rng.gen_bool(0.04);
+    // Small memories and memory-hungry services, so that memory binds.
+    let mem_heavy = rng.gen_bool(0.2);
     let server_count = rng.gen_range(rack_count.max(4)..=12);
     let mut active = 0;
     for j in 0..server_count {
@@ -291,7 +293,11 @@ fn generate(seed: u64) -> Model {
         m.servers.push(Server {
             rack,
             cpu: *[4, 8, 8, 16].choose(rng).unwrap(),
-            mem: *[8, 16, 16, 32, 64].choose(rng).unwrap(),
+            mem: if mem_heavy {
+                *[8, 16, 16, 24].choose(rng).unwrap()
+            } else {
+                *[8, 16, 16, 32, 64].choose(rng).unwrap()
+            },
             psu,
             idle,
             max: idle + 100 * rng.gen_range(0..=4),
@@ -324,7 +330,7 @@ fn generate(seed: u64) -> Model {
             if attempt > 0 {
                 m.services.pop();
             }
-            add_service(rng, &mut m, all_zero, &kinds);
+            add_service(rng, &mut m, all_zero, mem_heavy, &kinds);
             let k = m.services.len() - 1;
             let relax = Relax {
                 power: true,
@@ -377,7 +383,13 @@ fn generate(seed: u64) -> Model {
 }
 
 /// Appends one random service to `m`.
-fn add_service(rng: &mut ChaCha8Rng, m: &mut Model, all_zero: bool, kinds: &[String]) {
+fn add_service(
+    rng: &mut ChaCha8Rng,
+    m: &mut Model,
+    all_zero: bool,
+    mem_heavy: bool,
+    kinds: &[String],
+) {
     let dcs = m.dcs;
     let min = if all_zero || rng.gen_bool(0.12) {
         0
@@ -433,7 +445,9 @@ fn add_service(rng: &mut ChaCha8Rng, m: &mut Model, all_zero: bool, kinds: &[Str
     m.services.push(Service {
         min,
         cpu: *[1, 2, 2, 4, 4, 8].choose(rng).unwrap(),
-        mem: if rng.gen_bool(0.3) {
+        mem: if mem_heavy {
+            *[6, 8, 8, 12].choose(rng).unwrap()
+        } else if rng.gen_bool(0.3) {
             0
         } else {
             *[2, 4, 8, 8, 16, 24].choose(rng).unwrap()
@@ -465,7 +479,21 @@ fn worst_loads(m: &Model, counts: &Counts) -> Vec<f64> {
 
 // --- what the generator covers -----------------------------------------------------------
 
-/// Features of one instance, for the coverage shares.
+/// The highest memory used / memory of any server holding a replica.
+fn peak_mem_share(m: &Model, counts: &Counts) -> f64 {
+    (0..m.servers.len())
+        .map(|j| {
+            let used: u32 = (0..m.services.len())
+                .map(|k| counts[k][j] * m.services[k].mem)
+                .sum();
+            f64::from(used) / f64::from(m.servers[j].mem.max(1))
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Features of one instance, for the coverage shares. Power (memory) binds
+/// when the optimum without power (memory) limits costs less, or the optimum
+/// comes within 10% of a limit (uses 90% of a server's memory).
 fn features(m: &Model, optimum: &Outcome) -> Vec<&'static str> {
     let mut f = Vec::new();
     let any_word = |p: &dyn Fn(&Word) -> bool| m.services.iter().any(|s| s.words().iter().any(p));
@@ -500,7 +528,9 @@ fn features(m: &Model, optimum: &Outcome) -> Vec<&'static str> {
         NODE_BUDGET,
     );
     let mem_binds = match (optimum, &memoryless) {
-        (Outcome::Optimal(a), Outcome::Optimal(b)) => (a.cost - b.cost).abs() > 1e-6,
+        (Outcome::Optimal(a), Outcome::Optimal(b)) => {
+            (a.cost - b.cost).abs() > 1e-6 || peak_mem_share(m, &a.counts) >= 0.9
+        }
         (Outcome::Infeasible, Outcome::Optimal(_)) => true,
         _ => false,
     };
