@@ -1339,4 +1339,3 @@ fn oracle_optimum_matches_plain_enumeration() {
     assert_eq!(compared, 40, "enough small instances");
     assert!(feasible >= 10, "{feasible} feasible of {compared}");
 }
-
