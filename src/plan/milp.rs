@@ -5,8 +5,8 @@
 //! "infeasible" from this model is a proof, and its optimum a bound.
 
 use good_lp::{
-    constraint, variable, Constraint, Expression, ProblemVariables, ResolutionError, Solution,
-    SolutionStatus, SolverModel, Variable,
+    constraint, variable, Constraint, Expression, IntoAffineExpression, ProblemVariables,
+    ResolutionError, Solution, SolutionStatus, SolverModel, Variable,
 };
 
 use super::model::{Counts, Model, PowerRow};
@@ -247,10 +247,20 @@ impl Model<'_> {
                 None => settings.relax.power_normal,
                 Some(_) => settings.relax.power_failover,
             };
-            if relaxed || !row.coefs.iter().any(|(k, _)| touched[*k]) {
+            if relaxed {
                 continue;
             }
-            constraints.push(constraint!(power_load(row) <= row.limit_w));
+            if row.coefs.iter().any(|(k, _)| touched[*k]) {
+                constraints.push(constraint!(power_load(row) <= row.limit_w));
+            } else if matches!(scope, Scope::Whole) {
+                // No replica can change this load (idle and maintenance draw
+                // only): over its limit, no placement passes `check`. (A
+                // neighbourhood leaves such rows as the incumbent has them.)
+                let load = power_load(row).constant();
+                if load > row.limit_w + 1e-6 {
+                    return Err(ResolutionError::Infeasible);
+                }
+            }
         }
 
         let goal_expr = |goal: Goal,

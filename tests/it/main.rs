@@ -3,9 +3,11 @@
 
 mod bad_input;
 mod check_cli;
+mod exhaustive;
 mod hand_checked;
 mod plan;
 mod plan_explain;
+mod plan_oracle;
 mod properties;
 mod scenarios;
 mod support;
