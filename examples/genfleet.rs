@@ -59,6 +59,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
+use faultplan::inventory::{self as fp, Inventory, Replica, ServerId, ServiceId, Services, Status};
+use faultplan::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
+use faultplan::topology::Topology;
+use faultplan::verify::{check, CheckOptions, Severity};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -215,6 +219,16 @@ struct Args {
     /// Also write placement.csv: a placement that survives any rack and power:50%
     #[arg(long)]
     placement: bool,
+    /// Make a hard fleet, 0 <= T < 1: PDUs that carry a rack at about T of its
+    /// cpu when one power side is lost, services reserving about T of the
+    /// fleet's cores, scarce labelled servers and services pinned to dual-fed
+    /// servers; --load does not apply
+    #[arg(long, value_name = "T", conflicts_with = "load")]
+    tightness: Option<f64>,
+    /// Also write, at this path, the placement of the simple greedy spread (the
+    /// baseline `plan` compares itself with), and print what `check` finds in it
+    #[arg(long, value_name = "FILE")]
+    baseline_placement: Option<PathBuf>,
 }
 
 struct Config {
@@ -225,6 +239,7 @@ struct Config {
     seed: u64,
     load: f64,
     placement: bool,
+    tightness: Option<f64>,
 }
 
 fn resolve(args: &Args) -> Result<Config, String> {
@@ -270,6 +285,11 @@ fn resolve(args: &Args) -> Result<Config, String> {
     if !(load > 0.0 && load <= 1.0) {
         return Err("--load must be in (0, 1]".into());
     }
+    if let Some(t) = args.tightness {
+        if !(0.0..1.0).contains(&t) {
+            return Err("--tightness must be in [0, 1)".into());
+        }
+    }
     Ok(Config {
         servers,
         racks,
@@ -278,6 +298,7 @@ fn resolve(args: &Args) -> Result<Config, String> {
         seed: args.seed,
         load,
         placement: args.placement,
+        tightness: args.tightness,
     })
 }
 
@@ -303,6 +324,8 @@ struct Server {
     shape: usize,
     labels: u8,
     dual_psu: bool,
+    /// The side (0 = A, 1 = B) a single-PSU server plugs into.
+    side: usize,
     maintenance: bool,
     position: u32,
 }
@@ -311,6 +334,11 @@ impl Server {
     /// Can host new replicas that survive power:50% (active, one PSU on each side).
     fn eligible(&self) -> bool {
         self.dual_psu && !self.maintenance
+    }
+
+    /// Draws from the PDU of `side` once the other side has failed.
+    fn feeds(&self, side: usize) -> bool {
+        self.dual_psu || self.side == side
     }
 }
 
@@ -382,6 +410,12 @@ fn gen_fleet(cfg: &Config, rng: &mut ChaCha8Rng) -> Fleet {
                     0
                 };
                 let dual_psu = !rng.gen_bool(SINGLE_PSU_P);
+                // Only tight fleets draw a side: the default fleets stay byte-identical.
+                let side = if cfg.tightness.is_some() && !dual_psu {
+                    usize::from(rng.gen_bool(0.5))
+                } else {
+                    0
+                };
                 let maintenance = rng.gen_bool(MAINTENANCE_P);
                 servers.push(Server {
                     id: format!("{rack_id}-s{:0w$}", s + 1, w = srv_w),
@@ -389,6 +423,7 @@ fn gen_fleet(cfg: &Config, rng: &mut ChaCha8Rng) -> Fleet {
                     shape,
                     labels,
                     dual_psu,
+                    side,
                     maintenance,
                     position: used + 1,
                 });
@@ -471,6 +506,9 @@ struct Service {
     dc_survive: bool,
     large: bool,
     weight: f64,
+    /// max_replicas = min_replicas and survive = ["power:50%"] only: every
+    /// replica must sit on a dual-fed server.
+    pinned: bool,
 }
 
 impl Service {
@@ -565,6 +603,7 @@ fn gen_services(
             dc_survive,
             large,
             weight: z.exp(),
+            pinned: false,
         });
     }
 
@@ -806,6 +845,7 @@ fn write_all(
     fleet: &Fleet,
     services: &[Service],
     placement: Option<&Placement>,
+    pdu_caps: &[[u64; 2]],
 ) -> Result<(), String> {
     let err = |name: &'static str| {
         let path = out.join(name);
@@ -890,10 +930,10 @@ fn write_all(
         }
         for ri in dc.racks.clone() {
             let r = &fleet.racks[ri];
-            let cap = size_w(rack_w[ri], 100).to_string();
-            for side in ["a", "b"] {
-                let id = format!("{}-pdu-{side}", r.id);
-                let feeds = format!("{}-room{}-ups-{side}", dc.id, r.room + 1);
+            for (side, name) in ["a", "b"].into_iter().enumerate() {
+                let id = format!("{}-pdu-{name}", r.id);
+                let feeds = format!("{}-room{}-ups-{name}", dc.id, r.room + 1);
+                let cap = pdu_caps[ri][side].to_string();
                 w.write_record([&id, &dc.id, "pdu", &feeds, &cap, &mu])
                     .map_err(&e)?;
             }
@@ -914,7 +954,7 @@ fn write_all(
         let psu = if s.dual_psu {
             format!("{0}-pdu-a;{0}-pdu-b", r.id)
         } else {
-            format!("{}-pdu-a", r.id)
+            format!("{}-pdu-{}", r.id, ["a", "b"][s.side])
         };
         w.write_record([
             s.id.as_str(),
@@ -962,6 +1002,9 @@ fn write_all(
         if s.dc_survive {
             let _ = writeln!(t, "survive = [\"rack\", \"power:50%\", \"datacenter\"]");
         }
+        if s.pinned {
+            let _ = writeln!(t, "max_replicas = {}\nsurvive = [\"power:50%\"]", s.min);
+        }
     }
     let path = out.join("services.toml");
     fs::write(&path, t).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -989,7 +1032,7 @@ fn write_all(
     let readme = format!(
         "Synthetic fleet from faultplan's genfleet example: {} servers in {} racks, {} room(s), {} datacenter(s), \
          {} services{}; made with `cargo run --release --example genfleet -- --servers {} --racks {} \
-         --datacenters {} --services {} --seed {} --load {}{} --out DIR`.\n",
+         --datacenters {} --services {} --seed {} {}{} --out DIR`.\n",
         cfg.servers,
         cfg.racks,
         rooms,
@@ -1001,12 +1044,660 @@ fn write_all(
         cfg.dcs,
         cfg.services,
         cfg.seed,
-        cfg.load,
+        match cfg.tightness {
+            Some(t) => format!("--tightness {t}"),
+            None => format!("--load {}", cfg.load),
+        },
         if cfg.placement { " --placement" } else { "" },
     );
     let path = out.join("README.md");
     fs::write(&path, readme).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(())
+}
+
+/// How far above T a tight PDU lets a rack go: "slightly above T of its cpu",
+/// so that the witness placement (and a planner) has a little room.
+const TIGHT_MARGIN: f64 = 0.02;
+/// Shares of tight services that require `gpu`, require `ssd`, are pinned to
+/// dual-fed servers, or also survive a datacenter; the rest are plain.
+const TIGHT_GPU_P: f64 = 0.05;
+const TIGHT_SSD_P: f64 = 0.12;
+const TIGHT_PINNED_P: f64 = 0.12;
+const TIGHT_DC_P: f64 = 0.05;
+/// A pinned service has at most this many replicas (cpu grows instead), as a
+/// service that must sit on dual-fed servers is rarely huge.
+const PINNED_MAX: f64 = 48.0;
+
+/// capacity_w of each rack's two PDUs (sides A and B).
+///
+/// Default: each carries every server of the rack at full draw with 25% to
+/// spare. Tight: each side's limit (capacity_w × 0.8) is the idle draw of the
+/// servers that fall back on it when the other side is lost (dual-fed and its
+/// own single-fed ones) plus T + TIGHT_MARGIN of their active servers' dynamic
+/// range, rounded up to 10 W: after a side is lost the rack fits only a little
+/// more than T of its cpu (a bit more where the cores are the cheapest in watts).
+fn pdu_capacities(fleet: &Fleet, tightness: Option<f64>) -> Vec<[u64; 2]> {
+    fleet
+        .racks
+        .iter()
+        .map(|r| {
+            let servers = &fleet.servers[r.servers.clone()];
+            match tightness {
+                None => {
+                    let max_w = servers.iter().map(|s| SHAPES[s.shape].max_w as u64).sum();
+                    let cap = size_w(max_w, 100);
+                    [cap, cap]
+                }
+                Some(t) => [0, 1].map(|side| {
+                    let limit: f64 = servers
+                        .iter()
+                        .filter(|s| s.feeds(side))
+                        .map(|s| {
+                            let sh = &SHAPES[s.shape];
+                            let dynamic = if s.maintenance {
+                                0.0
+                            } else {
+                                (t + TIGHT_MARGIN) * f64::from(sh.max_w - sh.idle_w)
+                            };
+                            f64::from(sh.idle_w) + dynamic
+                        })
+                        .sum();
+                    ((limit / MAX_UTIL / 10.0).ceil() as u64 * 10).max(100)
+                }),
+            }
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    // In witness order: the most constrained first.
+    Gpu,
+    Ssd,
+    Pinned,
+    Dc,
+    Plain,
+}
+
+/// The witness placement of a tight fleet, built while its services are made:
+/// replicas only on active dual-fed servers (no power:50% set takes one down),
+/// each rack's replicas within what its PDUs carry when either side is lost.
+struct Witness<'f> {
+    fleet: &'f Fleet,
+    free_cpu: Vec<f64>,
+    free_mem: Vec<f64>,
+    /// Per rack: watts its replicas may still add (the smaller side's room).
+    budget_w: Vec<f64>,
+    /// Per server: the last service placed on it (max_per_server is 1).
+    last: Vec<usize>,
+    rows: Vec<(usize, usize)>,
+}
+
+impl<'f> Witness<'f> {
+    fn new(fleet: &'f Fleet, caps: &[[u64; 2]]) -> Self {
+        let budget_w = fleet
+            .racks
+            .iter()
+            .zip(caps)
+            .map(|(r, cap)| {
+                (0..2)
+                    .map(|side| {
+                        let idle: f64 = fleet.servers[r.servers.clone()]
+                            .iter()
+                            .filter(|s| s.feeds(side))
+                            .map(|s| f64::from(SHAPES[s.shape].idle_w))
+                            .sum();
+                        // The limit as `check` computes it, less a watt for rounding.
+                        cap[side] as f64 * MAX_UTIL - idle - 1.0
+                    })
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
+        Witness {
+            fleet,
+            free_cpu: fleet
+                .servers
+                .iter()
+                .map(|s| f64::from(SHAPES[s.shape].cpu))
+                .collect(),
+            free_mem: fleet
+                .servers
+                .iter()
+                .map(|s| f64::from(SHAPES[s.shape].mem_gb))
+                .collect(),
+            budget_w,
+            last: vec![usize::MAX; fleet.servers.len()],
+            rows: Vec::new(),
+        }
+    }
+
+    /// Places up to `n` replicas of service `si` in `racks`, at most `per_rack`
+    /// in one rack: each on the rack with the most watts left, on its host with
+    /// the cheapest cores in watts (then the most free cpu). Returns the
+    /// replicas placed per rack used, as (rack, count).
+    #[allow(clippy::too_many_arguments)]
+    fn put(
+        &mut self,
+        si: usize,
+        cpu: f64,
+        mem: f64,
+        mask: u8,
+        racks: &[usize],
+        n: usize,
+        per_rack: usize,
+    ) -> Vec<(usize, usize)> {
+        let key = |w: f64| (w.max(0.0) * 16.0) as u64;
+        let mut heap: BinaryHeap<(u64, Reverse<usize>)> = racks
+            .iter()
+            .map(|&r| (key(self.budget_w[r]), Reverse(r)))
+            .collect();
+        let mut count = vec![0usize; self.fleet.racks.len()];
+        let mut placed = 0;
+        while placed < n {
+            let Some((k, Reverse(r))) = heap.pop() else {
+                break;
+            };
+            if k != key(self.budget_w[r]) {
+                heap.push((key(self.budget_w[r]), Reverse(r)));
+                continue;
+            }
+            let mut pick: Option<(f64, usize)> = None;
+            for s in self.fleet.racks[r].servers.clone() {
+                let srv = &self.fleet.servers[s];
+                let per_core = watts_per_core(&SHAPES[srv.shape]);
+                if !srv.eligible()
+                    || srv.labels & mask != mask
+                    || self.last[s] == si
+                    || self.free_cpu[s] < cpu
+                    || self.free_mem[s] < mem
+                    || cpu * per_core > self.budget_w[r]
+                {
+                    continue;
+                }
+                let better = pick.is_none_or(|(w, p)| {
+                    per_core < w || (per_core == w && self.free_cpu[s] > self.free_cpu[p])
+                });
+                if better {
+                    pick = Some((per_core, s));
+                }
+            }
+            let Some((per_core, s)) = pick else {
+                continue;
+            };
+            self.free_cpu[s] -= cpu;
+            self.free_mem[s] -= mem;
+            self.budget_w[r] -= cpu * per_core;
+            self.last[s] = si;
+            self.rows.push((si, s));
+            placed += 1;
+            count[r] += 1;
+            if count[r] < per_rack {
+                heap.push((key(self.budget_w[r]), Reverse(r)));
+            }
+        }
+        racks
+            .iter()
+            .filter(|&&r| count[r] > 0)
+            .map(|&r| (r, count[r]))
+            .collect()
+    }
+
+    /// Takes back the replicas placed since row `from` (all of one service).
+    fn undo(&mut self, from: usize, cpu: f64, mem: f64) {
+        for (_, s) in self.rows.drain(from..) {
+            let srv = &self.fleet.servers[s];
+            self.free_cpu[s] += cpu;
+            self.free_mem[s] += mem;
+            self.budget_w[srv.rack] += cpu * watts_per_core(&SHAPES[srv.shape]);
+            // Only this service's own replicas are undone, and it is placed
+            // once: no other service needs to find itself here.
+            self.last[s] = usize::MAX;
+        }
+    }
+}
+
+/// Watts one busy core adds to a server's draw.
+fn watts_per_core(shape: &Shape) -> f64 {
+    f64::from(shape.max_w - shape.idle_w) / f64::from(shape.cpu)
+}
+
+/// Services of a tight fleet and the witness placement that proves them
+/// feasible: each service's replicas are placed as it is made, and its
+/// min_replicas is what its placed replicas still have after the worst failure
+/// of its words, so the services ask for no more than the witness provides.
+fn gen_tight(
+    cfg: &Config,
+    fleet: &Fleet,
+    caps: &[[u64; 2]],
+    t: f64,
+    rng: &mut ChaCha8Rng,
+) -> (Vec<Service>, Placement) {
+    let e = eligibility(fleet);
+    // Host cores (active, dual-fed) with every label of each mask.
+    let mut host_cores = [0f64; 8];
+    for s in fleet.servers.iter().filter(|s| s.eligible()) {
+        for q in 0..8u8 {
+            if s.labels & q == q {
+                host_cores[q as usize] += f64::from(SHAPES[s.shape].cpu);
+            }
+        }
+    }
+    let multi_dc = fleet.dcs.len() >= 2;
+    let w = digits(cfg.services).max(4);
+    // (kind, cpu, mem per cpu, weight)
+    let mut drawn: Vec<(Kind, f64, f64, f64)> = (0..cfg.services)
+        .map(|_| {
+            let r: f64 = rng.gen();
+            let cpu = CPU_STEPS[pick(rng, &CPU_WEIGHTS)];
+            let mem_per_cpu = MEM_PER_CPU[pick(rng, &MEM_WEIGHTS)];
+            let (u1, u2): (f64, f64) = (rng.gen(), rng.gen());
+            let z = (-2.0 * (1.0 - u1).ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            let mut kind = if r < TIGHT_GPU_P {
+                Kind::Gpu
+            } else if r < TIGHT_GPU_P + TIGHT_SSD_P {
+                Kind::Ssd
+            } else if r < TIGHT_GPU_P + TIGHT_SSD_P + TIGHT_PINNED_P {
+                Kind::Pinned
+            } else if r < TIGHT_GPU_P + TIGHT_SSD_P + TIGHT_PINNED_P + TIGHT_DC_P && multi_dc {
+                Kind::Dc
+            } else {
+                Kind::Plain
+            };
+            // A label on fewer than two racks cannot survive a rack.
+            if kind == Kind::Gpu && e.racks[GPU as usize] < 2 {
+                kind = Kind::Ssd;
+            }
+            if kind == Kind::Ssd && e.racks[SSD as usize] < 2 {
+                kind = Kind::Plain;
+            }
+            (kind, cpu, mem_per_cpu, z.exp())
+        })
+        .collect();
+    let mask = |kind: Kind| match kind {
+        Kind::Gpu => GPU,
+        Kind::Ssd => SSD,
+        _ => 0,
+    };
+    // Reserved cpu to aim for, per pool: the labelled services get about T of
+    // their scarce servers (ssd half of it: others may use those servers too),
+    // the rest share what is left of T × the fleet's cores.
+    let fleet_cpu: f64 = fleet
+        .servers
+        .iter()
+        .map(|s| f64::from(SHAPES[s.shape].cpu))
+        .sum();
+    let has = |k: Kind| drawn.iter().any(|d| d.0 == k);
+    let pool_gpu = if has(Kind::Gpu) {
+        t * host_cores[GPU as usize]
+    } else {
+        0.0
+    };
+    let pool_ssd = if has(Kind::Ssd) {
+        0.5 * t * (host_cores[SSD as usize] - host_cores[(SSD | GPU) as usize])
+    } else {
+        0.0
+    };
+    let pool_rest = (t * fleet_cpu - pool_gpu - pool_ssd).max(0.0);
+    let pool_of = |k: Kind| match k {
+        Kind::Gpu => 0,
+        Kind::Ssd => 1,
+        _ => 2,
+    };
+    let mut weight_sum = [0f64; 3];
+    for d in &drawn {
+        weight_sum[pool_of(d.0)] += d.3;
+    }
+    let pools = [pool_gpu, pool_ssd, pool_rest];
+    // (share of the pool in cores, replicas wanted)
+    let mut wanted: Vec<(f64, usize)> = Vec::with_capacity(drawn.len());
+    for d in drawn.iter_mut() {
+        let share = pools[pool_of(d.0)] * d.3 / weight_sum[pool_of(d.0)];
+        let q = mask(d.0) as usize;
+        let hosts = e.servers[q] as f64;
+        let cap = if d.0 == Kind::Pinned {
+            PINNED_MAX
+        } else {
+            (0.6 * hosts).floor()
+        }
+        .max(2.0);
+        let mut n = (share / d.1).round();
+        while n > cap && d.1 < 16.0 {
+            d.1 *= 2.0;
+            n = (share / d.1).round();
+        }
+        while n < 2.0 && d.1 > 0.5 {
+            d.1 /= 2.0;
+            n = (share / d.1).round();
+        }
+        wanted.push((share, n.clamp(2.0, cap) as usize));
+    }
+
+    let mut order: Vec<usize> = (0..drawn.len()).collect();
+    order.sort_by(|&a, &b| {
+        drawn[a]
+            .0
+            .cmp(&drawn[b].0)
+            .then(wanted[b].0.total_cmp(&wanted[a].0))
+            .then(a.cmp(&b))
+    });
+    let mut witness = Witness::new(fleet, caps);
+    let mut min = vec![0u32; drawn.len()];
+    let mut starved = Vec::new();
+    let hosts_in = |q: u8, dc: Option<usize>| -> Vec<usize> {
+        (0..fleet.racks.len())
+            .filter(|&r| e.rack_supports[r] & (1 << q) != 0)
+            .filter(|&r| dc.is_none_or(|d| fleet.racks[r].dc == d))
+            .collect()
+    };
+    let per_rack = |n: usize, racks: usize| (5 * n).div_ceil(4 * racks.max(1)).max(1);
+    for &i in &order {
+        let (kind, _, mem_per_cpu, _) = drawn[i];
+        let q = mask(kind);
+        let mut n = wanted[i].1;
+        loop {
+            let cpu = drawn[i].1;
+            let mem = cpu * mem_per_cpu;
+            let start = witness.rows.len();
+            min[i] = match kind {
+                Kind::Pinned => {
+                    let racks = hosts_in(q, None);
+                    let counts = witness.put(i, cpu, mem, q, &racks, n, n);
+                    counts.iter().map(|c| c.1).sum::<usize>() as u32
+                }
+                Kind::Dc => {
+                    // Half in each of the two datacenters with the most watts left.
+                    let mut dcs: Vec<(f64, usize)> = (0..fleet.dcs.len())
+                        .map(|d| {
+                            let room: f64 = fleet.dcs[d]
+                                .racks
+                                .clone()
+                                .map(|r| witness.budget_w[r].max(0.0))
+                                .sum();
+                            (room, d)
+                        })
+                        .collect();
+                    dcs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                    let half = n.div_ceil(2);
+                    let mut in_dc = Vec::new();
+                    let mut worst_rack = 0;
+                    for &(_, d) in dcs.iter().take(2) {
+                        let racks = hosts_in(q, Some(d));
+                        let counts =
+                            witness.put(i, cpu, mem, q, &racks, half, per_rack(half, racks.len()));
+                        in_dc.push(counts.iter().map(|c| c.1).sum::<usize>());
+                        worst_rack = worst_rack.max(counts.iter().map(|c| c.1).max().unwrap_or(0));
+                    }
+                    let total: usize = in_dc.iter().sum();
+                    let worst = in_dc.iter().copied().max().unwrap_or(0).max(worst_rack);
+                    (total - worst) as u32
+                }
+                _ => {
+                    let racks = hosts_in(q, None);
+                    let counts = witness.put(i, cpu, mem, q, &racks, n, per_rack(n, racks.len()));
+                    let total: usize = counts.iter().map(|c| c.1).sum();
+                    (total - counts.iter().map(|c| c.1).max().unwrap_or(0)) as u32
+                }
+            };
+            if min[i] > 0 {
+                break;
+            }
+            // No room left for replicas this size: smaller ones, then fewer.
+            witness.undo(start, cpu, mem);
+            if drawn[i].1 > 0.5 {
+                drawn[i].1 /= 2.0;
+            } else if n > 2 {
+                n = 2;
+            } else {
+                break;
+            }
+        }
+        if min[i] == 0 {
+            starved.push(i);
+        }
+    }
+    let services = drawn
+        .iter()
+        .enumerate()
+        .map(|(i, &(kind, cpu, mem_per_cpu, weight))| Service {
+            name: format!("svc{:0w$}", i + 1, w = w),
+            min: min[i],
+            cpu,
+            mem_per_cpu,
+            requires: mask(kind),
+            dc_survive: kind == Kind::Dc,
+            large: false,
+            weight,
+            pinned: kind == Kind::Pinned,
+        })
+        .collect::<Vec<_>>();
+    if !starved.is_empty() {
+        let names: Vec<&str> = starved
+            .iter()
+            .take(10)
+            .map(|&i| services[i].name.as_str())
+            .collect();
+        eprintln!(
+            "genfleet: warning: {} service(s) found no room in the witness placement and ask for min_replicas 0: {}",
+            starved.len(),
+            names.join(", ")
+        );
+    }
+    (
+        services,
+        Placement {
+            rows: witness.rows,
+            failed: Vec::new(),
+        },
+    )
+}
+
+/// The simple greedy spread people do by hand, and `plan`'s baseline: largest
+/// service first, one replica at a time on the least-loaded rack (cpu reserved
+/// over its active servers' cpu), on that rack's server with the most free cpu
+/// that fits, until no failure set of the service's words takes more than the
+/// replicas beyond min_replicas (or max_replicas is reached, or nothing fits).
+/// It does not look at power, nor at which servers a failure takes down before
+/// it places a replica there.
+fn greedy_spread(inventory: &Inventory, services: &Services) -> fp::Placement {
+    let topology = Topology::new(inventory);
+    let set = ScenarioSet::expand(inventory, &services.all_words(), DEFAULT_ENUMERATION_LIMIT);
+    // Per server: the (scenario, word) pairs whose scenario takes it down.
+    let mut hits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); inventory.servers.len()];
+    for (i, scenario) in set.scenarios.iter().enumerate() {
+        let words: Vec<usize> = scenario
+            .words
+            .iter()
+            .filter(|m| !m.dominated)
+            .map(|m| m.word)
+            .collect();
+        if words.is_empty() {
+            continue;
+        }
+        for s in topology.impact(&scenario.failed).down {
+            hits[s.index()].extend(words.iter().map(|&w| (i, w)));
+        }
+    }
+    let active = |s: ServerId| inventory.server(s).status == Status::Active;
+    let rack_cpu: Vec<f64> = inventory
+        .racks
+        .iter()
+        .map(|r| {
+            r.servers
+                .iter()
+                .filter(|&&s| active(s))
+                .map(|&s| inventory.server(s).cpu)
+                .sum()
+        })
+        .collect();
+    let mut rack_used = vec![0f64; inventory.racks.len()];
+    let mut free_cpu: Vec<f64> = inventory.servers.iter().map(|s| s.cpu).collect();
+    let mut free_mem: Vec<f64> = inventory.servers.iter().map(|s| s.mem_gb).collect();
+    let mut on = vec![0u32; inventory.servers.len()];
+    let mut loss = vec![0u32; set.scenarios.len()];
+    let key = |used: f64, cap: f64| ((used / cap) * 1e9) as u64;
+
+    let mut order: Vec<ServiceId> = services.ids().collect();
+    let size = |id: ServiceId| {
+        let s = services.service(id);
+        s.cpu * f64::from(s.min_replicas)
+    };
+    order.sort_by(|a, b| size(*b).total_cmp(&size(*a)).then(a.cmp(b)));
+    let mut replicas = Vec::new();
+    for id in order {
+        let service = services.service(id);
+        let words: Vec<usize> = service
+            .survive
+            .iter()
+            .filter_map(|w| set.words.iter().position(|x| x == w))
+            .collect();
+        let mut heap: BinaryHeap<Reverse<(u64, usize)>> = inventory
+            .racks
+            .iter()
+            .enumerate()
+            .filter(|(r, _)| rack_cpu[*r] > 0.0)
+            .map(|(r, _)| Reverse((key(rack_used[r], rack_cpu[r]), r)))
+            .collect();
+        let mut placed: Vec<ServerId> = Vec::new();
+        let mut touched = Vec::new();
+        let mut worst = 0;
+        loop {
+            let count = placed.len() as u32;
+            if count >= service.min_replicas && count - worst >= service.min_replicas {
+                break;
+            }
+            if service.max_replicas.is_some_and(|m| count >= m) {
+                break;
+            }
+            let Some(Reverse((k, r))) = heap.pop() else {
+                break;
+            };
+            if k != key(rack_used[r], rack_cpu[r]) {
+                heap.push(Reverse((key(rack_used[r], rack_cpu[r]), r)));
+                continue;
+            }
+            let mut pick: Option<ServerId> = None;
+            for &s in &inventory.racks[r].servers {
+                let server = inventory.server(s);
+                if !active(s)
+                    || !server.has_labels(&service.requires)
+                    || on[s.index()] >= service.max_per_server
+                    || free_cpu[s.index()] + 1e-9 < service.cpu
+                    || free_mem[s.index()] + 1e-9 < service.mem_gb
+                {
+                    continue;
+                }
+                if pick.is_none_or(|p| free_cpu[s.index()] > free_cpu[p.index()]) {
+                    pick = Some(s);
+                }
+            }
+            let Some(s) = pick else {
+                continue;
+            };
+            free_cpu[s.index()] -= service.cpu;
+            free_mem[s.index()] -= service.mem_gb;
+            rack_used[r] += service.cpu;
+            on[s.index()] += 1;
+            placed.push(s);
+            let mut last = usize::MAX;
+            for &(i, w) in &hits[s.index()] {
+                // A scenario listed under two of the service's words counts once.
+                if i != last && words.contains(&w) {
+                    last = i;
+                    if loss[i] == 0 {
+                        touched.push(i);
+                    }
+                    loss[i] += 1;
+                    worst = worst.max(loss[i]);
+                }
+            }
+            heap.push(Reverse((key(rack_used[r], rack_cpu[r]), r)));
+        }
+        for i in touched {
+            loss[i] = 0;
+        }
+        for s in placed {
+            on[s.index()] = 0;
+            replicas.push(Replica {
+                service: id,
+                server: s,
+                line: 0,
+            });
+        }
+    }
+    fp::Placement {
+        file: None,
+        replicas,
+    }
+    .sorted()
+}
+
+/// "N errors (code × count, ...)" of a check report.
+fn summarize(report: &faultplan::verify::Report) -> String {
+    let mut codes: Vec<(&str, usize)> = Vec::new();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.kind.severity() == Severity::Error)
+    {
+        let code = f.kind.code();
+        match codes.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => codes.push((code, 1)),
+        }
+    }
+    codes.sort_unstable();
+    let list: Vec<String> = codes.iter().map(|(c, n)| format!("{c} × {n}")).collect();
+    if list.is_empty() {
+        format!("{} errors", report.errors())
+    } else {
+        format!("{} errors ({})", report.errors(), list.join(", "))
+    }
+}
+
+/// Loads the written fleet with the faultplan library, checks the generator's
+/// placement and writes and checks the greedy spread's. Returns whether the
+/// generator's placement (if any) passed.
+fn check_with_library(
+    out: &Path,
+    placement: bool,
+    baseline: Option<&Path>,
+) -> Result<bool, String> {
+    let inventory = Inventory::load(out).map_err(|e| e.to_string())?;
+    let services =
+        Services::load(&out.join("services.toml"), &inventory).map_err(|e| e.to_string())?;
+    let mut passed = true;
+    if placement {
+        let path = out.join("placement.csv");
+        let witness =
+            fp::Placement::load(&path, &inventory, &services).map_err(|e| e.to_string())?;
+        let report = check(&inventory, &services, &witness, CheckOptions::default());
+        passed = report.passed();
+        eprintln!(
+            "genfleet: placement.csv (witness): check {}: {}",
+            if passed { "passes" } else { "FAILS" },
+            summarize(&report)
+        );
+    }
+    if let Some(path) = baseline {
+        let spread = greedy_spread(&inventory, &services);
+        let text = faultplan::export::placement_csv(&inventory, &services, &spread);
+        fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let report = check(&inventory, &services, &spread, CheckOptions::default());
+        let reserved: f64 = spread
+            .replicas
+            .iter()
+            .map(|r| services.service(r.service).cpu)
+            .sum();
+        eprintln!(
+            "genfleet: {} (greedy spread): {} replicas, {} cpu reserved; check {}: {}",
+            path.display(),
+            spread.replicas.len(),
+            num(reserved),
+            if report.passed() { "passes" } else { "fails" },
+            summarize(&report)
+        );
+    }
+    Ok(passed)
 }
 
 fn main() -> ExitCode {
@@ -1028,10 +1719,27 @@ fn main() -> ExitCode {
     svc_rng.set_stream(1);
 
     let fleet = gen_fleet(&cfg, &mut fleet_rng);
-    let elig = eligibility(&fleet);
-    let services = gen_services(&cfg, &fleet, &elig, &mut svc_rng);
-    let placement = cfg.placement.then(|| place(&fleet, &elig, &services));
-    if let Err(e) = write_all(&cfg, &args.out, &fleet, &services, placement.as_ref()) {
+    let caps = pdu_capacities(&fleet, cfg.tightness);
+    let (services, placement) = match cfg.tightness {
+        Some(t) => {
+            let (services, witness) = gen_tight(&cfg, &fleet, &caps, t, &mut svc_rng);
+            (services, cfg.placement.then_some(witness))
+        }
+        None => {
+            let elig = eligibility(&fleet);
+            let services = gen_services(&cfg, &fleet, &elig, &mut svc_rng);
+            let placement = cfg.placement.then(|| place(&fleet, &elig, &services));
+            (services, placement)
+        }
+    };
+    if let Err(e) = write_all(
+        &cfg,
+        &args.out,
+        &fleet,
+        &services,
+        placement.as_ref(),
+        &caps,
+    ) {
         eprintln!("genfleet: {e}");
         return ExitCode::from(2);
     }
@@ -1069,6 +1777,9 @@ fn main() -> ExitCode {
             placed / fleet_cpu
         );
     }
+    if let Some(t) = cfg.tightness {
+        let _ = write!(line, "; tightness {t}");
+    }
     let _ = write!(
         line,
         "; {:.2} s -> {}",
@@ -1076,6 +1787,20 @@ fn main() -> ExitCode {
         args.out.display()
     );
     eprintln!("{line}");
+    if cfg.tightness.is_some() || args.baseline_placement.is_some() {
+        match check_with_library(
+            &args.out,
+            placement.is_some(),
+            args.baseline_placement.as_deref(),
+        ) {
+            Ok(true) => {}
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => {
+                eprintln!("genfleet: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if let Some(p) = &placement {
         if !p.failed.is_empty() {
             eprintln!(
