@@ -120,11 +120,7 @@ fn place(
         .min(u64::from(service.max_replicas.unwrap_or(u32::MAX))) as u32;
     let start = model.replica_floor(id).max(service.min_replicas);
     let kept: Vec<(ServerId, u32)> = state.replicas_on(id).collect();
-    for replicas in start..=ceiling {
-        // Limit the search: past a few extra replicas the budget is generous.
-        if replicas > start + 8 && replicas < ceiling {
-            continue;
-        }
+    for replicas in targets(start, ceiling) {
         if deadline() {
             return false;
         }
@@ -150,6 +146,26 @@ fn place(
         }
     }
     false
+}
+
+/// Replica counts to try, cheapest first: the floor and the next few one by
+/// one (what a tight fleet usually allows), then growing by an eighth, so a
+/// large service reaches its ceiling in a few dozen tries.
+fn targets(start: u32, ceiling: u32) -> impl Iterator<Item = u32> {
+    let mut next = Some(start);
+    std::iter::from_fn(move || {
+        let current = next.filter(|&n| n <= ceiling)?;
+        let step = if current < start.saturating_add(8) {
+            1
+        } else {
+            (current / 8).max(1)
+        };
+        next = match current.checked_add(step) {
+            Some(n) if n > ceiling && current < ceiling => Some(ceiling),
+            other => other,
+        };
+        Some(current)
+    })
 }
 
 /// Places exactly `replicas` replicas of `id` (clearing what it had, keeping

@@ -323,13 +323,22 @@ impl<'a> Model<'a> {
     /// integer. Servers in no set (R) break the plain (m − 1)·total ≥ m·min:
     /// replicas there survive every scenario.
     fn compute_floor(&self, service: ServiceId) -> u32 {
+        let survival = self.survival(service);
+        // Any choice of disjoint sets gives a bound; two greedy choices, small
+        // sets first (many racks) and large sets first (a few datacenters).
+        let mut order: Vec<usize> = (0..survival.sets.len()).collect();
+        order.sort_by_key(|&i| (survival.sets[i].len(), i));
+        let small_first = self.floor_from(service, order.iter().copied());
+        let large_first = self.floor_from(service, order.iter().rev().copied());
+        small_first.max(large_first)
+    }
+
+    /// The floor from the disjoint sets picked greedily in `order`.
+    fn floor_from(&self, service: ServiceId, order: impl Iterator<Item = usize>) -> u32 {
         let min = self.services.service(service).min_replicas;
         let survival = self.survival(service);
         let mut used = vec![false; self.classes.len()];
         let mut disjoint = 0u64;
-        // Smaller sets first: more of them fit side by side.
-        let mut order: Vec<usize> = (0..survival.sets.len()).collect();
-        order.sort_by_key(|&i| (survival.sets[i].len(), i));
         for i in order {
             let lost = &survival.sets[i];
             if lost.iter().all(|&k| !used[k]) {
