@@ -32,6 +32,8 @@ impl Impact {
 pub struct Topology<'a> {
     pub inventory: &'a Inventory,
     servers_on_power: Vec<Vec<ServerId>>,
+    /// Each component's position in `power_order` (parents first).
+    rank: Vec<u32>,
 }
 
 impl<'a> Topology<'a> {
@@ -42,9 +44,14 @@ impl<'a> Topology<'a> {
                 servers_on_power[p.index()].push(s);
             }
         }
+        let mut rank = vec![0; inventory.power.len()];
+        for (position, p) in inventory.power_order.iter().enumerate() {
+            rank[p.index()] = position as u32;
+        }
         Topology {
             inventory,
             servers_on_power,
+            rank,
         }
     }
 
@@ -195,5 +202,49 @@ impl<'t, 'a> LoadModel<'t, 'a> {
             }
         }
         load
+    }
+
+    /// The load that the draw of `servers` alone puts on each component after
+    /// `impact`, by the same rules as [`LoadModel::loads`]; only components
+    /// that receive some of it are listed, sorted. Loads add up over disjoint
+    /// sets of servers, which is what lets a `power:P%` search add up the
+    /// contributions of independent parts of the power graph.
+    pub fn loads_from(&self, servers: &[ServerId], impact: &Impact) -> Vec<(PowerId, f64)> {
+        let inventory = self.topology.inventory;
+        let powered = |p: PowerId| impact.unpowered.binary_search(&p).is_err();
+        // Keyed by position in power_order: the deepest component is passed on
+        // first, after everything below it has reached it.
+        let mut pending: std::collections::BTreeMap<u32, (PowerId, f64)> = Default::default();
+        let rank = &self.topology.rank;
+        let add =
+            |pending: &mut std::collections::BTreeMap<u32, (PowerId, f64)>, p: PowerId, w: f64| {
+                pending.entry(rank[p.index()]).or_insert((p, 0.0)).1 += w;
+            };
+        for &s in servers {
+            let draw = self.draw_w[s.index()];
+            if draw == 0.0 || impact.down.binary_search(&s).is_ok() {
+                continue;
+            }
+            let psu = &inventory.server(s).psu;
+            let live = psu.iter().filter(|p| powered(**p)).count();
+            for &p in psu.iter().filter(|p| powered(**p)) {
+                add(&mut pending, p, draw / live as f64);
+            }
+        }
+        let mut out = Vec::new();
+        while let Some((_, (p, w))) = pending.pop_last() {
+            out.push((p, w));
+            if let Some(parent) = inventory
+                .power(p)
+                .feeds_from
+                .iter()
+                .copied()
+                .find(|q| powered(*q))
+            {
+                add(&mut pending, parent, w);
+            }
+        }
+        out.sort_unstable_by_key(|(p, _)| *p);
+        out
     }
 }
