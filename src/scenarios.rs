@@ -701,11 +701,10 @@ impl<'s> FamilySearch<'s> {
             let top = reach + options.last().map_or(0, |o| o.1 as usize);
             let mut next = vec![f64::INFINITY; top + 1];
             let mut choice = vec![u32::MAX; top + 1];
-            for (v, &base) in cost.iter().enumerate().take(reach + 1) {
-                if base > budget {
-                    continue;
-                }
-                for (j, &(c, lost, _)) in options.iter().enumerate() {
+            // Option by option, so that on a tie the cheapest option of this
+            // group wins and the worst set uses the earliest groups.
+            for (j, &(c, lost, _)) in options.iter().enumerate() {
+                for (v, &base) in cost.iter().enumerate().take(reach + 1) {
                     let (to, w) = (v + lost as usize, base + c);
                     if w <= budget && w < next[to] {
                         next[to] = w;

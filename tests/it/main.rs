@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod check_cli;
+mod families;
 mod hand_checked;
 mod plan;
 mod properties;
