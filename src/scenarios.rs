@@ -696,11 +696,13 @@ impl<'s> FamilySearch<'s> {
         let mut cost = vec![f64::INFINITY; total + 1];
         cost[0] = 0.0;
         let mut reach = 0usize;
-        let mut choices: Vec<Vec<u32>> = Vec::with_capacity(items.len());
+        // One byte per entry in the usual case (few options per group): the
+        // table is groups × replicas, large for a big datacenter.
+        let mut choices: Vec<Choices> = Vec::with_capacity(items.len());
         for (_, options) in &items {
             let top = reach + options.last().map_or(0, |o| o.1 as usize);
             let mut next = vec![f64::INFINITY; top + 1];
-            let mut choice = vec![u32::MAX; top + 1];
+            let mut choice = Choices::new(options.len(), top + 1);
             // Option by option, so that on a tie the cheapest option of this
             // group wins and the worst set uses the earliest groups.
             for (j, &(c, lost, _)) in options.iter().enumerate() {
@@ -708,7 +710,7 @@ impl<'s> FamilySearch<'s> {
                     let (to, w) = (v + lost as usize, base + c);
                     if w <= budget && w < next[to] {
                         next[to] = w;
-                        choice[to] = j as u32;
+                        choice.set(to, j);
                     }
                 }
             }
@@ -722,7 +724,7 @@ impl<'s> FamilySearch<'s> {
         let mut members = Vec::new();
         let mut v = best;
         for ((g, options), choice) in items.iter().zip(&choices).rev() {
-            let (_, lost, set) = options[choice[v] as usize];
+            let (_, lost, set) = options[choice.get(v)];
             members.extend_from_slice(&self.groups[*g].sets[set].members);
             v -= lost as usize;
         }
@@ -766,6 +768,36 @@ impl BudgetFamily {
             chosen.pop();
         }
         true
+    }
+}
+
+/// The option each group takes for each loss, in the dynamic program.
+enum Choices {
+    Small(Vec<u8>),
+    Large(Vec<u32>),
+}
+
+impl Choices {
+    fn new(options: usize, len: usize) -> Self {
+        if options <= usize::from(u8::MAX) + 1 {
+            Choices::Small(vec![0; len])
+        } else {
+            Choices::Large(vec![0; len])
+        }
+    }
+
+    fn set(&mut self, at: usize, option: usize) {
+        match self {
+            Choices::Small(v) => v[at] = option as u8,
+            Choices::Large(v) => v[at] = option as u32,
+        }
+    }
+
+    fn get(&self, at: usize) -> usize {
+        match self {
+            Choices::Small(v) => usize::from(v[at]),
+            Choices::Large(v) => v[at] as usize,
+        }
     }
 }
 

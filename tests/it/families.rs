@@ -424,3 +424,59 @@ fn issue_11_room_of_24_racks_is_exact_and_quick() {
     // Took over 300 s before the exact search; generous for debug builds.
     assert!(started.elapsed().as_secs() < 30);
 }
+
+#[test]
+fn a_chain_too_large_to_list_is_unproven_and_says_why() {
+    // 18 PDUs in a chain: server si is fed by pdu i and pdu i+1, so all 18 form
+    // one group, with more than 131,072 sets of at most 9. Each PDU carries
+    // 500 W; the bound (both its 500 W servers through it) is 1000 W > 800 W.
+    let mut power = String::from(
+        "id,datacenter,kind,feeds_from,capacity_w\nua,dc1,utility,,100000\nub,dc1,utility,,100000\n",
+    );
+    let mut servers = String::from("id,rack,cpu,mem_gb,psu,idle_w,max_w\n");
+    for i in 0..18 {
+        let side = if i % 2 == 0 { "ua" } else { "ub" };
+        writeln!(power, "p{i},dc1,pdu,{side},1000").unwrap();
+    }
+    for i in 0..17 {
+        writeln!(servers, "s{i},r1,8,32,p{i};p{},500,500", i + 1).unwrap();
+    }
+    let report = Inv::new()
+        .datacenters("id\ndc1\n")
+        .racks("id,datacenter\nr1,dc1\n")
+        .power(&power)
+        .servers(&servers)
+        .services(
+            "[[service]]\nname = \"svc\"\nmin_replicas = 1\ncpu = 1\nsurvive = [\"power:50%:pdu\"]\n",
+        )
+        .placement("service,server\nsvc,s0\nsvc,s16\n")
+        .check();
+    let unproven: Vec<&FindingKind> = report
+        .findings
+        .iter()
+        .map(|f| &f.kind)
+        .filter(|k| matches!(k, FindingKind::PowerUnproven { .. }))
+        .collect();
+    // p0 and p17 have one server each: 500 W at most, proven.
+    assert_eq!(unproven.len(), 16, "{:?}", report.findings);
+    let FindingKind::PowerUnproven {
+        component,
+        bound_w,
+        limit_w,
+        reason,
+        ..
+    } = unproven[0]
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (component.as_str(), *bound_w, *limit_w),
+        ("p1", 1000.0, 800.0)
+    );
+    assert_eq!(
+        reason,
+        "its groups of components that feed common servers (the largest has 18) have more than 131072 sets within the budget"
+    );
+    // Replicas still get an exact answer: both can be lost (p0 with p1, and p16 with p17).
+    assert_eq!(status(&report, "svc").worst_up, 0);
+}
