@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::inventory::{Component, DcId, Inventory, PowerId, ServerId, SurviveWord};
-use crate::topology::{Impact, LoadModel, Topology};
+use crate::topology::{Impact, LoadModel, PartialLoads, Topology};
 
 /// Above this many sets in one datacenter, a `power:P%` family is searched, not listed.
 pub const DEFAULT_ENUMERATION_LIMIT: usize = 4096;
@@ -478,7 +478,8 @@ struct GroupSet {
     /// Candidate indexes, ascending.
     members: Vec<usize>,
     cost_w: f64,
-    impact: Impact,
+    /// Servers of the group it takes down, sorted.
+    down: Vec<ServerId>,
 }
 
 /// The worst load a family can put on one component.
@@ -618,7 +619,7 @@ impl<'s> FamilySearch<'s> {
                         .map(|&c| Component::Power(family.candidates[c]))
                         .collect();
                     GroupSet {
-                        impact: topology.impact(&failed),
+                        down: topology.impact(&failed).down,
                         members,
                         cost_w,
                     }
@@ -673,7 +674,7 @@ impl<'s> FamilySearch<'s> {
                 .iter()
                 .enumerate()
                 .map(|(i, set)| {
-                    let lost = set.impact.down.iter().map(|s| weight(*s)).sum();
+                    let lost = set.down.iter().map(|s| weight(*s)).sum();
                     (set.cost_w, lost, i)
                 })
                 .collect();
@@ -806,41 +807,52 @@ impl Choices {
 type Item<V> = (usize, Vec<(f64, V, usize)>);
 
 /// Worst loads of one placement under a family: each group's sets are routed
-/// once with [`LoadModel::loads_from`], then each component is its own
-/// knapsack over the groups that can change its load.
+/// once with [`PartialLoads`], then each component is its own knapsack over
+/// the groups that can raise its load.
 pub struct LoadSearch<'s> {
     search: &'s FamilySearch<'s>,
     model: &'s LoadModel<'s, 's>,
     normal_w: Vec<f64>,
-    /// Per component: (group, the change of its load under each of the group's sets).
-    changes: BTreeMap<PowerId, Vec<(usize, Vec<f64>)>>,
+    /// Per component: the groups whose sets can raise its load, each with the
+    /// sets worth failing, as (capacity, load added, set).
+    changes: BTreeMap<PowerId, Vec<Item<f64>>>,
 }
 
 impl<'s> LoadSearch<'s> {
     pub fn new(search: &'s FamilySearch<'s>, model: &'s LoadModel<'s, 's>) -> Self {
         let normal_w = model.loads(&Impact::default());
-        let mut changes: BTreeMap<PowerId, Vec<(usize, Vec<f64>)>> = BTreeMap::new();
+        let mut changes: BTreeMap<PowerId, Vec<Item<f64>>> = BTreeMap::new();
         for (g, group) in search.groups.iter().enumerate() {
-            let routed: Vec<Vec<(PowerId, f64)>> = group
-                .sets
-                .iter()
-                .map(|set| model.loads_from(&group.servers, &set.impact))
-                .collect();
-            let mut per_target: BTreeMap<PowerId, Vec<f64>> = BTreeMap::new();
-            for (i, loads) in routed.iter().enumerate() {
-                for &(p, w) in loads {
-                    per_target
-                        .entry(p)
-                        .or_insert_with(|| vec![0.0; routed.len()])[i] = w;
+            let partial = PartialLoads::new(model, &group.servers);
+            let base = partial.route(&Impact::default());
+            // Only the sets no cheaper set beats, per component: a group of
+            // many sets keeps a few per component, not all of them.
+            let mut options: Vec<Vec<(f64, f64, usize)>> = vec![Vec::new(); base.len()];
+            let mut kept = vec![0; base.len()];
+            for (i, set) in group.sets.iter().enumerate().skip(1) {
+                let failed: Vec<Component> = set
+                    .members
+                    .iter()
+                    .map(|&c| Component::Power(search.family.candidates[c]))
+                    .collect();
+                let loads = partial.route(&search.topology.impact(&failed));
+                for (k, (w, w0)) in loads.iter().zip(&base).enumerate() {
+                    if w > w0 {
+                        options[k].push((set.cost_w, w - w0, i));
+                        if options[k].len() > 2 * kept[k] + 16 {
+                            pareto(&mut options[k]);
+                            kept[k] = options[k].len();
+                        }
+                    }
                 }
             }
-            for (p, mut loads) in per_target {
-                let base = loads[0];
-                for w in &mut loads {
-                    *w -= base;
-                }
-                if loads.iter().any(|d| *d > 0.0) {
-                    changes.entry(p).or_default().push((g, loads));
+            for (k, mut options) in options.into_iter().enumerate() {
+                if !options.is_empty() {
+                    pareto(&mut options);
+                    changes
+                        .entry(partial.reach()[k])
+                        .or_default()
+                        .push((g, options));
                 }
             }
         }
@@ -868,25 +880,7 @@ impl<'s> LoadSearch<'s> {
     /// whatever its load; it may be the empty set).
     pub fn worst_load(&self, target: PowerId, above_w: f64) -> WorstLoad {
         let normal = self.normal_w[target.index()];
-        let items: Vec<Item<f64>> = self
-            .changes
-            .get(&target)
-            .map(|groups| {
-                groups
-                    .iter()
-                    .map(|(g, deltas)| {
-                        let sets = &self.search.groups[*g].sets;
-                        let options = sets
-                            .iter()
-                            .zip(deltas)
-                            .enumerate()
-                            .map(|(i, (set, d))| (set.cost_w, *d, i))
-                            .collect();
-                        (*g, options)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let items: Vec<Item<f64>> = self.changes.get(&target).cloned().unwrap_or_default();
         let mut knapsack = Knapsack::new(items, self.search.family.budget_w);
         let bound_w = normal + knapsack.bound();
         if bound_w <= above_w {
@@ -966,7 +960,8 @@ impl Knapsack {
                 .iter()
                 .filter(|o| o.0 <= 0.0)
                 .map(|o| (o.1, o.2))
-                .fold((f64::NEG_INFINITY, 0), |a, b| if b.0 > a.0 { b } else { a });
+                // Set 0 of every group is the empty set: free, adding nothing.
+                .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
             base += free_value;
             let mut kept: Vec<(f64, f64, usize)> = Vec::new();
             for &(cost, value, set) in options.iter().filter(|o| o.0 > 0.0 && o.0 <= budget) {
@@ -1179,6 +1174,22 @@ impl Knapsack {
         }
         counts[k][j - 1] = 0;
     }
+}
+
+/// Keeps the options (cost, value, set) that no cheaper or equal-cost option
+/// matches in value, sorted by cost; ties go to the earlier set.
+fn pareto(options: &mut Vec<(f64, f64, usize)>) {
+    options.sort_by(|a, b| {
+        a.0.total_cmp(&b.0)
+            .then(b.1.total_cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+    });
+    let mut best = f64::NEG_INFINITY;
+    options.retain(|o| {
+        let keep = o.1 > best;
+        best = best.max(o.1);
+        keep
+    });
 }
 
 /// The upper concave hull of options (cost, gain, _) sorted by cost, from the
