@@ -3,8 +3,9 @@
 //! Every word but `power:P%` is a short explicit list. `power:P%` stands for every
 //! set of a datacenter's roots (or components of one kind) whose capacity adds up
 //! to at most P% of the datacenter's: when a datacenter has few such sets they are
-//! listed, otherwise the family is kept as a [`BudgetFamily`] whose worst set is
-//! found exactly by branch and bound ([`BudgetFamily::worst`]).
+//! listed, otherwise the family is kept as a [`BudgetFamily`] whose worst sets
+//! are searched exactly by a [`FamilySearch`]: the most replicas lost for a
+//! service, and (with a [`LoadSearch`]) the most load on each component.
 
 use std::collections::BTreeMap;
 
@@ -291,6 +292,11 @@ impl BudgetFamily {
     /// bound: the loss of a set plus everything that could still join it bounds
     /// every set below that node. Returns (best loss, its set); the empty set when
     /// nothing loses anything.
+    ///
+    /// It knows nothing of the loss but its calls, so its bound ignores the
+    /// budget and it can take exponential time on a large family; for replicas
+    /// or servers down, [`BudgetFamily::worst_replica_loss`] and
+    /// [`FamilySearch::worst_loss`] use the power graph and are fast.
     pub fn worst<F: FnMut(&[PowerId]) -> u64>(&self, mut loss: F) -> (u64, Vec<PowerId>) {
         let mut best = (0, Vec::new());
         let mut chosen = Vec::new();
@@ -459,7 +465,8 @@ impl std::fmt::Display for SearchLimit {
 /// load added are sums over groups, and the worst set is a multiple-choice
 /// knapsack: pick one set per group within the family's budget. Each group's
 /// sets are evaluated once with [`Topology::impact`], shared by every service
-/// and every power component.
+/// (and every placement); a [`LoadSearch`] routes them once per placement,
+/// shared by every power component.
 pub struct FamilySearch<'s> {
     family: &'s BudgetFamily,
     topology: &'s Topology<'s>,
