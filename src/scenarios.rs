@@ -935,8 +935,16 @@ struct Knapsack {
     budget: f64,
     /// Value every item gets for free (options that cost nothing).
     base: f64,
-    /// Every hull segment of every class as (slope, cost, gain, class), steepest first.
-    segments: Vec<(f64, f64, f64, usize)>,
+    /// Every hull segment of every class, times the class's items, steepest
+    /// first: its slope, and prefix sums of cost and gain (one more entry).
+    slopes: Vec<f64>,
+    cum_cost: Vec<f64>,
+    cum_gain: Vec<f64>,
+    /// For class k, the first segment a class after k can own: segments are
+    /// sorted by slope and classes by their steepest one.
+    after: Vec<usize>,
+    /// Bounds within this of the incumbent prune: prefix sums round.
+    slack: f64,
     nodes: u64,
 }
 
@@ -1014,12 +1022,33 @@ impl Knapsack {
             })
             .collect();
         segments.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let slopes: Vec<f64> = segments.iter().map(|s| s.0).collect();
+        let (mut cum_cost, mut cum_gain) = (vec![0.0], vec![0.0]);
+        for &(_, cost, gain, class) in &segments {
+            let count = classes[class].items.len() as f64;
+            cum_cost.push(cum_cost[cum_cost.len() - 1] + cost * count);
+            cum_gain.push(cum_gain[cum_gain.len() - 1] + gain * count);
+        }
+        let after = (0..classes.len())
+            .map(|k| match classes.get(k + 1) {
+                Some(next) => {
+                    let steepest = next.prefix_hulls.last().map_or(0.0, |h| h[0].0);
+                    slopes.partition_point(|s| *s > steepest)
+                }
+                None => slopes.len(),
+            })
+            .collect();
+        let slack = VALUE_SLACK + 1e-12 * (cum_gain[cum_gain.len() - 1] + base.abs());
         Knapsack {
             classes,
             fixed,
             budget,
             base,
-            segments,
+            slopes,
+            cum_cost,
+            cum_gain,
+            after,
+            slack,
             nodes: 0,
         }
     }
@@ -1031,47 +1060,53 @@ impl Knapsack {
 
     /// The relaxation over classes from `first` on, where class `first` only
     /// has `partial = (items left, options 1..=j)` when given, within `room`.
+    /// Later classes are taken as every segment no steeper than their
+    /// steepest, which may include lower segments of classes already decided:
+    /// a looser bound, still a bound, in O(log segments) per step.
     fn relaxation(&self, first: usize, partial: Option<(usize, usize)>, mut room: f64) -> f64 {
-        let own: &[(f64, f64, f64)] = match partial {
-            Some((left, j)) if left > 0 && j > 0 => &self.classes[first].prefix_hulls[j - 1],
-            _ => &[],
+        let (own, left, mut at): (&[(f64, f64, f64)], usize, usize) = match partial {
+            Some((left, j)) if left > 0 && j > 0 => (
+                &self.classes[first].prefix_hulls[j - 1],
+                left,
+                self.after[first],
+            ),
+            Some(_) => (&[], 0, self.after[first]),
+            None => (&[], 0, 0),
         };
-        let own_count = partial.map_or(0, |(left, _)| left);
-        let later = self.segments.iter().filter(|s| {
-            if partial.is_some() {
-                s.3 > first
-            } else {
-                s.3 >= first
-            }
-        });
         let mut value = 0.0;
-        let mut own = own.iter().peekable();
-        let mut later = later.peekable();
-        while room > 0.0 {
-            let take_own = match (own.peek(), later.peek()) {
-                (Some(a), Some(b)) => a.0 >= b.0,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            let (slope, cost, gain, count) = if take_own {
-                let &(slope, cost, gain) = own.next().expect("peeked");
-                (slope, cost, gain, own_count)
-            } else {
-                let &(slope, cost, gain, class) = later.next().expect("peeked");
-                (slope, cost, gain, self.classes[class].items.len())
-            };
-            // Whole copies as multiples, so that an integral relaxation equals
-            // the value of the choice it describes, to the bit.
-            let whole = ((room / cost).floor() as usize).min(count);
+        for &(slope, cost, gain) in own {
+            let until = at + self.slopes[at..].partition_point(|s| *s >= slope);
+            if self.fill(&mut at, until, &mut room, &mut value) {
+                return value;
+            }
+            let whole = ((room / cost).floor() as usize).min(left);
             value += whole as f64 * gain;
             room -= whole as f64 * cost;
-            if whole < count {
-                value += slope * room.max(0.0);
-                break;
+            if whole < left {
+                return value + slope * room.max(0.0);
             }
         }
+        self.fill(&mut at, self.slopes.len(), &mut room, &mut value);
         value
+    }
+
+    /// Takes segments `at..until` greedily within `room`; true when room ran out.
+    fn fill(&self, at: &mut usize, until: usize, room: &mut f64, value: &mut f64) -> bool {
+        *room = room.max(0.0);
+        let base = self.cum_cost[*at];
+        if self.cum_cost[until] - base <= *room {
+            *value += self.cum_gain[until] - self.cum_gain[*at];
+            *room -= self.cum_cost[until] - base;
+            *at = until;
+            return false;
+        }
+        // The last segment starting within room: the one taken in part.
+        let last = *at + self.cum_cost[*at..until].partition_point(|c| c - base <= *room) - 1;
+        *value += self.cum_gain[last] - self.cum_gain[*at];
+        *room -= self.cum_cost[last] - base;
+        *value += self.slopes[last] * room.max(0.0);
+        *room = 0.0;
+        true
     }
 
     /// The best choice with value above `need`, as (item, set) per item; None
@@ -1158,7 +1193,7 @@ impl Knapsack {
                 best_counts,
             );
         }
-        if value + self.relaxation(k, Some((left, j)), room) <= *best + VALUE_SLACK {
+        if value + self.relaxation(k, Some((left, j)), room) <= *best + self.slack {
             return;
         }
         let (cost, gain, _) = self.classes[k].options[j - 1];
