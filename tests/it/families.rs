@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use faultplan::inventory::{Component, PowerId, ServerId, SurviveWord};
 use faultplan::scenarios::{BudgetFamily, LoadSearch, ScenarioSet, WorstLoad};
-use faultplan::topology::{Impact, LoadModel, Topology};
+use faultplan::topology::{Impact, LoadModel, PartialLoads, Topology};
 use faultplan::verify::{CheckOptions, FindingKind, PlacementIndex, Report};
 use proptest::prelude::*;
 use rand::seq::SliceRandom;
@@ -293,8 +293,51 @@ fn check_matches_listing(seed: u64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// `PartialLoads` over a split of the servers adds up to `LoadModel::loads`,
+/// under a random failure of candidates and non-candidates alike.
+fn partial_loads_add_up(seed: u64) -> Result<(), TestCaseError> {
+    let (inv, _) = random_inventory(seed);
+    let loaded = inv.load();
+    let inventory = &loaded.inventory;
+    let topology = Topology::new(inventory);
+    let index = PlacementIndex::new(inventory, &loaded.services, &loaded.placement);
+    let model = LoadModel::new(&topology, &index.draw_w);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x10ad);
+    let failed: Vec<Component> = inventory
+        .power_ids()
+        .filter(|_| rng.gen_bool(0.3))
+        .map(Component::Power)
+        .collect();
+    let impact = topology.impact(&failed);
+    let (left, right): (Vec<ServerId>, Vec<ServerId>) =
+        inventory.server_ids().partition(|_| rng.gen_bool(0.5));
+    let mut sum = vec![0.0; inventory.power.len()];
+    for part in [&left, &right] {
+        let partial = PartialLoads::new(&model, part);
+        for (p, w) in partial.reach().iter().zip(partial.route(&impact)) {
+            sum[p.index()] += w;
+        }
+    }
+    let whole = model.loads(&impact);
+    for p in inventory.power_ids() {
+        prop_assert!(
+            (sum[p.index()] - whole[p.index()]).abs() < 1e-9,
+            "{:?}: {} vs {}",
+            p,
+            sum[p.index()],
+            whole[p.index()]
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn partial_loads_add_up_to_the_load_model(seed in any::<u64>()) {
+        partial_loads_add_up(seed)?;
+    }
 
     #[test]
     fn family_search_matches_enumeration(seed in any::<u64>()) {
