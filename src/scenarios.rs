@@ -958,8 +958,21 @@ struct Class {
     /// Options beyond the free one: (cost, value gained, set index), cost and
     /// value strictly increasing.
     options: Vec<(f64, f64, usize)>,
-    /// For each prefix of `options` (1..=j), its hull segments as (slope, cost, gain).
+    /// For each prefix of `options` (1..=j), its hull segments as (slope,
+    /// cost, gain); only the whole hull when there are many options (a
+    /// looser bound for a prefix, in linear rather than quadratic memory).
     prefix_hulls: Vec<Vec<(f64, f64, f64)>>,
+}
+
+/// Classes with more options keep only their whole hull.
+const MAX_PREFIX_HULLS: usize = 64;
+
+impl Class {
+    /// Hull segments of options 1..=j (or of all options, a superset).
+    fn hull(&self, j: usize) -> &[(f64, f64, f64)] {
+        let at = (j - 1).min(self.prefix_hulls.len() - 1);
+        &self.prefix_hulls[at]
+    }
 }
 
 impl Knapsack {
@@ -996,7 +1009,11 @@ impl Knapsack {
             let class = *by_options.entry(key).or_insert_with(|| {
                 classes.push(Class {
                     items: Vec::new(),
-                    prefix_hulls: (1..=kept.len()).map(|j| hull(&kept[..j])).collect(),
+                    prefix_hulls: if kept.len() <= MAX_PREFIX_HULLS {
+                        (1..=kept.len()).map(|j| hull(&kept[..j])).collect()
+                    } else {
+                        vec![hull(&kept)]
+                    },
                     options: kept.clone(),
                 });
                 classes.len() - 1
@@ -1065,11 +1082,9 @@ impl Knapsack {
     /// a looser bound, still a bound, in O(log segments) per step.
     fn relaxation(&self, first: usize, partial: Option<(usize, usize)>, mut room: f64) -> f64 {
         let (own, left, mut at): (&[(f64, f64, f64)], usize, usize) = match partial {
-            Some((left, j)) if left > 0 && j > 0 => (
-                &self.classes[first].prefix_hulls[j - 1],
-                left,
-                self.after[first],
-            ),
+            Some((left, j)) if left > 0 && j > 0 => {
+                (self.classes[first].hull(j), left, self.after[first])
+            }
             Some(_) => (&[], 0, self.after[first]),
             None => (&[], 0, 0),
         };
