@@ -32,6 +32,8 @@ impl Impact {
 pub struct Topology<'a> {
     pub inventory: &'a Inventory,
     servers_on_power: Vec<Vec<ServerId>>,
+    /// Each component's position in `power_order` (parents first).
+    rank: Vec<u32>,
 }
 
 impl<'a> Topology<'a> {
@@ -42,9 +44,14 @@ impl<'a> Topology<'a> {
                 servers_on_power[p.index()].push(s);
             }
         }
+        let mut rank = vec![0; inventory.power.len()];
+        for (position, p) in inventory.power_order.iter().enumerate() {
+            rank[p.index()] = position as u32;
+        }
         Topology {
             inventory,
             servers_on_power,
+            rank,
         }
     }
 
@@ -211,6 +218,93 @@ impl<'t, 'a> LoadModel<'t, 'a> {
             }
             if let Some(parent) = self.topology.upstream(p, &powered) {
                 load[parent.index()] += load[p.index()];
+            }
+        }
+        load
+    }
+}
+
+/// The load that the draw of a fixed set of servers alone puts on the
+/// components above them, for many scenarios, by the same rules as
+/// [`LoadModel::loads`]. Loads add up over disjoint sets of servers, which is
+/// what lets a `power:P%` search add up the contributions of independent parts
+/// of the power graph.
+pub struct PartialLoads<'m, 't, 'a> {
+    model: &'m LoadModel<'t, 'a>,
+    /// Each server with the positions in `reach` of its PSUs' components.
+    servers: Vec<(ServerId, Vec<usize>)>,
+    /// Every component the servers' draw can reach, parents first.
+    reach: Vec<PowerId>,
+    /// Positions in `reach` of each component's `feeds_from`, in order.
+    parents: Vec<Vec<usize>>,
+}
+
+impl<'m, 't, 'a> PartialLoads<'m, 't, 'a> {
+    pub fn new(model: &'m LoadModel<'t, 'a>, servers: &[ServerId]) -> Self {
+        let topology = model.topology;
+        let inventory = topology.inventory;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack: Vec<PowerId> = servers
+            .iter()
+            .flat_map(|s| inventory.server(*s).psu.iter().copied())
+            .collect();
+        while let Some(p) = stack.pop() {
+            if seen.insert(p) {
+                stack.extend_from_slice(&inventory.power(p).feeds_from);
+            }
+        }
+        let mut reach: Vec<PowerId> = seen.into_iter().collect();
+        reach.sort_unstable_by_key(|p| topology.rank[p.index()]);
+        let position: std::collections::BTreeMap<PowerId, usize> =
+            reach.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+        let at = |ids: &[PowerId]| ids.iter().map(|p| position[p]).collect();
+        PartialLoads {
+            model,
+            servers: servers
+                .iter()
+                .map(|s| (*s, at(&inventory.server(*s).psu)))
+                .collect(),
+            parents: reach
+                .iter()
+                .map(|p| at(&inventory.power(*p).feeds_from))
+                .collect(),
+            reach,
+        }
+    }
+
+    /// The components [`PartialLoads::route`] reports on, parents first.
+    pub fn reach(&self) -> &[PowerId] {
+        &self.reach
+    }
+
+    /// The load on each component of [`PartialLoads::reach`] after `impact`:
+    /// down servers draw nothing, the others split their draw evenly over
+    /// their powered PSUs, and every powered component passes its load to its
+    /// first powered parent.
+    pub fn route(&self, impact: &Impact) -> Vec<f64> {
+        let powered: Vec<bool> = self
+            .reach
+            .iter()
+            .map(|p| impact.unpowered.binary_search(p).is_err())
+            .collect();
+        let mut load = vec![0.0; self.reach.len()];
+        for (s, psu) in &self.servers {
+            let draw = self.model.draw_w[s.index()];
+            if draw == 0.0 || impact.down.binary_search(s).is_ok() {
+                continue;
+            }
+            let live = psu.iter().filter(|i| powered[**i]).count();
+            for &i in psu.iter().filter(|i| powered[**i]) {
+                load[i] += draw / live as f64;
+            }
+        }
+        for i in (0..self.reach.len()).rev() {
+            if !powered[i] {
+                load[i] = 0.0;
+                continue;
+            }
+            if let Some(&at) = self.parents[i].iter().find(|at| powered[**at]) {
+                load[at] += load[i];
             }
         }
         load

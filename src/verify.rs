@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::inventory::{
     Component, Inventory, Location, Placement, PowerId, ServerId, ServiceId, Services, Status,
 };
-use crate::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
+use crate::scenarios::{LoadSearch, ScenarioSet, WorstLoad, DEFAULT_ENUMERATION_LIMIT};
 use crate::topology::{Impact, LoadModel, Topology};
 
 /// Loads within this many watts of a limit count as within it (float noise).
@@ -78,8 +78,9 @@ pub enum FindingKind {
         limit_w: f64,
         capacity_w: f64,
     },
-    /// A `power:P%` family too large to list where the most load that could ever
-    /// reach this component exceeds its limit: faultplan cannot prove it safe.
+    /// A `power:P%` family too large to list whose exact search hit a limit
+    /// (`reason` says which) while the most load that could reach this
+    /// component exceeds its limit: faultplan cannot prove it safe.
     PowerUnproven {
         component: String,
         kind: String,
@@ -87,6 +88,7 @@ pub enum FindingKind {
         datacenter: String,
         bound_w: f64,
         limit_w: f64,
+        reason: String,
     },
     /// Replicas on a maintenance or offline server count as down.
     InactiveServer {
@@ -190,8 +192,8 @@ impl FindingKind {
                     round(*capacity_w)
                 )
             }
-            FindingKind::PowerUnproven { component, word, datacenter, bound_w, limit_w, .. } => format!(
-                "{component}: {word} in {datacenter} has too many sets to list, and up to {} W could reach it, above its limit of {} W; cannot prove it safe",
+            FindingKind::PowerUnproven { component, word, datacenter, bound_w, limit_w, reason, .. } => format!(
+                "{component}: {word} in {datacenter} could not be searched exactly ({reason}), and up to {} W could reach it, above its limit of {} W; cannot prove it safe",
                 round(*bound_w),
                 round(*limit_w)
             ),
@@ -508,17 +510,15 @@ pub fn check(
     let mut reachable_bound: Option<Vec<f64>> = None;
     for family in &set.families {
         let dc = inventory.dc(family.datacenter);
+        let search = family.search(&topology);
         for service in services
             .ids()
             .filter(|s| service_words[s.index()][family.word])
         {
-            let (lost, failed) = family.worst(|set| {
-                let failed: Vec<Component> = set.iter().map(|p| Component::Power(*p)).collect();
-                let impact = topology.impact(&failed);
-                index
-                    .lost(&impact.down)
+            let (lost, failed) = search.worst_loss(|s| {
+                index.up_on_server[s.index()]
                     .iter()
-                    .find(|(s, _)| *s == service)
+                    .find(|(x, _)| *x == service)
                     .map_or(0, |(_, n)| u64::from(*n))
             });
             if lost == 0 {
@@ -549,24 +549,73 @@ pub fn check(
                 ));
             }
         }
-        // A family's failures can move load anywhere the power graph reaches,
-        // across datacenters too: every component must be proven.
-        let bound =
-            reachable_bound.get_or_insert_with(|| reachable_load_bound(&topology, &index.draw_w));
-        for p in inventory.power_ids() {
-            let (component, bound_w) = (inventory.power(p), bound[p.index()]);
-            if bound_w > component.limit_w() + LOAD_TOLERANCE_W {
-                findings.push(Finding::new(
-                    FindingKind::PowerUnproven {
-                        component: component.id.clone(),
-                        kind: component.kind.clone(),
-                        word: word_names[family.word].clone(),
-                        datacenter: dc.id.clone(),
-                        bound_w,
-                        limit_w: component.limit_w(),
-                    },
-                    power_at(p),
-                ));
+        let unproven = |p: PowerId, bound_w: f64, reason: String| {
+            let component = inventory.power(p);
+            Finding::new(
+                FindingKind::PowerUnproven {
+                    component: component.id.clone(),
+                    kind: component.kind.clone(),
+                    word: word_names[family.word].clone(),
+                    datacenter: dc.id.clone(),
+                    bound_w,
+                    limit_w: component.limit_w(),
+                    reason,
+                },
+                power_at(p),
+            )
+        };
+        if let Some(limit) = search.limit() {
+            // A family's failures can move load anywhere the power graph
+            // reaches, across datacenters too: every component must be proven.
+            let bound = reachable_bound
+                .get_or_insert_with(|| reachable_load_bound(&topology, &index.draw_w));
+            for p in inventory.power_ids() {
+                if bound[p.index()] > inventory.power(p).limit_w() + LOAD_TOLERANCE_W {
+                    findings.push(unproven(p, bound[p.index()], limit.to_string()));
+                }
+            }
+            continue;
+        }
+        let loads = LoadSearch::new(&search, &load_model);
+        // Only components whose load some set can raise; as for listed
+        // scenarios, an overload already there with nothing failed counts only
+        // when a set makes it worse.
+        for p in loads.targets() {
+            let component = inventory.power(p);
+            let normal = normal_load[p.index()];
+            let limit = component.limit_w() + LOAD_TOLERANCE_W;
+            let above_w = if normal > limit {
+                normal + LOAD_TOLERANCE_W
+            } else {
+                limit
+            };
+            match loads.worst_load(p, above_w) {
+                WorstLoad::AtMost => {}
+                WorstLoad::Found { load_w, set, .. } => {
+                    let names: Vec<&str> = set
+                        .iter()
+                        .map(|p| inventory.power(*p).id.as_str())
+                        .collect();
+                    findings.push(Finding::new(
+                        FindingKind::PowerOverload {
+                            component: component.id.clone(),
+                            kind: component.kind.clone(),
+                            scenario: Some(format!(
+                                "{} {}",
+                                word_names[family.word],
+                                names.join("+")
+                            )),
+                            words: vec![word_names[family.word].clone()],
+                            load_w,
+                            limit_w: component.limit_w(),
+                            capacity_w: component.capacity_w,
+                        },
+                        power_at(p),
+                    ));
+                }
+                WorstLoad::Unproven { bound_w, limit } => {
+                    findings.push(unproven(p, bound_w, limit.to_string()));
+                }
             }
         }
     }

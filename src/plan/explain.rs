@@ -220,10 +220,9 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
             .iter()
             .filter(|f| service.survive.contains(&set.words[f.word]))
         {
-            let (lost, members_set) = family.worst(|m| {
-                let failed: Vec<Component> = m.iter().map(|p| Component::Power(*p)).collect();
-                u64::from(lost_fit(&topology.impact(&failed).down).0)
-            });
+            let (lost, members_set) = family
+                .search(&topology)
+                .worst_loss(|s| u64::from(fit_on[s.index()]));
             let lost = lost as u32;
             if total - lost < service.min_replicas
                 && worst.as_ref().is_none_or(|w| total - lost < w.0)
@@ -325,12 +324,7 @@ impl Limit {
 /// The components (with their scenario) that `counts` would overload, of the
 /// rows with nothing failed (`normal`) or of those once load fails over; the
 /// first five by name.
-fn over_limit(
-    model: &Model,
-    set: &ScenarioSet,
-    counts: &super::model::Counts,
-    normal: bool,
-) -> Vec<String> {
+fn over_limit(model: &Model, counts: &super::model::Counts, normal: bool) -> Vec<String> {
     let mut names: Vec<String> = model
         .power
         .iter()
@@ -339,7 +333,7 @@ fn over_limit(
         .map(|row| {
             let component = &model.inventory.power(row.component).id;
             match row.scenario {
-                Some(i) => format!("{component} when {} fails", set.scenarios[i].name),
+                Some(i) => format!("{component} when {} fails", model.power_scenarios[i].0),
                 None => component.clone(),
             }
         })
@@ -391,7 +385,7 @@ pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanat
             Err(good_lp::ResolutionError::Infeasible) => dropped = trial,
             Ok(outcome) => {
                 if g == 4 || g == 5 {
-                    overloaded[g - 4] = over_limit(model, set, &outcome.counts, g == 4);
+                    overloaded[g - 4] = over_limit(model, &outcome.counts, g == 4);
                 }
                 needed.push(g);
             }

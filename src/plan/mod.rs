@@ -33,7 +33,7 @@ use serde::Serialize;
 pub use explain::{Cause, Explanation, Limit};
 pub use solver::NAME as SOLVER;
 
-use crate::inventory::{Component, Inventory, Placement, ServerId, ServiceId, Services};
+use crate::inventory::{Component, Inventory, Placement, PowerId, ServerId, ServiceId, Services};
 use crate::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
 use crate::topology::Topology;
 use crate::verify::{self, CheckOptions, Finding, Report};
@@ -435,8 +435,10 @@ fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<P
     })
 }
 
-/// Adds, for each service and each `power:P%` family too large to list, the
-/// worst set that breaks the placement. True when anything was added.
+/// `power:P%` families too large to list enter the model lazily: for each
+/// family, each service's worst set when it breaks the service in this
+/// placement, and each component's worst set when it overloads it (both
+/// found exactly by the family's search). True when the model gained a limit.
 fn add_violated_families(
     model: &mut Model,
     set: &ScenarioSet,
@@ -446,37 +448,51 @@ fn add_violated_families(
     let inventory = model.inventory;
     let services = model.services;
     let topology = Topology::new(inventory);
+    let draw_w = verify::PlacementIndex::new(inventory, services, placement).draw_w;
+    let loads = crate::topology::LoadModel::new(&topology, &draw_w);
     let mut added = false;
     for family in &set.families {
-        for id in services.ids().filter(|id| {
-            services
-                .service(*id)
-                .survive
-                .contains(&set.words[family.word])
-        }) {
+        let search = family.search(&topology);
+        let failed = |members: &[PowerId]| -> (Vec<Component>, String) {
+            let names: Vec<&str> = members
+                .iter()
+                .map(|p| inventory.power(*p).id.as_str())
+                .collect();
+            (
+                members.iter().map(|p| Component::Power(*p)).collect(),
+                format!("{} {}", set.words[family.word], names.join("+")),
+            )
+        };
+        let word = &set.words[family.word];
+        for id in services
+            .ids()
+            .filter(|id| services.service(*id).survive.contains(word))
+        {
             let on: Vec<ServerId> = placement
                 .replicas
                 .iter()
                 .filter(|r| r.service == id)
                 .map(|r| r.server)
                 .collect();
+            let (lost, worst) = search.worst_replica_loss(&on);
             let needed = services.service(id).min_replicas;
-            let (lost, worst) = family.worst(|members| {
-                let failed: Vec<Component> = members.iter().map(|p| Component::Power(*p)).collect();
-                let down = topology.impact(&failed).down;
-                on.iter().filter(|s| down.binary_search(s).is_ok()).count() as u64
-            });
             if (on.len() as u64).saturating_sub(lost) < u64::from(needed) {
-                let failed: Vec<Component> = worst.iter().map(|p| Component::Power(*p)).collect();
-                let names: Vec<&str> = worst
-                    .iter()
-                    .map(|p| inventory.power(*p).id.as_str())
-                    .collect();
-                let name = format!("{} {}", set.words[family.word], names.join("+"));
-                if model.add_survival(id, &failed, &name) {
-                    lazy.push((id, failed, name));
+                let (components, name) = failed(&worst);
+                if model.add_survival(id, &components, &name) {
+                    lazy.push((id, components, name));
                     added = true;
                 }
+            }
+        }
+        let load_search = crate::scenarios::LoadSearch::new(&search, &loads);
+        let targets: Vec<PowerId> = load_search.targets().collect();
+        for p in targets {
+            let limit = inventory.power(p).limit_w();
+            if let crate::scenarios::WorstLoad::Found { set: worst, .. } =
+                load_search.worst_load(p, limit + 1e-6)
+            {
+                let (components, name) = failed(&worst);
+                added |= model.add_power_scenario(&components, &name);
             }
         }
     }

@@ -22,7 +22,8 @@ pub struct PowerRow {
     /// Draw of maintenance servers (idle) that reaches the component.
     pub constant_w: f64,
     pub limit_w: f64,
-    /// The component, and the scenario (None: normal operation), for explanations.
+    /// The component, and the scenario (an index into `Model::power_scenarios`;
+    /// None: normal operation).
     pub component: crate::inventory::PowerId,
     pub scenario: Option<usize>,
 }
@@ -92,6 +93,9 @@ pub struct Model<'a> {
     pub power: Vec<PowerRow>,
     /// Every powered component's row in normal operation.
     pub normal_power: Vec<PowerRow>,
+    /// The scenarios the power rows are for, by name and failed components:
+    /// the listed ones, then `power:P%` sets added lazily.
+    pub power_scenarios: Vec<(String, Vec<Component>)>,
     /// Per class: (index into `power`, share of the class's draw).
     pub class_rows: Vec<Vec<(usize, f64)>>,
     /// Current replicas per (service, class), and per service those that must go
@@ -184,17 +188,7 @@ impl<'a> Model<'a> {
             groups.push(survival);
         }
 
-        let constant_draw: Vec<f64> = inventory
-            .servers
-            .iter()
-            .map(|s| {
-                if s.status == Status::Active {
-                    0.0
-                } else {
-                    s.draw_w(0.0)
-                }
-            })
-            .collect();
+        let constant_draw = constant_draw(inventory);
         let normal_power = power_rows(
             &topology,
             &classes,
@@ -243,6 +237,11 @@ impl<'a> Model<'a> {
             power,
             normal_power,
             class_rows,
+            power_scenarios: set
+                .scenarios
+                .iter()
+                .map(|s| (s.name.clone(), s.failed.clone()))
+                .collect(),
             current,
             mem_weight: mem_weight(inventory),
             floors: Vec::new(),
@@ -281,6 +280,40 @@ impl<'a> Model<'a> {
         self.groups[g].add(lost, name);
         self.floors[service.index()] = self.compute_floor(service);
         true
+    }
+
+    /// Adds the power limits of one more scenario (a `power:P%` set found to
+    /// overload a component, added lazily). True when it adds a limit that
+    /// could bind.
+    pub fn add_power_scenario(&mut self, failed: &[Component], name: &str) -> bool {
+        if self.power_scenarios.iter().any(|(_, f)| f == failed) {
+            return false;
+        }
+        let topology = Topology::new(self.inventory);
+        let impact = topology.impact(failed);
+        let index = self.power_scenarios.len();
+        self.power_scenarios
+            .push((name.to_string(), failed.to_vec()));
+        let rows = power_rows(
+            &topology,
+            &self.classes,
+            &impact,
+            Some(index),
+            &constant_draw(self.inventory),
+        );
+        let mut added = false;
+        for row in rows
+            .into_iter()
+            .filter(|row| row.could_exceed(&self.classes))
+        {
+            let r = self.power.len();
+            for &(k, coef) in &row.coefs {
+                self.class_rows[k].push((r, coef));
+            }
+            self.power.push(row);
+            added = true;
+        }
+        added
     }
 
     pub fn replica_cost(&self, service: ServiceId) -> f64 {
@@ -400,6 +433,22 @@ impl<'a> Model<'a> {
         }
         counts
     }
+}
+
+/// What each server draws whatever the placement: maintenance servers their
+/// idle draw, offline ones nothing; active servers are the classes' part.
+fn constant_draw(inventory: &Inventory) -> Vec<f64> {
+    inventory
+        .servers
+        .iter()
+        .map(|s| {
+            if s.status == Status::Active {
+                0.0
+            } else {
+                s.draw_w(0.0)
+            }
+        })
+        .collect()
 }
 
 /// How much one GB of memory costs next to one core: a tenth of the fleet's
@@ -552,7 +601,7 @@ mod tests {
             let loads = LoadModel::new(&topology, &index.draw_w);
             for row in model.normal_power.iter().chain(&model.power) {
                 let impact = match row.scenario {
-                    Some(i) => topology.impact(&set.scenarios[i].failed),
+                    Some(i) => topology.impact(&model.power_scenarios[i].1),
                     None => Impact::default(),
                 };
                 let expected = loads.loads(&impact)[row.component.index()];
@@ -561,7 +610,7 @@ mod tests {
                     (expected - got).abs() < 1e-6,
                     "seed {seed}: {} under {:?}: verify {expected} W, model {got} W",
                     inventory.power(row.component).id,
-                    row.scenario.map(|i| &set.scenarios[i].name),
+                    row.scenario.map(|i| &model.power_scenarios[i].0),
                 );
             }
         }

@@ -426,21 +426,36 @@ fn a_load_exactly_at_the_limit_is_within_it() {
 }
 
 #[test]
-fn searched_family_cannot_prove_the_failover_load_safe() {
-    // With every power:P% family searched instead of listed, loads are bounded by
-    // "every server that can reach the PDU draws through it": 900 W > 800 W.
+fn searched_family_finds_the_failover_overload() {
+    // With every power:P% family searched instead of listed, the exact search
+    // names the same sets as listing: losing one utility puts the rack's 900 W
+    // on the other side's PDU, above its 800 W limit.
     let report = failover("1000,").load().check(CheckOptions {
         enumeration_limit: 0,
     });
-    let unproven = |component: &str| FindingKind::PowerUnproven {
-        component: component.into(),
-        kind: "pdu".into(),
-        word: "power:50%".into(),
-        datacenter: "dc1".into(),
-        bound_w: 900.0,
-        limit_w: 800.0,
-    };
-    assert_eq!(kinds(&report), vec![unproven("pdu-a"), unproven("pdu-b")]);
+    assert_eq!(
+        kinds(&report),
+        vec![
+            overload(
+                "pdu-a",
+                Some("power:50% utility-b"),
+                Some("power:50%"),
+                900.0,
+                800.0,
+                1000.0,
+                "pdu"
+            ),
+            overload(
+                "pdu-b",
+                Some("power:50% utility-a"),
+                Some("power:50%"),
+                900.0,
+                800.0,
+                1000.0,
+                "pdu"
+            ),
+        ]
+    );
     assert!(!report.passed());
     // And with a limit that holds the whole rack it is proven safe.
     let report = failover("1800,0.5").load().check(CheckOptions {

@@ -4,6 +4,7 @@
 mod bad_input;
 mod check_cli;
 mod exhaustive;
+mod families;
 mod hand_checked;
 mod plan;
 mod plan_explain;
