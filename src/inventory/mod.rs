@@ -188,6 +188,15 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// The files of an inventory folder (scenarios.toml is optional).
+    pub const FILES: [&'static str; 5] = [
+        "datacenters.csv",
+        "racks.csv",
+        "power.csv",
+        "servers.csv",
+        "scenarios.toml",
+    ];
+
     pub fn dc(&self, id: DcId) -> &Datacenter {
         &self.datacenters[id.index()]
     }
