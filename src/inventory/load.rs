@@ -119,7 +119,12 @@ struct Files {
 
 impl Files {
     fn read(&mut self, path: &Path) -> Result<String, InputError> {
-        let text = read_text(path)?;
+        let limit = if path.extension().is_some_and(|e| e == "toml") {
+            limits::TOML_BYTES
+        } else {
+            limits::CSV_BYTES
+        };
+        let text = read_text(path, limit)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -157,23 +162,32 @@ impl Inventory {
                 }
             }
         }
-        let required: [&[&str]; 4] = [
-            &["id"],
-            &["id", "datacenter"],
-            &["id", "datacenter", "kind", "capacity_w"],
-            &["id", "rack", "cpu", "mem_gb", "psu"],
+        // (required, optional) columns of each file.
+        let columns: [(&[&str], &[&str]); 4] = [
+            (&["id"], &["name", "region"]),
+            (&["id", "datacenter"], &["room", "u_height"]),
+            (
+                &["id", "datacenter", "kind", "capacity_w"],
+                &["feeds_from", "max_utilization"],
+            ),
+            (
+                &["id", "rack", "cpu", "mem_gb", "psu"],
+                &[
+                    "idle_w", "max_w", "labels", "model", "position", "u_height", "status",
+                ],
+            ),
         ];
         let mut parsed = Vec::new();
-        for ((path, text), required) in paths.iter().zip(&texts).zip(required) {
-            let file =
-                text.as_deref()
-                    .and_then(|text| match CsvFile::parse(path, text, required) {
-                        Ok(file) => Some(file),
-                        Err(e) => {
-                            e.0.into_iter().for_each(|e| errors.push(e));
-                            None
-                        }
-                    });
+        for ((path, text), (required, optional)) in paths.iter().zip(&texts).zip(columns) {
+            let file = text.as_deref().and_then(|text| {
+                match CsvFile::parse(path, text, required, optional) {
+                    Ok(file) => Some(file),
+                    Err(e) => {
+                        e.0.into_iter().for_each(|e| errors.push(e));
+                        None
+                    }
+                }
+            });
             parsed.push(file);
         }
         let [datacenters, racks, power, servers]: [Option<CsvFile>; 4] = match parsed.try_into() {
@@ -508,20 +522,21 @@ impl Builder {
                         )
                         .into());
                 }
-                let status =
-                    match row.get("status") {
-                        None | Some("active") => Status::Active,
-                        Some("maintenance") => Status::Maintenance,
-                        Some("offline") => Status::Offline,
-                        Some(other) => return Err(row
+                let status = match row.get("status") {
+                    None | Some("active") => Status::Active,
+                    Some("maintenance") => Status::Maintenance,
+                    Some("offline") => Status::Offline,
+                    Some(other) => {
+                        return Err(row
                             .error(
                                 "status",
                                 format!(
                                     "expected active, maintenance or offline, found \"{other}\""
                                 ),
                             )
-                            .into()),
-                    };
+                            .into())
+                    }
+                };
                 Ok(Server {
                     id: id.to_string(),
                     rack,

@@ -4,6 +4,7 @@
 mod bad_input;
 mod check_cli;
 mod hand_checked;
+mod limits;
 mod outputs;
 mod plan;
 mod properties;
