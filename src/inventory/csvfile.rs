@@ -54,21 +54,26 @@ pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String, InputError> {
     if bytes.len() as u64 > limit {
         return Err(too_large());
     }
-    if bytes.contains(&0) {
+    // Where the first bad byte is, as line and (byte) column.
+    let at = |bad: usize| {
+        let before = &bytes[..bad];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        Location::at(path, line, Some(column))
+    };
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return Err(InputError::new(
-            Location::file(path),
+            at(nul),
             "this is a binary file (it contains NUL bytes); expected UTF-8 text",
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-        InputError::new(
-            Location::at(path, line, Some(column)),
+    match std::str::from_utf8(&bytes) {
+        Ok(_) => Ok(String::from_utf8(bytes).unwrap_or_default()),
+        Err(e) => Err(InputError::new(
+            at(e.valid_up_to()),
             "invalid UTF-8: the file must be UTF-8 text",
-        )
-    })
+        )),
+    }
 }
 
 impl<'a> CsvFile<'a> {

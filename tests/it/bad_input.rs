@@ -137,7 +137,7 @@ fn binary_file_with_nul_bytes() {
     let inv = baseline().raw("racks.csv", b"id,datacenter\nr1,dc1\0\0\x01\x02");
     expect_errors(
         &inv,
-        &["inv/racks.csv: this is a binary file (it contains NUL bytes); expected UTF-8 text"],
+        &["inv/racks.csv:2:7: this is a binary file (it contains NUL bytes); expected UTF-8 text"],
     );
 }
 
