@@ -3,6 +3,8 @@
 
 mod bad_input;
 mod check_cli;
+mod determinism;
+mod fuzz;
 mod hand_checked;
 mod limits;
 mod outputs;
