@@ -267,7 +267,7 @@ impl Row<'_> {
             return Ok(None);
         };
         match cell.parse::<f64>() {
-            Ok(value) if value.is_finite() && value >= 0.0 && value <= limits::NUMBER => {
+            Ok(value) if (0.0..=limits::NUMBER).contains(&value) => {
                 Ok(Some(value))
             }
             Ok(value) if value.is_finite() && value >= 0.0 => Err(self.error(

@@ -156,7 +156,7 @@ impl Fleet {
                 let rack = racks.len();
                 racks.push(Rack {
                     dc,
-                    room: *["", "a", "b"].choose(rng).unwrap(),
+                    room: ["", "a", "b"].choose(rng).unwrap(),
                 });
                 for _ in 0..rng.gen_range(1..=2) {
                     let idle = f64::from(rng.gen_range(0..=200));
@@ -360,7 +360,7 @@ impl Fleet {
             Part::Rack(r) => format!("r{r}"),
             Part::Server(s) => format!("s{s}"),
             Part::Power(p) => format!("p{p}"),
-            Part::Room(d, room) if room.is_empty() => format!("d{d}/(no room)"),
+            Part::Room(d, "") => format!("d{d}/(no room)"),
             Part::Room(d, room) => format!("d{d}/{room}"),
         }
     }
