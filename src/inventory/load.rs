@@ -741,6 +741,24 @@ impl<'a> Spans<'a> {
             Some(span) => self.location(span),
             None => Location::file(self.path),
         };
-        InputError::new(location, error.message().to_string())
+        let message = match error.message().trim() {
+            // The toml parser leaves the message empty for some errors (a
+            // control character in a comment): say what is at the spot.
+            "" => {
+                let found = error
+                    .span()
+                    .and_then(|span| self.text.get(span.start..)?.chars().next());
+                match found {
+                    Some(c) if c.is_control() => format!(
+                        "TOML does not allow the control character U+{:04X} here",
+                        u32::from(c)
+                    ),
+                    Some(c) => format!("TOML does not allow {c:?} here"),
+                    None => "unexpected end of the file".to_string(),
+                }
+            }
+            message => message.to_string(),
+        };
+        InputError::new(location, message)
     }
 }
