@@ -4,6 +4,7 @@
 mod bad_input;
 mod check_cli;
 mod determinism;
+mod docs;
 mod exact;
 mod fuzz;
 mod hand_checked;
