@@ -496,9 +496,9 @@ fn run_inputs(inventory: &Path, common: &Common, current: Option<&Path>) -> Vec<
     inputs
 }
 
-/// Refuses outputs that would destroy data (an input of the run, or another
-/// output of it) or that cannot be written, before any solving: finding it
-/// after a 300 s solve wastes the solve, and finding it never loses the file.
+/// Refuses, before any solving, an output that would replace one of the run's
+/// inputs or its other output (data lost without a word), or that cannot be
+/// written (found only after a solve of up to 300 s otherwise).
 fn check_outputs(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<(), Failure> {
     let mut errors = Vec::new();
     for (i, &(flag, out)) in outputs.iter().enumerate() {
