@@ -230,3 +230,30 @@ fn whole_numbers_beyond_the_limit_are_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn a_million_bad_rows_report_the_first_thousand_errors() {
+    let tmp = baseline().write();
+    let mut file = std::io::BufWriter::new(
+        std::fs::File::create(tmp.path().join("inv/placement.csv")).unwrap(),
+    );
+    writeln!(file, "service,server").unwrap();
+    for i in 0..1_000_000 {
+        writeln!(file, "web,x{i}").unwrap();
+    }
+    file.flush().unwrap();
+    drop(file);
+    let (code, stderr, took) = check_bounded(tmp.path());
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1001, "{}", lines[lines.len() - 1]);
+    assert_eq!(
+        lines[0],
+        "error: inv/placement.csv:2:2: column \"server\": unknown server \"x0\""
+    );
+    assert_eq!(
+        lines[1000],
+        "error: inv/placement.csv: 999000 more errors not shown (only the first 1000 are); fix these and run again"
+    );
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
