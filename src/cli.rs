@@ -400,6 +400,11 @@ fn plan(
     options: &PlanOptions,
     format: DataFormat,
 ) -> Result<(), Failure> {
+    let json_path = manifest_path(out, json);
+    check_outputs(
+        &run_inputs(inventory, common, current),
+        &[("--out", out), ("--json", &json_path)],
+    )?;
     let (inventory, services) = load(inventory, common)?;
     let current = current
         .map(|path| Placement::load(path, &inventory, &services))
@@ -421,9 +426,6 @@ fn plan(
     }
     match outcome {
         Ok(plan) => {
-            let json_path = json
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| out.with_extension("json"));
             let extra = serde_json::json!({
                 "objective": plan.stats.objective,
                 "objective_value": plan.stats.value,
@@ -487,22 +489,124 @@ fn progress_spinner(human: bool) -> Option<indicatif::ProgressBar> {
     Some(spinner)
 }
 
+/// Where `plan` writes the JSON manifest: `--json`, else `--out` with a .json extension.
+fn manifest_path(out: &Path, json: Option<&Path>) -> PathBuf {
+    json.map(Path::to_path_buf)
+        .unwrap_or_else(|| out.with_extension("json"))
+}
+
+/// Every file a run that loads `inventory` (and `current`) reads.
+fn run_inputs(inventory: &Path, common: &Common, current: Option<&Path>) -> Vec<PathBuf> {
+    let mut inputs: Vec<PathBuf> = Inventory::FILES.iter().map(|f| inventory.join(f)).collect();
+    inputs.push(
+        common
+            .services
+            .clone()
+            .unwrap_or_else(|| inventory.join("services.toml")),
+    );
+    inputs.extend(current.map(Path::to_path_buf));
+    inputs
+}
+
+/// Refuses, before any solving, an output that would replace one of the run's
+/// inputs or its other output (data lost without a word), or that cannot be
+/// written (found only after a solve of up to 300 s otherwise).
+fn check_outputs(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<(), Failure> {
+    let mut errors = Vec::new();
+    for (i, &(flag, out)) in outputs.iter().enumerate() {
+        let error = |message: String| InputError::new(Location::file(out), message);
+        let folder = folder_of(out);
+        if !folder.is_dir() {
+            let what = if folder.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            };
+            errors.push(error(format!(
+                "{flag}: cannot write here: the folder \"{}\" {what}",
+                folder.display()
+            )));
+            continue;
+        }
+        if out.is_dir() {
+            errors.push(error(format!(
+                "{flag}: this is a folder; expected the path of a file to write"
+            )));
+            continue;
+        }
+        if let Some(input) = inputs.iter().find(|input| same_file(out, input)) {
+            errors.push(error(format!(
+                "{flag}: refusing to overwrite \"{}\", an input of this run; choose another output path",
+                input.display()
+            )));
+            continue;
+        }
+        if let Some(&(other, _)) = outputs[..i].iter().find(|(_, o)| same_file(out, o)) {
+            errors.push(error(format!(
+                "{flag}: the same file as {other}, so one of the two outputs would be lost (the manifest goes to --json, by default --out with a .json extension); give each a path of its own"
+            )));
+            continue;
+        }
+        // The only honest test of "writable" is writing: permissions, read-only
+        // mounts and ACLs all show up here rather than after the solve.
+        if let Err(e) = tempfile::Builder::new()
+            .prefix(".faultplan-")
+            .tempfile_in(&folder)
+        {
+            errors.push(error(format!(
+                "{flag}: cannot write in the folder \"{}\": {e}",
+                folder.display()
+            )));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Input(InputErrors(errors)))
+    }
+}
+
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Whether two paths name one file, through `..`, symbolic and hard links.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    if let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt;
+        return (ma.dev(), ma.ino()) == (mb.dev(), mb.ino());
+    }
+    // A file that does not exist yet: compare where it would be created.
+    let resolved = |p: &Path| -> Option<PathBuf> {
+        if let Ok(path) = p.canonicalize() {
+            return Some(path);
+        }
+        Some(folder_of(p).canonicalize().ok()?.join(p.file_name()?))
+    };
+    match (resolved(a), resolved(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 /// Writes every file through a temporary file in its folder, renamed into place
-/// only once all of them are written, so a reader never sees half a file and a
-/// failed write leaves the old files alone.
+/// only once all of them are written; if a rename fails, the files already
+/// renamed get their old content back (or are removed), so a run changes both
+/// outputs or neither and a reader never sees half a file.
 fn write_atomic(files: &[(&Path, String)]) -> Result<(), Failure> {
     let fail = |path: &Path, e: std::io::Error| {
         Failure::Input(
             InputError::new(Location::file(path), format!("cannot write the file: {e}")).into(),
         )
     };
-    let mut written = Vec::new();
+    let mut staged = Vec::new();
     for (path, text) in files {
-        let folder = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
         let mut builder = tempfile::Builder::new();
+        builder.prefix(".faultplan-");
         // Readable as an ordinary new file would be (the umask applies), not the
         // owner-only mode temporary files get by default.
         #[cfg(unix)]
@@ -510,12 +614,93 @@ fn write_atomic(files: &[(&Path, String)]) -> Result<(), Failure> {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let mut file = builder.tempfile_in(&folder).map_err(|e| fail(path, e))?;
-        file.write_all(text.as_bytes()).map_err(|e| fail(path, e))?;
-        written.push((*path, file));
+        let mut file = builder
+            .tempfile_in(folder_of(path))
+            .map_err(|e| fail(path, e))?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.as_file().sync_all())
+            .map_err(|e| fail(path, e))?;
+        staged.push((*path, file));
     }
-    for (path, file) in written {
-        file.persist(path).map_err(|e| fail(path, e.error))?;
+    let mut replaced: Vec<(&Path, Option<tempfile::NamedTempFile>)> = Vec::new();
+    for (path, file) in staged {
+        let outcome = backup(path).and_then(|old| match file.persist(path) {
+            Ok(_) => Ok(old),
+            Err(e) => Err(e.error),
+        });
+        match outcome {
+            Ok(old) => replaced.push((path, old)),
+            Err(e) => {
+                for (path, old) in replaced.into_iter().rev() {
+                    let _ = match old {
+                        Some(old) => old.persist(path).map(drop).map_err(|e| e.error),
+                        None => std::fs::remove_file(path),
+                    };
+                }
+                return Err(fail(path, e));
+            }
+        }
     }
     Ok(())
+}
+
+/// A copy of the file at `path`, if there is one, next to it (so that restoring
+/// it is a rename); deleted when dropped.
+fn backup(path: &Path) -> std::io::Result<Option<tempfile::NamedTempFile>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let copy = tempfile::Builder::new()
+        .prefix(".faultplan-old-")
+        .tempfile_in(folder_of(path))?;
+    std::fs::copy(path, copy.path())?;
+    Ok(Some(copy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_second_rename_restores_the_first_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("out.csv");
+        std::fs::write(&csv, "old csv").unwrap();
+        // Renaming a file onto a non-empty folder fails after the CSV is in place.
+        let json = dir.path().join("out.json");
+        std::fs::create_dir(&json).unwrap();
+        std::fs::write(json.join("keep"), "x").unwrap();
+        let result = write_atomic(&[(&csv, "new csv".into()), (&json, "{}".into())]);
+        assert!(matches!(result, Err(Failure::Input(_))));
+        assert_eq!(std::fs::read_to_string(&csv).unwrap(), "old csv");
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["out.csv", "out.json"], "no temporary file is left");
+    }
+
+    #[test]
+    fn a_failed_second_rename_removes_a_first_file_that_was_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("out.csv");
+        let json = dir.path().join("out.json");
+        std::fs::create_dir(&json).unwrap();
+        std::fs::write(json.join("keep"), "x").unwrap();
+        assert!(write_atomic(&[(&csv, "new".into()), (&json, "{}".into())]).is_err());
+        assert!(!csv.exists());
+    }
+
+    #[test]
+    fn both_files_are_replaced_when_both_renames_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("out.csv");
+        let json = dir.path().join("out.json");
+        std::fs::write(&csv, "old").unwrap();
+        assert!(write_atomic(&[(&csv, "a".into()), (&json, "b".into())]).is_ok());
+        assert_eq!(std::fs::read_to_string(&csv).unwrap(), "a");
+        assert_eq!(std::fs::read_to_string(&json).unwrap(), "b");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 }

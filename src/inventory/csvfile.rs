@@ -5,49 +5,99 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::error::{Errors, InputError, InputErrors, Location};
+use super::limits;
 
 /// A CSV file read into memory, with its header resolved.
 pub(crate) struct CsvFile<'a> {
     pub path: &'a Path,
-    columns: BTreeMap<String, usize>,
-    rows: Vec<(usize, Vec<String>)>,
+    /// Each column the reader knows: its field number in the header, and its
+    /// slot in the stored rows.
+    columns: BTreeMap<String, (usize, usize)>,
+    /// The trimmed cells of the known columns only, one buffer per row: unknown
+    /// columns (users' notes) cost no memory, however many there are.
+    rows: Vec<(usize, csv::StringRecord)>,
 }
 
 /// One data row: cells looked up by header name, errors located at the cell.
 pub(crate) struct Row<'f> {
     file: &'f CsvFile<'f>,
     pub line: usize,
-    cells: &'f [String],
+    cells: &'f csv::StringRecord,
 }
 
-/// Reads a file as text, refusing binary and non-UTF-8 content with a clear message.
-pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::new(Location::file(path), format!("cannot read the file: {e}")))?;
-    if bytes.contains(&0) {
-        return Err(InputError::new(
+/// Reads a file as text, refusing binary and non-UTF-8 content with a clear
+/// message. Reads at most `limit` bytes: a file (or a device, or a pipe) larger
+/// than that is refused without reading the rest, so memory stays bounded.
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String, InputError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        InputError::new(Location::file(path), format!("cannot read the file: {e}"))
+    };
+    let too_large = || {
+        InputError::new(
             Location::file(path),
+            format!(
+                "the file is larger than {}, faultplan's limit for this file (see docs/formats.md, Limits)",
+                limits::bytes(limit)
+            ),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let size = file.metadata().map_err(cannot)?.len();
+    if size > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    // Where the first bad byte is, as line and (byte) column.
+    let at = |bad: usize| {
+        let before = &bytes[..bad];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        Location::at(path, line, Some(column))
+    };
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        return Err(InputError::new(
+            at(nul),
             "this is a binary file (it contains NUL bytes); expected UTF-8 text",
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-        InputError::new(
-            Location::at(path, line, Some(column)),
+    match std::str::from_utf8(&bytes) {
+        Ok(_) => Ok(String::from_utf8(bytes).unwrap_or_default()),
+        Err(e) => Err(InputError::new(
+            at(e.valid_up_to()),
             "invalid UTF-8: the file must be UTF-8 text",
-        )
-    })
+        )),
+    }
 }
 
 impl<'a> CsvFile<'a> {
-    /// Parses the `text` of `path`, requiring the `required` header names.
-    pub fn parse(path: &'a Path, text: &str, required: &[&str]) -> Result<Self, InputErrors> {
+    /// Parses the `text` of `path`, requiring the `required` header names and
+    /// keeping those and the `optional` ones.
+    pub fn parse(
+        path: &'a Path,
+        text: &str,
+        required: &[&str],
+        optional: &[&str],
+    ) -> Result<Self, InputErrors> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .from_reader(text.as_bytes());
+        let too_many_fields = |line: usize, fields: usize| {
+            InputError::new(
+                Location::at(path, line, None),
+                format!(
+                    "this line has {fields} fields; the limit is {} (see docs/formats.md, Limits)",
+                    limits::CSV_FIELDS
+                ),
+            )
+        };
         let mut records = reader.records();
         let header = match records.next() {
             None => {
@@ -63,14 +113,17 @@ impl<'a> CsvFile<'a> {
             Some(Err(e)) => return Err(csv_error(path, e).into()),
             Some(Ok(header)) => header,
         };
+        if header.len() > limits::CSV_FIELDS {
+            return Err(too_many_fields(1, header.len()).into());
+        }
         let mut errors = Errors::default();
-        let mut columns = BTreeMap::new();
+        let mut named = BTreeMap::new();
         for (index, name) in header.iter().enumerate() {
             let name = name.trim().to_string();
             if name.is_empty() {
                 continue;
             }
-            if columns.insert(name.clone(), index).is_some() {
+            if named.insert(name.clone(), index).is_some() {
                 errors.push(InputError::new(
                     Location::at(path, 1, Some(index + 1)),
                     format!("the header names column \"{name}\" twice"),
@@ -80,7 +133,17 @@ impl<'a> CsvFile<'a> {
         let missing: Vec<&str> = required
             .iter()
             .copied()
-            .filter(|name| !columns.contains_key(*name))
+            .filter(|name| !named.contains_key(*name))
+            .collect();
+        let kept: Vec<usize> = required
+            .iter()
+            .chain(optional)
+            .filter_map(|name| named.get(*name).copied())
+            .collect();
+        let columns = kept
+            .iter()
+            .enumerate()
+            .map(|(slot, &index)| (header[index].trim().to_string(), (index, slot)))
             .collect();
         if !missing.is_empty() {
             errors.push(InputError::new(
@@ -99,6 +162,10 @@ impl<'a> CsvFile<'a> {
                 Err(e) => errors.push(csv_error(path, e)),
                 Ok(record) => {
                     let line = record.position().map_or(0, |p| p.line() as usize);
+                    if record.len() > limits::CSV_FIELDS {
+                        // Unbounded per-row errors would be their own memory problem.
+                        return Err(too_many_fields(line, record.len()).into());
+                    }
                     if record.iter().all(|cell| cell.trim().is_empty()) {
                         continue;
                     }
@@ -113,7 +180,21 @@ impl<'a> CsvFile<'a> {
                         ));
                         continue;
                     }
-                    rows.push((line, record.iter().map(|c| c.trim().to_string()).collect()));
+                    if rows.len() == limits::CSV_ROWS {
+                        return Err(InputError::new(
+                            Location::at(path, line, None),
+                            format!(
+                                "the file has more than {} data rows, faultplan's limit (see docs/formats.md, Limits)",
+                                limits::CSV_ROWS
+                            ),
+                        )
+                        .into());
+                    }
+                    let cells: csv::StringRecord = kept
+                        .iter()
+                        .map(|&i| record.get(i).unwrap_or("").trim())
+                        .collect();
+                    rows.push((line, cells));
                 }
             }
         }
@@ -143,8 +224,9 @@ fn csv_error(path: &Path, error: csv::Error) -> InputError {
 }
 
 impl Row<'_> {
+    /// The column's field number in the header (0-based).
     fn index(&self, column: &str) -> Option<usize> {
-        self.file.columns.get(column).copied()
+        self.file.columns.get(column).map(|&(index, _)| index)
     }
 
     /// The error location of `column` on this row.
@@ -161,8 +243,9 @@ impl Row<'_> {
 
     /// The trimmed cell, or None when the column is absent or the cell is empty.
     pub fn get(&self, column: &str) -> Option<&str> {
-        let cell = self.cells.get(self.index(column)?)?;
-        (!cell.is_empty()).then_some(cell.as_str())
+        let &(_, slot) = self.file.columns.get(column)?;
+        let cell = self.cells.get(slot)?;
+        (!cell.is_empty()).then_some(cell)
     }
 
     pub fn required(&self, column: &str, what: &str) -> Result<&str, InputError> {
@@ -184,7 +267,16 @@ impl Row<'_> {
             return Ok(None);
         };
         match cell.parse::<f64>() {
-            Ok(value) if value.is_finite() && value >= 0.0 => Ok(Some(value)),
+            Ok(value) if (0.0..=limits::NUMBER).contains(&value) => {
+                Ok(Some(value))
+            }
+            Ok(value) if value.is_finite() && value >= 0.0 => Err(self.error(
+                column,
+                format!(
+                    "{cell} is above faultplan's limit of {} for a number (see docs/formats.md, Limits)",
+                    limits::NUMBER
+                ),
+            )),
             Ok(_) => Err(self.error(
                 column,
                 format!("expected a finite number >= 0, found \"{cell}\""),
@@ -204,9 +296,16 @@ impl Row<'_> {
         };
         // The usual float syntax (`42`, `42.0`, `4.2e1`), as long as it is whole.
         match cell.parse::<f64>() {
-            Ok(value) if value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) => {
+            Ok(value) if value >= 0.0 && value.fract() == 0.0 && value <= f64::from(limits::WHOLE) => {
                 Ok(Some(value as u32))
             }
+            Ok(value) if value >= 0.0 && value.fract() == 0.0 => Err(self.error(
+                column,
+                format!(
+                    "{cell} is above faultplan's limit of {} for this column (see docs/formats.md, Limits)",
+                    limits::WHOLE
+                ),
+            )),
             _ => Err(self.error(
                 column,
                 format!("expected a whole number >= 0, found \"{cell}\""),
@@ -221,8 +320,11 @@ impl Row<'_> {
             return Ok(Vec::new());
         };
         let mut items: Vec<&str> = Vec::new();
+        // A set, not `items.contains`: a cell of a million items must not take
+        // a million squared steps.
+        let mut seen = std::collections::BTreeSet::new();
         for item in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            if items.contains(&item) {
+            if !seen.insert(item) {
                 return Err(self.error(column, format!("\"{item}\" is listed twice")));
             }
             items.push(item);

@@ -84,23 +84,46 @@ impl From<InputError> for InputErrors {
     }
 }
 
+/// Errors kept per loader: enough to fix a file in a few passes, few enough
+/// that a file with a million bad rows neither floods the terminal nor memory.
+pub(crate) const MAX_ERRORS: usize = 1_000;
+
 /// Collects errors while a loader keeps going.
 #[derive(Debug, Default)]
-pub(crate) struct Errors(Vec<InputError>);
+pub(crate) struct Errors {
+    kept: Vec<InputError>,
+    /// Errors beyond MAX_ERRORS, counted, not kept.
+    more: usize,
+}
 
 impl Errors {
     pub fn push(&mut self, error: InputError) {
-        self.0.push(error);
+        if self.kept.len() < MAX_ERRORS {
+            self.kept.push(error);
+        } else {
+            self.more += 1;
+        }
     }
 
-    /// Ok(value) when nothing went wrong, else every error in file order.
+    /// Ok(value) when nothing went wrong, else every error in file order (the
+    /// first MAX_ERRORS found, then one line counting the rest).
     pub fn finish<T>(self, value: T) -> Result<T, InputErrors> {
-        if self.0.is_empty() {
+        if self.kept.is_empty() {
             return Ok(value);
         }
-        let mut errors = self.0;
+        let mut errors = self.kept;
         errors.sort_by(|a, b| a.location.cmp(&b.location));
         errors.dedup();
+        if self.more > 0 {
+            let file = errors[errors.len() - 1].location.file.clone();
+            errors.push(InputError::new(
+                Location::file(&file),
+                format!(
+                    "{} more errors not shown (only the first {MAX_ERRORS} are); fix these and run again",
+                    self.more
+                ),
+            ));
+        }
         Err(InputErrors(errors))
     }
 }

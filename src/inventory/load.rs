@@ -15,22 +15,100 @@ use super::*;
 const DEFAULT_RACK_UNITS: u32 = 42;
 const DEFAULT_MAX_UTILIZATION: f64 = 0.8;
 
-/// Where each id of the shared namespace was first defined, to report duplicates.
+/// The four kinds of ids that share one namespace, in file order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Datacenter,
+    Rack,
+    Power,
+    Server,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Datacenter => "datacenter",
+            Kind::Rack => "rack",
+            Kind::Power => "power component",
+            Kind::Server => "server",
+        }
+    }
+}
+
+/// One id of the shared namespace: where it is defined, and what it became
+/// (None while its row is not built yet, or when that row was rejected).
+struct Defined {
+    kind: Kind,
+    at: Location,
+    component: Option<Component>,
+}
+
+/// Every id of the four files, declared before any row is built, so that a
+/// collision is reported even when both rows have other errors, and a reference
+/// can tell "no such id" from "that id is something else" and "that row was
+/// rejected".
 #[derive(Default)]
 struct Namespace {
-    ids: BTreeMap<String, (Component, Location)>,
+    ids: BTreeMap<String, Defined>,
+    /// Rows whose id was declared (rows not here are never built: their id is
+    /// bad or taken, and that is already reported).
+    declared: BTreeSet<(Kind, usize)>,
+    /// Files that could not be parsed: references into them are not checked,
+    /// since every one would dangle.
+    broken: BTreeSet<Kind>,
 }
 
 impl Namespace {
-    fn define(&mut self, id: &str, component: Component, at: Location) -> Result<(), InputError> {
-        if let Some((_, first)) = self.ids.get(id) {
-            return Err(InputError::new(
-                at,
-                format!("duplicate id \"{id}\": already defined at {first} (datacenter, rack, server and power ids share one namespace)"),
-            ));
+    fn declare(&mut self, file: &CsvFile, kind: Kind, errors: &mut Errors) {
+        for row in file.rows() {
+            let id = match row.id("id") {
+                Ok(id) => id,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let at = row.at("id");
+            if let Some(first) = self.ids.get(id) {
+                errors.push(InputError::new(
+                    at,
+                    format!("duplicate id \"{id}\": already defined at {} (datacenter, rack, server and power ids share one namespace)", first.at),
+                ));
+                continue;
+            }
+            self.ids.insert(
+                id.to_string(),
+                Defined {
+                    kind,
+                    at,
+                    component: None,
+                },
+            );
+            self.declared.insert((kind, row.line));
         }
-        self.ids.insert(id.to_string(), (component, at));
-        Ok(())
+    }
+
+    fn is_declared(&self, kind: Kind, row: &Row) -> bool {
+        self.declared.contains(&(kind, row.line))
+    }
+
+    fn built(&mut self, id: &str, component: Component) {
+        if let Some(defined) = self.ids.get_mut(id) {
+            defined.component = Some(component);
+        }
+    }
+}
+
+/// Why a row was not built: an error to report, or a reference into a file that
+/// could not be parsed (already reported there).
+enum RowError {
+    Input(InputError),
+    Silent,
+}
+
+impl From<InputError> for RowError {
+    fn from(error: InputError) -> Self {
+        RowError::Input(error)
     }
 }
 
@@ -41,7 +119,12 @@ struct Files {
 
 impl Files {
     fn read(&mut self, path: &Path) -> Result<String, InputError> {
-        let text = read_text(path)?;
+        let limit = if path.extension().is_some_and(|e| e == "toml") {
+            limits::TOML_BYTES
+        } else {
+            limits::CSV_BYTES
+        };
+        let text = read_text(path, limit)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -67,50 +150,86 @@ impl Inventory {
         let mut files = Files {
             hasher: Sha256::new(),
         };
-        let paths =
-            ["datacenters.csv", "racks.csv", "power.csv", "servers.csv"].map(|f| dir.join(f));
-        let mut texts = Vec::new();
+        let paths = Inventory::FILES.map(|f| dir.join(f));
         let mut errors = Errors::default();
-        for path in &paths {
+        let mut texts: Vec<Option<String>> = Vec::new();
+        for path in &paths[..4] {
             match files.read(path) {
-                Ok(text) => texts.push(text),
-                Err(e) => errors.push(e),
+                Ok(text) => texts.push(Some(text)),
+                Err(e) => {
+                    errors.push(e);
+                    texts.push(None);
+                }
             }
         }
-        errors.finish(())?;
-
-        let datacenters = CsvFile::parse(&paths[0], &texts[0], &["id"]);
-        let racks = CsvFile::parse(&paths[1], &texts[1], &["id", "datacenter"]);
-        let power = CsvFile::parse(
-            &paths[2],
-            &texts[2],
-            &["id", "datacenter", "kind", "capacity_w"],
-        );
-        let servers = CsvFile::parse(
-            &paths[3],
-            &texts[3],
-            &["id", "rack", "cpu", "mem_gb", "psu"],
-        );
-        let (datacenters, racks, power, servers) = match (datacenters, racks, power, servers) {
-            (Ok(d), Ok(r), Ok(p), Ok(s)) => (d, r, p, s),
-            (d, r, p, s) => {
-                let all = [d.err(), r.err(), p.err(), s.err()];
-                return Err(InputErrors(
-                    all.into_iter().flatten().flat_map(|e| e.0).collect(),
-                ));
-            }
+        // (required, optional) columns of each file.
+        let columns: [(&[&str], &[&str]); 4] = [
+            (&["id"], &["name", "region"]),
+            (&["id", "datacenter"], &["room", "u_height"]),
+            (
+                &["id", "datacenter", "kind", "capacity_w"],
+                &["feeds_from", "max_utilization"],
+            ),
+            (
+                &["id", "rack", "cpu", "mem_gb", "psu"],
+                &[
+                    "idle_w", "max_w", "labels", "model", "position", "u_height", "status",
+                ],
+            ),
+        ];
+        let mut parsed = Vec::new();
+        for ((path, text), (required, optional)) in paths.iter().zip(&texts).zip(columns) {
+            let file = text.as_deref().and_then(|text| {
+                match CsvFile::parse(path, text, required, optional) {
+                    Ok(file) => Some(file),
+                    Err(e) => {
+                        e.0.into_iter().for_each(|e| errors.push(e));
+                        None
+                    }
+                }
+            });
+            parsed.push(file);
+        }
+        let [datacenters, racks, power, servers]: [Option<CsvFile>; 4] = match parsed.try_into() {
+            Ok(files) => files,
+            Err(_) => unreachable!("one entry per inventory CSV file"),
         };
 
-        let mut builder = Builder::default();
-        builder.datacenters(&datacenters);
-        builder.racks(&racks);
-        builder.power(&power);
-        builder.servers(&servers);
+        let mut builder = Builder {
+            errors,
+            ..Builder::default()
+        };
+        let kinds = [
+            (&datacenters, Kind::Datacenter),
+            (&racks, Kind::Rack),
+            (&power, Kind::Power),
+            (&servers, Kind::Server),
+        ];
+        for (file, kind) in kinds {
+            match file {
+                Some(file) => builder.namespace.declare(file, kind, &mut builder.errors),
+                None => {
+                    builder.namespace.broken.insert(kind);
+                }
+            }
+        }
+        if let Some(file) = &datacenters {
+            builder.datacenters(file);
+        }
+        if let Some(file) = &racks {
+            builder.racks(file);
+        }
+        if let Some(file) = &power {
+            builder.power(file);
+        }
+        if let Some(file) = &servers {
+            builder.servers(file);
+        }
         let power_order = builder.power_order();
-        let scenarios_path = dir.join("scenarios.toml");
+        let scenarios_path = &paths[4];
         let custom_scenarios = if scenarios_path.exists() {
-            match files.read(&scenarios_path) {
-                Ok(text) => builder.custom_scenarios(&scenarios_path, &text),
+            match files.read(scenarios_path) {
+                Ok(text) => builder.custom_scenarios(scenarios_path, &text),
                 Err(e) => {
                     builder.errors.push(e);
                     Vec::new()
@@ -143,7 +262,7 @@ impl Inventory {
             ids: namespace
                 .ids
                 .into_iter()
-                .map(|(id, (c, _))| (id, c))
+                .filter_map(|(id, defined)| Some((id, defined.component?)))
                 .collect(),
         })
     }
@@ -164,46 +283,75 @@ struct Builder {
 }
 
 impl Builder {
-    fn record<T>(&mut self, result: Result<T, InputError>) -> Option<T> {
-        result.map_err(|e| self.errors.push(e)).ok()
+    fn record<T>(&mut self, result: Result<T, RowError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(RowError::Input(e)) => {
+                self.errors.push(e);
+                None
+            }
+            Err(RowError::Silent) => None,
+        }
     }
 
-    /// Registers an id of the shared namespace; false (with the error recorded) on a duplicate.
-    fn define(&mut self, id: &str, component: Component, at: Location) -> bool {
-        let defined = self.namespace.define(id, component, at);
-        self.record(defined).is_some()
-    }
-
+    /// Resolves a reference to an id of kind `expected`, saying exactly what is
+    /// wrong when it cannot: no such id, an id of another kind, or an id whose
+    /// own row was rejected.
     fn reference(
         &self,
         row: &Row,
         column: &str,
         id: &str,
-        expected: &str,
-    ) -> Result<Component, InputError> {
+        expected: Kind,
+    ) -> Result<Component, RowError> {
+        let what = expected.name();
         match self.namespace.ids.get(id) {
-            Some((component, _)) => Ok(*component),
-            None => Err(row.error(column, format!("unknown {expected} \"{id}\""))),
+            None if self.namespace.broken.contains(&expected) => Err(RowError::Silent),
+            None => Err(row.error(column, format!("unknown {what} \"{id}\"")).into()),
+            Some(defined) if defined.kind != expected => Err(row
+                .error(
+                    column,
+                    format!(
+                        "\"{id}\" is a {} (defined at {}), not a {what}",
+                        defined.kind.name(),
+                        defined.at
+                    ),
+                )
+                .into()),
+            Some(Defined {
+                component: Some(component),
+                ..
+            }) => Ok(*component),
+            Some(defined) => Err(row
+                .error(
+                    column,
+                    format!(
+                        "{what} \"{id}\" cannot be used: its own row ({}) has an error",
+                        defined.at
+                    ),
+                )
+                .into()),
         }
     }
 
-    fn datacenter_ref(&self, row: &Row) -> Result<DcId, InputError> {
+    fn datacenter_ref(&self, row: &Row) -> Result<DcId, RowError> {
         let id = row.id("datacenter")?;
-        match self.reference(row, "datacenter", id, "datacenter")? {
+        match self.reference(row, "datacenter", id, Kind::Datacenter)? {
             Component::Datacenter(dc) => Ok(dc),
-            _ => Err(row.error("datacenter", format!("\"{id}\" is not a datacenter"))),
+            _ => unreachable!("a datacenter id resolves to a datacenter"),
         }
     }
 
     fn datacenters(&mut self, file: &CsvFile) {
         for row in file.rows() {
-            let Some(id) = self.record(row.id("id")) else {
+            if !self.namespace.is_declared(Kind::Datacenter, &row) {
+                continue;
+            }
+            let Some(id) = self.record(row.id("id").map_err(RowError::from)) else {
                 continue;
             };
             let dc = DcId(self.datacenters.len() as u32);
-            if !self.define(id, Component::Datacenter(dc), row.at("id")) {
-                continue;
-            }
+            self.namespace.built(id, Component::Datacenter(dc));
             self.datacenters.push(Datacenter {
                 id: id.to_string(),
                 name: row.get("name").map(str::to_string),
@@ -218,7 +366,10 @@ impl Builder {
 
     fn racks(&mut self, file: &CsvFile) {
         for row in file.rows() {
-            let parsed = (|| {
+            if !self.namespace.is_declared(Kind::Rack, &row) {
+                continue;
+            }
+            let parsed = (|| -> Result<_, RowError> {
                 let id = row.id("id")?;
                 let datacenter = self.datacenter_ref(&row)?;
                 let u_height = row.whole_number("u_height")?.unwrap_or(DEFAULT_RACK_UNITS);
@@ -228,9 +379,7 @@ impl Builder {
                 continue;
             };
             let rack = RackId(self.racks.len() as u32);
-            if !self.define(id, Component::Rack(rack), row.at("id")) {
-                continue;
-            }
+            self.namespace.built(id, Component::Rack(rack));
             let room_name = row.get("room").unwrap_or("").to_string();
             let next_room = RoomId(self.room_ids.len() as u32);
             let room = *self
@@ -262,7 +411,10 @@ impl Builder {
         // Ids first, so that `feeds_from` may name components defined further down.
         let mut defined = Vec::new();
         for row in file.rows() {
-            let parsed = (|| {
+            if !self.namespace.is_declared(Kind::Power, &row) {
+                continue;
+            }
+            let parsed = (|| -> Result<_, RowError> {
                 let id = row.id("id")?;
                 let datacenter = self.datacenter_ref(&row)?;
                 let kind = row.required("kind", "a kind such as utility, ups or pdu")?;
@@ -271,10 +423,12 @@ impl Builder {
                     None => DEFAULT_MAX_UTILIZATION,
                     Some(u) if u > 0.0 && u <= 1.0 => u,
                     Some(u) => {
-                        return Err(row.error(
-                            "max_utilization",
-                            format!("expected a fraction in (0, 1], found {u}"),
-                        ))
+                        return Err(row
+                            .error(
+                                "max_utilization",
+                                format!("expected a fraction in (0, 1], found {u}"),
+                            )
+                            .into())
                     }
                 };
                 Ok((id, datacenter, kind, capacity_w, max_utilization))
@@ -284,9 +438,7 @@ impl Builder {
                 continue;
             };
             let power = PowerId(self.power.len() as u32);
-            if !self.define(id, Component::Power(power), row.at("id")) {
-                continue;
-            }
+            self.namespace.built(id, Component::Power(power));
             self.datacenters[datacenter.index()].power.push(power);
             self.power.push(PowerComponent {
                 id: id.to_string(),
@@ -301,14 +453,13 @@ impl Builder {
             defined.push((power, row));
         }
         for (power, row) in defined {
-            let parents = (|| {
+            let parents = (|| -> Result<_, RowError> {
                 row.list("feeds_from")?
                     .into_iter()
                     .map(
-                        |id| match self.reference(&row, "feeds_from", id, "power component")? {
+                        |id| match self.reference(&row, "feeds_from", id, Kind::Power)? {
                             Component::Power(parent) => Ok(parent),
-                            _ => Err(row
-                                .error("feeds_from", format!("\"{id}\" is not a power component"))),
+                            _ => unreachable!("a power id resolves to a power component"),
                         },
                     )
                     .collect::<Result<Vec<_>, _>>()
@@ -321,60 +472,69 @@ impl Builder {
 
     fn servers(&mut self, file: &CsvFile) {
         for row in file.rows() {
-            let parsed = (|| {
+            if !self.namespace.is_declared(Kind::Server, &row) {
+                continue;
+            }
+            let parsed = (|| -> Result<_, RowError> {
                 let id = row.id("id")?;
                 let rack_id = row.id("rack")?;
-                let rack = match self.reference(&row, "rack", rack_id, "rack")? {
+                let rack = match self.reference(&row, "rack", rack_id, Kind::Rack)? {
                     Component::Rack(rack) => rack,
-                    _ => return Err(row.error("rack", format!("\"{rack_id}\" is not a rack"))),
+                    _ => unreachable!("a rack id resolves to a rack"),
                 };
                 let dc = self.racks[rack.index()].datacenter;
                 let cpu = row.required_number("cpu")?;
                 let mem_gb = row.required_number("mem_gb")?;
                 let psu_ids = row.list("psu")?;
                 if psu_ids.is_empty() {
-                    return Err(row.error("psu", "expected at least one power component id"));
+                    return Err(row
+                        .error("psu", "expected at least one power component id")
+                        .into());
                 }
                 let mut psu = Vec::new();
                 for psu_id in psu_ids {
-                    let power = match self.reference(&row, "psu", psu_id, "power component")? {
+                    let power = match self.reference(&row, "psu", psu_id, Kind::Power)? {
                         Component::Power(power) => power,
-                        _ => {
-                            return Err(
-                                row.error("psu", format!("\"{psu_id}\" is not a power component"))
-                            )
-                        }
+                        _ => unreachable!("a power id resolves to a power component"),
                     };
                     let power_dc = self.power[power.index()].datacenter;
                     if power_dc != dc {
-                        return Err(row.error(
-                            "psu",
-                            format!(
-                                "\"{psu_id}\" is in datacenter {} but rack {rack_id} is in {}",
-                                self.datacenters[power_dc.index()].id,
-                                self.datacenters[dc.index()].id
-                            ),
-                        ));
+                        return Err(row
+                            .error(
+                                "psu",
+                                format!(
+                                    "\"{psu_id}\" is in datacenter {} but rack {rack_id} is in {}",
+                                    self.datacenters[power_dc.index()].id,
+                                    self.datacenters[dc.index()].id
+                                ),
+                            )
+                            .into());
                     }
                     psu.push(power);
                 }
                 let idle_w = row.number("idle_w")?.unwrap_or(0.0);
                 let max_w = row.number("max_w")?.unwrap_or(idle_w);
                 if max_w < idle_w {
-                    return Err(row.error(
-                        "max_w",
-                        format!("max_w ({max_w}) must be >= idle_w ({idle_w})"),
-                    ));
+                    return Err(row
+                        .error(
+                            "max_w",
+                            format!("max_w ({max_w}) must be >= idle_w ({idle_w})"),
+                        )
+                        .into());
                 }
                 let status = match row.get("status") {
                     None | Some("active") => Status::Active,
                     Some("maintenance") => Status::Maintenance,
                     Some("offline") => Status::Offline,
                     Some(other) => {
-                        return Err(row.error(
-                            "status",
-                            format!("expected active, maintenance or offline, found \"{other}\""),
-                        ))
+                        return Err(row
+                            .error(
+                                "status",
+                                format!(
+                                    "expected active, maintenance or offline, found \"{other}\""
+                                ),
+                            )
+                            .into())
                     }
                 };
                 Ok(Server {
@@ -401,9 +561,7 @@ impl Builder {
                 continue;
             };
             let id = ServerId(self.servers.len() as u32);
-            if !self.define(&server.id, Component::Server(id), row.at("id")) {
-                continue;
-            }
+            self.namespace.built(&server.id, Component::Server(id));
             self.racks[server.rack.index()].servers.push(id);
             self.servers.push(server);
         }
@@ -495,7 +653,12 @@ impl Builder {
             let mut fail = Vec::new();
             for id in &raw.fail {
                 match self.namespace.ids.get(id.get_ref()) {
-                    Some((component, _)) => fail.push(*component),
+                    Some(Defined {
+                        component: Some(component),
+                        ..
+                    }) => fail.push(*component),
+                    // Its own row's error is reported; naming it here too is noise.
+                    Some(_) => {}
                     None => self.errors.push(InputError::new(
                         spans.location(id.span()),
                         format!("unknown id \"{}\": expected a datacenter, rack, server or power component id", id.get_ref()),
@@ -578,6 +741,24 @@ impl<'a> Spans<'a> {
             Some(span) => self.location(span),
             None => Location::file(self.path),
         };
-        InputError::new(location, error.message().to_string())
+        let message = match error.message().trim() {
+            // The toml parser leaves the message empty for some errors (a
+            // control character in a comment): say what is at the spot.
+            "" => {
+                let found = error
+                    .span()
+                    .and_then(|span| self.text.get(span.start..)?.chars().next());
+                match found {
+                    Some(c) if c.is_control() => format!(
+                        "TOML does not allow the control character U+{:04X} here",
+                        u32::from(c)
+                    ),
+                    Some(c) => format!("TOML does not allow {c:?} here"),
+                    None => "unexpected end of the file".to_string(),
+                }
+            }
+            message => message.to_string(),
+        };
+        InputError::new(location, message)
     }
 }

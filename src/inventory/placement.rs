@@ -28,8 +28,8 @@ impl Placement {
         inventory: &Inventory,
         services: &Services,
     ) -> Result<Placement, InputErrors> {
-        let text = read_text(path)?;
-        let file = CsvFile::parse(path, &text, &["service", "server"])?;
+        let text = read_text(path, super::limits::CSV_BYTES)?;
+        let file = CsvFile::parse(path, &text, &["service", "server"], &[])?;
         let mut errors = Errors::default();
         let mut replicas = Vec::new();
         for row in file.rows() {

@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::error::{Errors, InputError, InputErrors};
 use super::load::Spans;
-use super::{read_text, Inventory, ServiceId};
+use super::{limits, read_text, Inventory, Location, ServiceId};
 
 /// One word of a `survive` list (FORMATS.md, "Failure scenarios").
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
@@ -207,13 +207,24 @@ impl Services {
 
     /// Loads and validates `path` against `inventory`.
     pub fn load(path: &Path, inventory: &Inventory) -> Result<Services, InputErrors> {
-        let text = read_text(path)?;
+        let text = read_text(path, limits::TOML_BYTES)?;
         Self::parse(path, &text, inventory)
     }
 
     pub fn parse(path: &Path, text: &str, inventory: &Inventory) -> Result<Services, InputErrors> {
         let spans = Spans::new(path, text);
         let file: RawFile = toml::from_str(text).map_err(|e| spans.toml_error(&e))?;
+        if file.service.len() > limits::SERVICES {
+            return Err(InputError::new(
+                Location::file(path),
+                format!(
+                    "{} services; faultplan's limit is {} (see docs/formats.md, Limits)",
+                    file.service.len(),
+                    limits::SERVICES
+                ),
+            )
+            .into());
+        }
         let mut errors = Errors::default();
         let at = |span: std::ops::Range<usize>| spans.location(span);
         let defaults = file.defaults.map(Spanned::into_inner).unwrap_or_default();
@@ -273,7 +284,16 @@ impl Services {
             let mem_gb = raw.mem_gb.as_ref().or(defaults.mem_gb.as_ref());
             for (key, value) in [("cpu", Some(cpu)), ("mem_gb", mem_gb)] {
                 if let Some(value) = value {
-                    if !(value.get_ref().is_finite() && *value.get_ref() >= 0.0) {
+                    if value.get_ref().is_finite() && *value.get_ref() > limits::NUMBER {
+                        errors.push(InputError::new(
+                            at(value.span()),
+                            format!(
+                                "`{key}` = {} is above faultplan's limit of {} (see docs/formats.md, Limits)",
+                                value.get_ref(),
+                                limits::NUMBER
+                            ),
+                        ));
+                    } else if !(value.get_ref().is_finite() && *value.get_ref() >= 0.0) {
                         errors.push(InputError::new(
                             at(value.span()),
                             format!(
@@ -295,6 +315,22 @@ impl Services {
                 ));
             }
             let max_replicas = raw.max_replicas.as_ref().or(defaults.max_replicas.as_ref());
+            // Later stages multiply and sum these as u32: bounded here, they cannot wrap.
+            for (key, value, limit) in [
+                ("min_replicas", Some(min_replicas), limits::REPLICAS),
+                ("max_replicas", max_replicas, limits::REPLICAS),
+                ("max_per_server", max_per_server, limits::PER_SERVER),
+            ] {
+                if let Some(value) = value.filter(|v| *v.get_ref() > limit) {
+                    errors.push(InputError::new(
+                        at(value.span()),
+                        format!(
+                            "`{key}` = {} is above faultplan's limit of {limit} (see docs/formats.md, Limits)",
+                            value.get_ref()
+                        ),
+                    ));
+                }
+            }
             if let Some(m) = max_replicas.filter(|m| m.get_ref() < min_replicas.get_ref()) {
                 errors.push(InputError::new(
                     at(m.span()),
@@ -322,6 +358,21 @@ impl Services {
                 line: service_at.line.unwrap_or(0),
             });
         }
+        let words: BTreeSet<String> = std::iter::once(&default_survive)
+            .chain(services.iter().map(|s| &s.survive))
+            .flatten()
+            .map(ToString::to_string)
+            .collect();
+        if words.len() > limits::WORDS {
+            errors.push(InputError::new(
+                Location::file(path),
+                format!(
+                    "{} distinct survive words; faultplan's limit is {} (see docs/formats.md, Limits)",
+                    words.len(),
+                    limits::WORDS
+                ),
+            ));
+        }
         let by_name = services
             .iter()
             .enumerate()
@@ -344,11 +395,16 @@ fn parse_words(
     errors: &mut Errors,
 ) -> Vec<SurviveWord> {
     let mut survive = Vec::new();
+    // By normalized name, in a set: a list of many words must not take quadratic time.
+    let mut seen = BTreeSet::new();
     for word in words {
         match SurviveWord::parse_in(word.get_ref(), inventory) {
             Err(message) => errors.push(InputError::new(at(word.span()), message)),
-            Ok(parsed) if !survive.contains(&parsed) => survive.push(parsed),
-            Ok(_) => {}
+            Ok(parsed) => {
+                if seen.insert(parsed.to_string()) {
+                    survive.push(parsed);
+                }
+            }
         }
     }
     survive

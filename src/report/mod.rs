@@ -40,10 +40,27 @@ pub struct CheckContext {
 
 /// Formats a number without a trailing `.0`, for watts, cores and percentages.
 pub(crate) fn num(value: f64) -> String {
-    let rounded = (value * 100.0).round() / 100.0;
-    if rounded == rounded.trunc() {
-        format!("{}", rounded as i64)
+    // Beyond 2^52 an f64 has no fraction to round, and `* 100.0` could overflow.
+    let rounded = if value.abs() < 4.5e15 {
+        (value * 100.0).round() / 100.0
     } else {
-        format!("{rounded}")
+        value
+    };
+    // Display prints a whole f64 without `.0` and without a saturating cast;
+    // `+ 0.0` turns -0 into 0.
+    format!("{}", rounded + 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_print_as_they_are() {
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(2.345), "2.35");
+        assert_eq!(num(-0.001), "0");
+        assert_eq!(num(1e20), "100000000000000000000");
+        assert_eq!(num(1e15 + 0.5), "1000000000000000.5");
     }
 }

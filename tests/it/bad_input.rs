@@ -137,7 +137,7 @@ fn binary_file_with_nul_bytes() {
     let inv = baseline().raw("racks.csv", b"id,datacenter\nr1,dc1\0\0\x01\x02");
     expect_errors(
         &inv,
-        &["inv/racks.csv: this is a binary file (it contains NUL bytes); expected UTF-8 text"],
+        &["inv/racks.csv:2:7: this is a binary file (it contains NUL bytes); expected UTF-8 text"],
     );
 }
 
@@ -233,6 +233,79 @@ fn duplicate_id_across_files_rack_and_server() {
 }
 
 #[test]
+fn rack_renamed_to_a_server_id_reports_the_collision_and_the_orphans() {
+    // Issue 12: rack r2 renamed to "s1" (a server id). The collision must be
+    // reported even though server s1 itself is rejected (its rack is gone).
+    let inv = baseline().edit("racks.csv", "r2,dc1,b", "s1,dc1,b");
+    expect_errors(
+        &inv,
+        &[
+            "inv/servers.csv:2:1: duplicate id \"s1\": already defined at inv/racks.csv:3:1 (datacenter, rack, server and power ids share one namespace)",
+            "inv/servers.csv:3:2: column \"rack\": unknown rack \"r2\"",
+        ],
+    );
+}
+
+#[test]
+fn collision_between_two_rejected_rows_is_still_reported() {
+    // Both rows have errors of their own; the shared id is a third mistake.
+    let inv = baseline().edit("racks.csv", "r3,dc2,", "x,dc9,").edit(
+        "power.csv",
+        "p2,dc2,pdu,u2,5000,",
+        "x,dc2,pdu,u2,-1,",
+    );
+    expect_errors(
+        &inv,
+        &[
+            "inv/power.csv:7:1: duplicate id \"x\": already defined at inv/racks.csv:4:1 (datacenter, rack, server and power ids share one namespace)",
+            "inv/racks.csv:4:2: column \"datacenter\": unknown datacenter \"dc9\"",
+            // Only the first problem of a row is reported.
+            "inv/servers.csv:4:2: column \"rack\": unknown rack \"r3\"",
+        ],
+    );
+}
+
+#[test]
+fn every_file_is_checked_when_one_cannot_be_parsed() {
+    // racks.csv lacks a required column: its rows cannot be read, so references
+    // to racks are not checked (each would dangle), but every other file's own
+    // errors and collisions still are, in one run.
+    let inv = baseline()
+        .edit("racks.csv", "id,datacenter,room", "id,dc,room")
+        .edit("power.csv", "pb,dc1,pdu,ub,5000,", "pb,dc1,pdu,ub,lots,")
+        .edit("servers.csv", "s3,r3,", "ua,r3,");
+    expect_errors(
+        &inv,
+        &[
+            "inv/power.csv:5:5: column \"capacity_w\": expected a number, found \"lots\"",
+            "inv/racks.csv:1: missing required column datacenter (the header has: id, dc, room)",
+            "inv/servers.csv:4:1: duplicate id \"ua\": already defined at inv/power.csv:2:1 (datacenter, rack, server and power ids share one namespace)",
+        ],
+    );
+}
+
+#[test]
+fn scenario_naming_a_rejected_component_reports_only_its_row() {
+    let inv = baseline()
+        .edit("power.csv", "p2,dc2,pdu,u2,5000,", "p2,dc2,pdu,u2,,")
+        .scenarios(
+            r#"
+            [[scenario]]
+            name = "pdu"
+            fail = ["p2", "nope"]
+            "#,
+        );
+    expect_errors(
+        &inv,
+        &[
+            "inv/power.csv:7:5: column \"capacity_w\": expected a number, found an empty cell",
+            "inv/scenarios.toml:3:15: unknown id \"nope\": expected a datacenter, rack, server or power component id",
+            "inv/servers.csv:4:5: column \"psu\": power component \"p2\" cannot be used: its own row (inv/power.csv:7:1) has an error",
+        ],
+    );
+}
+
+#[test]
 fn duplicate_id_across_files_power_and_datacenter() {
     let inv = baseline()
         .edit("power.csv", "\nu2,dc2,", "\ndc2,dc2,")
@@ -242,7 +315,7 @@ fn duplicate_id_across_files_power_and_datacenter() {
         &inv,
         &[
             "inv/power.csv:6:1: duplicate id \"dc2\": already defined at inv/datacenters.csv:3:1 (datacenter, rack, server and power ids share one namespace)",
-            "inv/power.csv:7:4: column \"feeds_from\": \"dc2\" is not a power component",
+            "inv/power.csv:7:4: column \"feeds_from\": \"dc2\" is a datacenter (defined at inv/datacenters.csv:3:1), not a power component",
         ],
     );
 }
@@ -257,7 +330,7 @@ fn rack_naming_an_unknown_datacenter() {
         &[
             "inv/racks.csv:4:2: column \"datacenter\": unknown datacenter \"dc9\"",
             // The rack is not defined, so its server's reference dangles too.
-            "inv/servers.csv:4:2: column \"rack\": unknown rack \"r3\"",
+            "inv/servers.csv:4:2: column \"rack\": rack \"r3\" cannot be used: its own row (inv/racks.csv:4:1) has an error",
         ],
     );
 }
@@ -276,7 +349,7 @@ fn server_naming_a_datacenter_as_its_rack() {
     let inv = baseline().edit("servers.csv", "s2,r2,", "s2,dc1,");
     expect_errors(
         &inv,
-        &["inv/servers.csv:3:2: column \"rack\": \"dc1\" is not a rack"],
+        &["inv/servers.csv:3:2: column \"rack\": \"dc1\" is a datacenter (defined at inv/datacenters.csv:2:1), not a rack"],
     );
 }
 
@@ -294,7 +367,7 @@ fn server_psu_naming_a_rack() {
     let inv = baseline().edit("servers.csv", "s1,r1,8,32,pa;pb", "s1,r1,8,32,r1");
     expect_errors(
         &inv,
-        &["inv/servers.csv:2:5: column \"psu\": \"r1\" is not a power component"],
+        &["inv/servers.csv:2:5: column \"psu\": \"r1\" is a rack (defined at inv/racks.csv:2:1), not a power component"],
     );
 }
 
@@ -321,7 +394,7 @@ fn feeds_from_naming_a_rack() {
     let inv = baseline().edit("power.csv", "pa,dc1,pdu,ua", "pa,dc1,pdu,ua;r1");
     expect_errors(
         &inv,
-        &["inv/power.csv:4:4: column \"feeds_from\": \"r1\" is not a power component"],
+        &["inv/power.csv:4:4: column \"feeds_from\": \"r1\" is a rack (defined at inv/racks.csv:2:1), not a power component"],
     );
 }
 
@@ -332,7 +405,7 @@ fn power_component_naming_an_unknown_datacenter() {
         &inv,
         &[
             "inv/power.csv:7:2: column \"datacenter\": unknown datacenter \"dc9\"",
-            "inv/servers.csv:4:5: column \"psu\": unknown power component \"p2\"",
+            "inv/servers.csv:4:5: column \"psu\": power component \"p2\" cannot be used: its own row (inv/power.csv:7:1) has an error",
         ],
     );
 }
@@ -441,7 +514,7 @@ fn infinite_capacity_of_a_root() {
         &inv,
         &[
             "inv/power.csv:2:5: column \"capacity_w\": expected a finite number >= 0, found \"inf\"",
-            "inv/power.csv:4:4: column \"feeds_from\": unknown power component \"ua\"",
+            "inv/power.csv:4:4: column \"feeds_from\": power component \"ua\" cannot be used: its own row (inv/power.csv:2:1) has an error",
         ],
     );
 }
@@ -503,7 +576,7 @@ fn max_utilization_zero() {
         &inv,
         &[
             "inv/power.csv:6:6: column \"max_utilization\": expected a fraction in (0, 1], found 0",
-            "inv/power.csv:7:4: column \"feeds_from\": unknown power component \"u2\"",
+            "inv/power.csv:7:4: column \"feeds_from\": power component \"u2\" cannot be used: its own row (inv/power.csv:6:1) has an error",
         ],
     );
 }
@@ -515,7 +588,7 @@ fn max_utilization_above_one() {
         &inv,
         &[
             "inv/power.csv:7:6: column \"max_utilization\": expected a fraction in (0, 1], found 1.5",
-            "inv/servers.csv:4:5: column \"psu\": unknown power component \"p2\"",
+            "inv/servers.csv:4:5: column \"psu\": power component \"p2\" cannot be used: its own row (inv/power.csv:7:1) has an error",
         ],
     );
 }

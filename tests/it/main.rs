@@ -3,9 +3,15 @@
 
 mod bad_input;
 mod check_cli;
+mod determinism;
+mod docs;
+mod exact;
 mod exhaustive;
 mod families;
+mod fuzz;
 mod hand_checked;
+mod limits;
+mod outputs;
 mod plan;
 mod plan_explain;
 mod plan_oracle;

@@ -8,6 +8,9 @@
 //! - draw = idle_w + (max_w - idle_w) * cpu_used / cpu (maintenance: idle_w,
 //!   offline: 0), split evenly over powered PSUs; each component passes its load
 //!   to its first powered parent; limit = 0.8 × capacity_w.
+//!
+//! These exercise power:P% over roots and the topology; exact.rs compares every
+//! error finding of `check`, over every survive word, against a brute force.
 
 use std::collections::BTreeSet;
 

@@ -1,0 +1,80 @@
+//! The command examples of docs/usage.md run as they are written, with trycmd:
+//! each `$ faultplan ...` line runs against the shipped inventories and the
+//! services files of docs/examples/, and what follows it is compared with the
+//! output (stdout and stderr; `...` stands for elided lines, `? N` for a
+//! non-zero exit code).
+//!
+//! The `plan` examples are marked `console,ignore` (trycmd skips them) because
+//! plan's output is being reworked; this test runs them anyway and checks only
+//! their exit codes. So that they can write their files, everything runs in
+//! trycmd's sandbox: a temporary copy of the inputs the examples read.
+
+use std::path::Path;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// usage.md with each `plan` block made runnable: its output replaced by `...`
+/// (any output), its `? N` exit code kept.
+fn with_plan_exit_codes_only(markdown: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_plan = false;
+    for line in markdown.lines() {
+        if line == "```console,ignore" {
+            in_plan = true;
+            out.push("```console".to_string());
+            continue;
+        }
+        if in_plan {
+            if line == "```" {
+                in_plan = false;
+                out.push(String::new());
+                out.push(line.to_string());
+            } else if line.starts_with("$ ") {
+                assert!(
+                    line.starts_with("$ faultplan plan "),
+                    "only plan examples may be skipped: {line}"
+                );
+                out.push(line.to_string());
+            } else if line.starts_with("? ") {
+                out.push(line.to_string());
+                out.push("...".to_string());
+            } else if out.last().is_some_and(|l| l.starts_with("$ ")) {
+                out.push("...".to_string());
+            }
+            continue;
+        }
+        out.push(line.to_string());
+    }
+    out.join("\n")
+}
+
+#[test]
+fn usage_examples_run_as_written() {
+    let root = crate::support::root();
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("usage.in");
+    copy_dir(&root.join("inventories"), &inputs.join("inventories"));
+    copy_dir(&root.join("docs/examples"), &inputs.join("docs/examples"));
+    // An `.out` folder next to the case asks trycmd for a sandbox.
+    std::fs::create_dir(tmp.path().join("usage.out")).unwrap();
+    let markdown = std::fs::read_to_string(root.join("docs/usage.md")).unwrap();
+    let case = tmp.path().join("usage.md");
+    std::fs::write(&case, with_plan_exit_codes_only(&markdown)).unwrap();
+    trycmd::TestCases::new()
+        .register_bin(
+            "faultplan",
+            std::path::Path::new(env!("CARGO_BIN_EXE_faultplan")),
+        )
+        .case(case);
+}
