@@ -9,6 +9,7 @@
 #   bench/run.sh tight1k --large  # --large adds tight100k (100,000 servers)
 #   FEATURES=cbc bench/run.sh     # `plan` with another solver backend
 #   TIME_LIMIT=60 bench/run.sh tight1k   # seconds for plan and exact (default 60)
+#   EXACT_START=1 bench/run.sh tight1k   # exact starts from the generator's witness
 #
 # Fleets are written to $BENCH_DIR (default /tmp/faultplan-bench); the same
 # fleet name always gives the same files (fixed seeds).
@@ -126,7 +127,10 @@ for name in "${tight[@]}"; do
   exact_s="-" exact_mb="-" exact_result="not run" exact_errors="-"
   if [ -n "$exact" ] && [ "$name" != tight100k ]; then
     rm -f "$dir/$name-exact.csv"
-    read -r exact_s exact_mb exact_rc <<< "$(measure "$exact" "$fleet" --out "$dir/$name-exact.csv" --time-limit "$limit")"
+    exact_start=()
+    [ -z "${EXACT_START:-}" ] || exact_start=(--start "$fleet/placement.csv")
+    read -r exact_s exact_mb exact_rc <<< "$(measure "$exact" "$fleet" --out "$dir/$name-exact.csv" \
+      --time-limit "$limit" "${exact_start[@]}")"
     exact_result=$(grep '^exact:' "$dir/last.out" | sed -E 's/^exact: //; s/; [0-9]+ variables.*in all//; s/; wrote .*//; s/\|/\//g')
     [ -n "$exact_result" ] || exact_result="exit $exact_rc: $(tail -n 1 "$dir/last.err")"
     [ ! -f "$dir/$name-exact.csv" ] || exact_errors=$(check_errors "$fleet" "$dir/$name-exact.csv")

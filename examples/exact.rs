@@ -461,14 +461,13 @@ fn run(args: &Args) -> Result<bool, String> {
     std::fs::write(&args.out, text).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let _ = write!(
         line,
-        "; objective {}; gap {}%; reserved_cpu {}; replicas {}; wrote {}",
+        "; objective {}; gap {}; reserved_cpu {}; replicas {}; wrote {}",
         round(value),
         bound
             .filter(|b| b.is_finite() && value > 0.0)
-            .map_or("-".to_string(), |b| round(
-                100.0 * (value - b).max(0.0) / value
-            )
-            .to_string()),
+            .map_or("-".to_string(), |b| {
+                format!("{}%", round(100.0 * (value - b).max(0.0) / value))
+            }),
         round(reserved_cpu),
         placement.replicas.len(),
         args.out.display()
