@@ -5,11 +5,14 @@
 //! (datacenters.csv, racks.csv, power.csv, servers.csv), a services.toml and,
 //! with `--placement`, a placement.csv that keeps every service at
 //! min_replicas when any one rack, or any half of a datacenter's power roots,
-//! is lost. It writes the files itself and does not use the faultplan library.
+//! is lost. It writes the files itself; it uses the faultplan library only to
+//! check what it wrote (tight fleets, `--baseline-placement`).
 //!
 //! ```text
 //! cargo run --release --example genfleet -- --preset small --out /tmp/fleet --placement
 //! cargo run --release --example genfleet -- --servers 5000 --services 300 --seed 7 --out /tmp/f
+//! cargo run --release --example genfleet -- --servers 1000 --services 100 --tightness 0.6 \
+//!     --placement --baseline-placement /tmp/greedy.csv --out /tmp/tight
 //! ```
 //!
 //! The same arguments give byte-identical files: ChaCha8 seeded from `--seed`,
@@ -39,6 +42,19 @@
 //! log-normal weights) get more replicas than 5, as a few big services
 //! dominate a real fleet (up to half the servers they may run on; when all of
 //! them are capped, the other services grow too).
+//!
+//! `--tightness T` makes a hard fleet instead (docs/benchmarks.md has the
+//! details): each PDU carries, once the other side is lost, the idle draw of
+//! the servers left on it plus T + 0.02 of their dynamic range; single-fed
+//! servers sit on side A or B; about 5% of the services require `gpu`, 12%
+//! `ssd`, 12% are pinned (max_replicas = min_replicas, survive `power:50%`
+//! only, so every replica needs a dual-fed server); the services reserve
+//! about T of the fleet's cores. The services are made together with a
+//! witness placement that proves them feasible (`--placement` writes it,
+//! and genfleet checks it with `faultplan::verify::check`).
+//!
+//! `--baseline-placement FILE` writes the simple greedy spread's placement
+//! and prints what `check` finds in it.
 //!
 //! The placement (largest cpu first) puts each replica on the least-loaded rack
 //! (by cpu used over cpu that can host replicas) and, in it, on the active
