@@ -249,7 +249,7 @@ fn construct_and_repair(
     search: &mut Search,
     model: &mut Model,
     set: &ScenarioSet,
-    lazy: &mut Vec<(ServiceId, Vec<Component>, String)>,
+    lazy: &mut Vec<Lazy>,
     style: Style,
 ) {
     loop {
@@ -280,7 +280,7 @@ fn prove(
     search: &mut Search,
     model: &mut Model,
     set: &ScenarioSet,
-    lazy: &[(ServiceId, Vec<Component>, String)],
+    lazy: &[Lazy],
     style: Style,
 ) -> Option<Explanation> {
     if search.done() {
@@ -313,13 +313,17 @@ fn prove(
                 ));
                 *model = Model::new(model.inventory, model.services, set, search.current, &split);
                 for (service, failed, name) in lazy {
-                    model.add_survival(*service, failed, name);
+                    match service {
+                        Some(service) => model.add_survival(*service, failed, name),
+                        None => model.add_power_scenario(failed, name),
+                    };
                 }
             }
         }
     }
     if !search.done() && !search.out_of_time() && pairs(model) <= LP_MAX_PAIRS {
-        let seconds = search.remaining();
+        // Half the time left at most: the improve stage needs the rest.
+        let seconds = search.remaining() / 2.0;
         if let Some(exact::Proof::Infeasible) = exact::relaxation(search, model, seconds) {
             return Some(explain::proven(search, model, set));
         }
@@ -435,6 +439,10 @@ fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<P
     })
 }
 
+/// A `power:P%` set added to the model lazily: a failure set for one service,
+/// or (None) a scenario whose power limits bind.
+type Lazy = (Option<ServiceId>, Vec<Component>, String);
+
 /// `power:P%` families too large to list enter the model lazily: for each
 /// family, each service's worst set when it breaks the service in this
 /// placement, and each component's worst set when it overloads it (both
@@ -443,7 +451,7 @@ fn add_violated_families(
     model: &mut Model,
     set: &ScenarioSet,
     placement: &Placement,
-    lazy: &mut Vec<(ServiceId, Vec<Component>, String)>,
+    lazy: &mut Vec<Lazy>,
 ) -> bool {
     let inventory = model.inventory;
     let services = model.services;
@@ -479,7 +487,7 @@ fn add_violated_families(
             if (on.len() as u64).saturating_sub(lost) < u64::from(needed) {
                 let (components, name) = failed(&worst);
                 if model.add_survival(id, &components, &name) {
-                    lazy.push((id, components, name));
+                    lazy.push((Some(id), components, name));
                     added = true;
                 }
             }
@@ -492,7 +500,10 @@ fn add_violated_families(
                 load_search.worst_load(p, limit + 1e-6)
             {
                 let (components, name) = failed(&worst);
-                added |= model.add_power_scenario(&components, &name);
+                if model.add_power_scenario(&components, &name) {
+                    lazy.push((None, components, name));
+                    added = true;
+                }
             }
         }
     }

@@ -166,6 +166,7 @@ fn running_out_of_time_is_not_found_not_infeasible() {
     assert!(value["suggestions"]
         .as_array()
         .is_some_and(|s| !s.is_empty()));
+    assert!(!dir.path().join("x.csv").exists(), "nothing is written");
 }
 
 #[test]
