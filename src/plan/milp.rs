@@ -371,7 +371,7 @@ impl Model<'_> {
         for c in constraints {
             problem.add_constraint(c);
         }
-        let solution = problem.solve()?;
+        let solution = super::solver::solve(problem)?;
         let optimal = matches!(solution.status(), SolutionStatus::Optimal);
         let counts = self
             .services

@@ -71,3 +71,20 @@ pub fn model(
         None => model,
     }
 }
+
+/// Solves the model. CBC keeps global state, so a process (a test binary
+/// running tests in threads, a library user) solves one CBC model at a time.
+#[cfg(all(feature = "cbc", not(feature = "highs")))]
+pub fn solve<M: SolverModel>(model: M) -> Result<M::Solution, M::Error> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    model.solve()
+}
+
+/// Solves the model.
+#[cfg(not(all(feature = "cbc", not(feature = "highs"))))]
+pub fn solve<M: SolverModel>(model: M) -> Result<M::Solution, M::Error> {
+    model.solve()
+}
