@@ -93,6 +93,20 @@ fn memory_that_binds_is_named_and_cores_are_not() {
 }
 
 #[test]
+fn max_per_server_that_binds_with_cores_is_named() {
+    // a needs its 4 replicas on both servers (2 per server), which leaves 14
+    // cores on each; b needs 15. Without max_per_server a fits on one server.
+    let inv = fleet(
+        "pa,dc,pdu,ua,100000,1\n",
+        "s1,r1,16,64,pa,0,0\ns2,r1,16,64,pa,0,0\n",
+        "[[service]]\nname = \"a\"\nmin_replicas = 4\ncpu = 1\nmax_per_server = 2\nsurvive = []\n\n[[service]]\nname = \"b\"\nmin_replicas = 1\ncpu = 15\nsurvive = []\n",
+    );
+    let (code, out, _) = plan(&inv, &[]);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("explain_max_per_server", binding(&out));
+}
+
+#[test]
 fn power_in_normal_operation_is_named_with_its_components() {
     // The shipped example: the fleet has the 40 cores, the PDUs cannot carry them.
     let (_dir, out) = scratch();
