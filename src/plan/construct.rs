@@ -25,7 +25,8 @@ pub enum Style {
     Pack,
 }
 
-/// Services in the order they are placed: most constrained first (fewest
+/// Services in the order they are placed (computed once per model, for every
+/// stage that walks services): most constrained first (fewest
 /// replica slots on eligible servers per replica needed, in powers of two so
 /// that similar services keep their size order; services whose replicas must
 /// all survive count only the servers no scenario of theirs takes down), then
@@ -63,6 +64,7 @@ pub fn order(model: &Model) -> Vec<ServiceId> {
 /// what they have and are left for the caller (their deficit shows).
 pub fn construct<'m, 'a>(
     model: &'m Model<'a>,
+    order: &[ServiceId],
     style: Style,
     current: Option<&Placement>,
     deadline: &dyn Fn() -> bool,
@@ -72,7 +74,7 @@ pub fn construct<'m, 'a>(
         Some(current) => State::from_placement(model, current),
         None => State::new(model),
     };
-    for id in order(model) {
+    for &id in order {
         if state.deficit(id) > 0 && !deadline() {
             place(&mut state, id, style, false, deadline);
         }
@@ -82,10 +84,11 @@ pub fn construct<'m, 'a>(
 
 /// Repairs every service still short of its guarantee, freeing room by moving
 /// other services' replicas; rounds until nothing improves.
-pub fn repair(state: &mut State, style: Style, deadline: &dyn Fn() -> bool) {
+pub fn repair(state: &mut State, order: &[ServiceId], style: Style, deadline: &dyn Fn() -> bool) {
     loop {
-        let short: Vec<ServiceId> = order(state.model)
-            .into_iter()
+        let short: Vec<ServiceId> = order
+            .iter()
+            .copied()
             .filter(|id| state.deficit(*id) > 0)
             .collect();
         let mut progress = false;
@@ -387,9 +390,9 @@ fn relocate(state: &mut State, t: ServiceId, from: ServerId) -> bool {
 /// The simple spread people do by hand: one replica at a time on the
 /// least-loaded rack, blind to failure sets, until the service survives.
 /// None when it cannot place every service.
-pub fn naive(model: &Model) -> Option<Placement> {
+pub fn naive(model: &Model, order: &[ServiceId]) -> Option<Placement> {
     let mut state = State::new(model);
-    for id in order(model) {
+    for &id in order {
         let service = model.services.service(id);
         let mut heap: BinaryHeap<Reverse<(u64, usize)>> = model.eligible[id.index()]
             .iter()

@@ -59,7 +59,15 @@ fn neighbourhood(search: &mut Search, model: &Model, window: &[ServiceId], style
     };
     let placement = incumbent.placement.clone();
     let seconds = search.remaining().min(NEIGHBOURHOOD_SECONDS);
-    match resolve(search, model, &placement, window, style, seconds) {
+    match resolve(
+        search,
+        model,
+        &placement,
+        window,
+        style,
+        seconds,
+        Aim::Cheaper,
+    ) {
         Some(better) => search.offer(model, better, "improve") == Offer::Kept,
         None => false,
     }
@@ -68,14 +76,20 @@ fn neighbourhood(search: &mut Search, model: &Model, window: &[ServiceId], style
 /// Services still short after construction and repair, a few at a time with
 /// the services that take most of their eligible servers: re-solved exactly
 /// with the rest fixed, until none is short or nothing changes.
-pub fn repair(search: &mut Search, model: &Model, placement: &mut Placement, style: Style) {
+pub fn repair(
+    search: &mut Search,
+    model: &Model,
+    order: &[ServiceId],
+    placement: &mut Placement,
+    style: Style,
+) {
     let mut failed: Vec<ServiceId> = Vec::new();
     loop {
         if search.out_of_time() {
             return;
         }
         let state = State::from_placement(model, placement);
-        let Some(&short) = super::construct::order(model)
+        let Some(&short) = order
             .iter()
             .find(|id| state.deficit(**id) > 0 && !failed.contains(id))
         else {
@@ -107,7 +121,15 @@ pub fn repair(search: &mut Search, model: &Model, placement: &mut Placement, sty
             window.len() - 1
         ));
         let seconds = search.remaining().min(NEIGHBOURHOOD_SECONDS);
-        match resolve(search, model, placement, &window, style, seconds) {
+        match resolve(
+            search,
+            model,
+            placement,
+            &window,
+            style,
+            seconds,
+            Aim::Repair,
+        ) {
             Some(repaired) => *placement = repaired,
             None => failed.push(short),
         }
@@ -117,9 +139,18 @@ pub fn repair(search: &mut Search, model: &Model, placement: &mut Placement, sty
 /// Services freed together when repairing one that is short.
 const REPAIR_WIDTH: usize = 6;
 
+/// What a re-solve is for: any answer that keeps the guarantees (a service
+/// in the window is short), or only a cheaper one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Aim {
+    Repair,
+    Cheaper,
+}
+
 /// Re-solves the services of `window` exactly (least cost) with every other
 /// replica of `placement` where it is, and packs the answer; None when the
-/// solver finds nothing in `seconds` or the counts do not pack.
+/// solver finds nothing in `seconds`, the counts do not pack, or (`Cheaper`)
+/// the answer costs no less.
 fn resolve(
     search: &mut Search,
     model: &Model,
@@ -127,6 +158,7 @@ fn resolve(
     window: &[ServiceId],
     style: Style,
     seconds: f64,
+    aim: Aim,
 ) -> Option<Placement> {
     let base = model.counts(placement);
     let mut free = vec![false; model.services.services.len()];
@@ -156,9 +188,7 @@ fn resolve(
         .iter()
         .map(|id| f64::from(base[id.index()].iter().sum::<u32>()) * model.replica_cost(*id))
         .sum();
-    let before_state = State::from_placement(model, placement);
-    let short = window.iter().any(|id| before_state.deficit(*id) > 0);
-    if !short && outcome.value >= before - 1e-9 {
+    if aim == Aim::Cheaper && outcome.value >= before - 1e-9 {
         return None;
     }
     // The rest stays; the freed services keep their servers where the new

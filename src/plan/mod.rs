@@ -36,7 +36,7 @@ pub use solver::NAME as SOLVER;
 use crate::inventory::{Component, Inventory, Placement, PowerId, ServerId, ServiceId, Services};
 use crate::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
 use crate::topology::Topology;
-use crate::verify::{self, CheckOptions, Finding, Report};
+use crate::verify::{self, Finding, Report};
 use construct::Style;
 use model::Model;
 use search::Search;
@@ -255,15 +255,16 @@ fn construct_and_repair(
     loop {
         search.say(&format!("construct ({} classes)", model.classes.len()));
         let deadline = || search.out_of_time();
-        let mut state = construct::construct(model, style, search.current, &deadline);
+        let order = construct::order(model);
+        let mut state = construct::construct(model, &order, style, search.current, &deadline);
         let complete = model.services.ids().all(|id| state.deficit(id) == 0);
         if !complete {
-            construct::repair(&mut state, style, &deadline);
+            construct::repair(&mut state, &order, style, &deadline);
         }
         let still_short = model.services.ids().any(|id| state.deficit(id) > 0);
         let mut placement = state.placement();
         if still_short && search.options.method != Method::Greedy {
-            lns::repair(search, model, &mut placement, style);
+            lns::repair(search, model, &order, &mut placement, style);
         }
         let stage = if complete { "construct" } else { "repair" };
         if add_violated_families(model, set, &placement, lazy) {
@@ -332,30 +333,20 @@ fn prove(
 }
 
 /// The simple greedy spread, measured against; also a candidate like any other
-/// (when there is time left for it).
+/// (when there is time left for it). The search's check of it says whether it
+/// keeps the guarantees.
 fn baseline(search: &mut Search, model: &Model) -> Option<Baseline> {
     if search.out_of_time() {
         return None;
     }
-    let naive = construct::naive(model)?;
+    let naive = construct::naive(model, &construct::order(model))?;
     let reserved_cpu = naive
         .replicas
         .iter()
         .map(|r| model.services.service(r.service).cpu)
         .sum();
     let replicas = naive.replicas.len();
-    let verified = verify::check(
-        model.inventory,
-        model.services,
-        &naive,
-        CheckOptions {
-            enumeration_limit: search.options.enumeration_limit,
-        },
-    )
-    .passed();
-    if verified {
-        search.offer(model, naive, "baseline");
-    }
+    let verified = search.offer(model, naive, "baseline") != search::Offer::Rejected;
     Some(Baseline {
         replicas,
         reserved_cpu,
@@ -453,6 +444,9 @@ fn add_violated_families(
     placement: &Placement,
     lazy: &mut Vec<Lazy>,
 ) -> bool {
+    if set.families.is_empty() {
+        return false;
+    }
     let inventory = model.inventory;
     let services = model.services;
     let topology = Topology::new(inventory);
