@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::inventory::{Component, Inventory, ServerId, Services, Status};
 use crate::scenarios::ScenarioSet;
-use crate::topology::Topology;
+use crate::topology::{Impact, Topology};
 
 use super::milp::{Goal, Relax, Scope};
 use super::model::Model;
@@ -126,7 +126,12 @@ fn fit(inventory: &Inventory, server: ServerId, cpu: f64, mem_gb: f64, max_per_s
 }
 
 /// Causes visible without the solver: each service alone, ignoring the others.
-pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet) -> Explanation {
+pub fn structural(
+    inventory: &Inventory,
+    services: &Services,
+    set: &ScenarioSet,
+    impacts: &[Impact],
+) -> Explanation {
     let topology = Topology::new(inventory);
     let mut causes = Vec::new();
     // Services of the same shape and words share every answer below.
@@ -142,11 +147,6 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
         );
         shapes.entry(key).or_default().push(i);
     }
-    let downs: Vec<Vec<ServerId>> = set
-        .scenarios
-        .iter()
-        .map(|s| topology.impact(&s.failed).down)
-        .collect();
     for members in shapes.values() {
         let service = &services.services[members[0]];
         let survives = set.survives(service);
@@ -208,7 +208,7 @@ pub fn structural(inventory: &Inventory, services: &Services, set: &ScenarioSet)
             if !scenario.binds(&survives) {
                 continue;
             }
-            let (lost, count) = lost_fit(&downs[index]);
+            let (lost, count) = lost_fit(&impacts[index].down);
             if total - lost < service.min_replicas
                 && worst.as_ref().is_none_or(|w| total - lost < w.0)
             {

@@ -217,7 +217,8 @@ pub fn plan(
     progress: &dyn Fn(&str),
 ) -> Result<Plan, PlanError> {
     let set = ScenarioSet::expand(inventory, &services.all_words(), options.enumeration_limit);
-    let structural = explain::structural(inventory, services, &set);
+    let impacts = model::impacts(inventory, &set);
+    let structural = explain::structural(inventory, services, &set, &impacts);
     if !structural.causes.is_empty() {
         return Err(PlanError::Infeasible(structural));
     }
@@ -227,12 +228,12 @@ pub fn plan(
     };
     let mut search = Search::new(inventory, services, current, options, progress);
     let mut lazy = Vec::new();
-    let mut model = Model::new(inventory, services, &set, current, &[]);
+    let mut model = Model::new(inventory, services, &set, &impacts, current, &[]);
     construct_and_repair(&mut search, &mut model, &set, &mut lazy, style);
     search.raise_bound(search::floor_bound(&model, options.objective));
     let baseline = baseline(&mut search, &model);
     if options.method != Method::Greedy {
-        if let Some(proof) = prove(&mut search, &mut model, &set, &lazy, style) {
+        if let Some(proof) = prove(&mut search, &mut model, &set, &impacts, &lazy, style) {
             return Err(PlanError::Infeasible(proof));
         }
         // The neighbourhoods minimise cost; the other objectives rely on the exact stage.
@@ -281,6 +282,7 @@ fn prove(
     search: &mut Search,
     model: &mut Model,
     set: &ScenarioSet,
+    impacts: &[crate::topology::Impact],
     lazy: &[Lazy],
     style: Style,
 ) -> Option<Explanation> {
@@ -312,7 +314,14 @@ fn prove(
                     "splitting {} servers into classes of their own",
                     split.len()
                 ));
-                *model = Model::new(model.inventory, model.services, set, search.current, &split);
+                *model = Model::new(
+                    model.inventory,
+                    model.services,
+                    set,
+                    impacts,
+                    search.current,
+                    &split,
+                );
                 for (service, failed, name) in lazy {
                     match service {
                         Some(service) => model.add_survival(*service, failed, name),

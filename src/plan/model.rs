@@ -108,20 +108,17 @@ pub struct Model<'a> {
 }
 
 impl<'a> Model<'a> {
-    /// `split` names servers that must be classes of their own.
+    /// `impacts` are the set's scenarios' ([`impacts`]); `split` names servers
+    /// that must be classes of their own.
     pub fn new(
         inventory: &'a Inventory,
         services: &'a Services,
         set: &ScenarioSet,
+        impacts: &[Impact],
         current: Option<&Placement>,
         split: &[ServerId],
     ) -> Self {
         let topology = Topology::new(inventory);
-        let impacts: Vec<Impact> = set
-            .scenarios
-            .iter()
-            .map(|s| topology.impact(&s.failed))
-            .collect();
         let mut down_in = vec![Vec::new(); inventory.servers.len()];
         for (i, impact) in impacts.iter().enumerate() {
             for s in &impact.down {
@@ -171,7 +168,7 @@ impl<'a> Model<'a> {
                 is_eligible[k] = true;
             }
             let mut survival = Survival::new(classes.len());
-            for (scenario, impact) in set.scenarios.iter().zip(&impacts) {
+            for (scenario, impact) in set.scenarios.iter().zip(impacts) {
                 if !scenario.binds(&survives) {
                     continue;
                 }
@@ -451,6 +448,15 @@ fn constant_draw(inventory: &Inventory) -> Vec<f64> {
         .collect()
 }
 
+/// What each scenario of the set takes down, computed once for every stage.
+pub fn impacts(inventory: &Inventory, set: &ScenarioSet) -> Vec<Impact> {
+    let topology = Topology::new(inventory);
+    set.scenarios
+        .iter()
+        .map(|s| topology.impact(&s.failed))
+        .collect()
+}
+
 /// How much one GB of memory costs next to one core: a tenth of the fleet's
 /// cores-per-GB ratio, so cpu decides and memory breaks ties.
 fn mem_weight(inventory: &Inventory) -> f64 {
@@ -594,7 +600,8 @@ mod tests {
                 replicas,
             };
             let set = ScenarioSet::expand(&inventory, &services.all_words(), 4096);
-            let model = Model::new(&inventory, &services, &set, None, &[]);
+            let impacts = impacts(&inventory, &set);
+            let model = Model::new(&inventory, &services, &set, &impacts, None, &[]);
             let counts = model.counts(&placement);
             let topology = Topology::new(&inventory);
             let index = PlacementIndex::new(&inventory, &services, &placement);
