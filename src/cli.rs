@@ -86,7 +86,7 @@ enum Command {
         /// (its gap is reported) [default: 300 for cost, 30 for servers and balance].
         #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
         time_limit: Option<f64>,
-        /// Solver threads (HiGHS and CBC builds; microlp is single-threaded).
+        /// Solver threads (HiGHS builds; microlp is single-threaded).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         threads: u32,
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]

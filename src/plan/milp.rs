@@ -68,7 +68,7 @@ pub struct Outcome {
 
 pub struct SolveSettings {
     pub time_limit: Option<f64>,
-    #[cfg_attr(not(any(feature = "highs", feature = "cbc")), allow(dead_code))]
+    #[cfg_attr(not(feature = "highs"), allow(dead_code))]
     pub threads: u32,
     /// Let min_replicas and survival constraints fall short, at a price, and
     /// minimise the shortfall instead of the goal: how infeasibility is explained.
@@ -371,7 +371,7 @@ impl Model<'_> {
         for c in constraints {
             problem.add_constraint(c);
         }
-        let solution = super::solver::solve(problem)?;
+        let solution = problem.solve()?;
         let optimal = matches!(solution.status(), SolutionStatus::Optimal);
         let counts = self
             .services

@@ -1,6 +1,10 @@
 //! The MILP backend, chosen at build time (docs/benchmarks.md has the numbers):
 //! microlp, pure Rust, by default so a fresh machine with only Rust can plan;
-//! HiGHS (`--features highs`) or CBC (`--features cbc`) for large, tight fleets.
+//! HiGHS (`--features highs`) for large, tight fleets. CBC is not offered: its
+//! CLP aborts the whole process on some infeasible models (an assertion in
+//! `ClpNonLinearCost::checkInfeasibilities`, coin-or/Clp#173, Cbc#753, hit by
+//! this crate's property tests), and an explanation solves infeasible models
+//! by design.
 
 use good_lp::{
     solvers::{WithInitialSolution, WithTimeLimit},
@@ -12,9 +16,7 @@ use super::milp::SolveSettings;
 
 #[cfg(feature = "highs")]
 pub const NAME: &str = "highs";
-#[cfg(all(feature = "cbc", not(feature = "highs")))]
-pub const NAME: &str = "cbc";
-#[cfg(not(any(feature = "highs", feature = "cbc")))]
+#[cfg(not(feature = "highs"))]
 pub const NAME: &str = "microlp";
 
 #[cfg(feature = "highs")]
@@ -35,24 +37,7 @@ pub fn model(
     }
 }
 
-#[cfg(all(feature = "cbc", not(feature = "highs")))]
-pub fn model(
-    problem: UnsolvedProblem,
-    settings: &SolveSettings,
-    initial: Vec<(Variable, f64)>,
-) -> impl SolverModel<Error = ResolutionError> {
-    let mut model = good_lp::coin_cbc(problem).with_initial_solution(initial);
-    model.set_parameter("log", "0");
-    model.set_parameter("threads", &settings.threads.max(1).to_string());
-    // A fixed seed keeps the search, and so the output, the same run to run.
-    model.set_parameter("randomSeed", "1");
-    if let Some(limit) = settings.time_limit {
-        model = model.with_time_limit(limit);
-    }
-    model
-}
-
-#[cfg(not(any(feature = "highs", feature = "cbc")))]
+#[cfg(not(feature = "highs"))]
 pub fn model(
     problem: UnsolvedProblem,
     settings: &SolveSettings,
@@ -70,21 +55,4 @@ pub fn model(
         Some(limit) => model.with_time_limit(limit),
         None => model,
     }
-}
-
-/// Solves the model. CBC keeps global state, so a process (a test binary
-/// running tests in threads, a library user) solves one CBC model at a time.
-#[cfg(all(feature = "cbc", not(feature = "highs")))]
-pub fn solve<M: SolverModel>(model: M) -> Result<M::Solution, M::Error> {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _turn = ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    model.solve()
-}
-
-/// Solves the model.
-#[cfg(not(all(feature = "cbc", not(feature = "highs"))))]
-pub fn solve<M: SolverModel>(model: M) -> Result<M::Solution, M::Error> {
-    model.solve()
 }
