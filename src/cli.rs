@@ -92,6 +92,27 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]
         format: DataFormat,
     },
+    /// Order the changes from the current placement to a target so that no
+    /// step is less safe than either (exit 1 when no safe order is found).
+    Migrate {
+        inventory: PathBuf,
+        /// The placement running now.
+        #[arg(long)]
+        current: PathBuf,
+        /// The placement to reach (e.g. from `plan --current`).
+        #[arg(long)]
+        target: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// At most this many changes per wave (a wave's changes may run in parallel).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        max_parallel: u32,
+        /// When stuck, add temporary replicas on spare servers, removed again later.
+        #[arg(long)]
+        allow_temporary: bool,
+        #[arg(long, value_enum, default_value_t = MigrateFormat::Human)]
+        format: MigrateFormat,
+    },
     /// Show what an ad-hoc failure does to every service and power component.
     Simulate {
         inventory: PathBuf,
@@ -124,6 +145,14 @@ enum CheckFormat {
     Junit,
     /// GitHub Actions workflow annotations.
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MigrateFormat {
+    Human,
+    Json,
+    /// An Ansible playbook: one play per wave, in order.
+    Ansible,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -250,6 +279,22 @@ pub fn run() -> ExitCode {
             common,
             format,
         } => simulate(&inventory, &placement, &fail, &common, format),
+        Command::Migrate {
+            inventory,
+            current,
+            target,
+            common,
+            max_parallel,
+            allow_temporary,
+            format,
+        } => {
+            let options = faultplan::migrate::MigrateOptions {
+                max_parallel: max_parallel as usize,
+                allow_temporary,
+                ..Default::default()
+            };
+            migrate(&inventory, &current, &target, &common, &options, format)
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -314,6 +359,33 @@ fn check(
         Ok(())
     } else {
         Err(Failure::Violated)
+    }
+}
+
+fn migrate(
+    inventory: &Path,
+    current: &Path,
+    target: &Path,
+    common: &Common,
+    options: &faultplan::migrate::MigrateOptions,
+    format: MigrateFormat,
+) -> Result<(), Failure> {
+    let (inventory, services) = load(inventory, common)?;
+    let current = Placement::load(current, &inventory, &services)?;
+    let target = Placement::load(target, &inventory, &services)?;
+    match faultplan::migrate::migrate(&inventory, &services, &current, &target, options) {
+        Ok(migration) => print(&match format {
+            MigrateFormat::Human => report::migrate_human(&migration, &inventory, &services),
+            MigrateFormat::Json => report::migrate_json(&migration, &inventory, &services),
+            MigrateFormat::Ansible => report::migrate_ansible(&migration, &inventory, &services),
+        }),
+        Err(blocked) => {
+            print(&match format {
+                MigrateFormat::Json => report::blocked_json(&blocked, &inventory, &services),
+                _ => report::blocked_human(&blocked, &inventory, &services),
+            })?;
+            Err(Failure::Violated)
+        }
     }
 }
 

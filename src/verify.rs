@@ -255,6 +255,11 @@ pub struct ServiceStatus {
     /// The fewest replicas up over every scenario it must survive.
     pub worst_up: u32,
     pub worst_scenario: Option<String>,
+    /// Per word of [`Report::words`]: the fewest replicas up over that word's
+    /// scenarios, None for a word the service need not survive. (`migrate`
+    /// keeps each of these from dropping; not part of the JSON contract.)
+    #[serde(skip)]
+    pub worst_by_word: Vec<Option<u32>>,
     pub ok: bool,
 }
 
@@ -426,6 +431,20 @@ pub fn check(
     // service_words[service][word]: whether the service must survive that word.
     let service_words: Vec<Vec<bool>> = services.services.iter().map(|s| set.survives(s)).collect();
     let mut worst: Vec<(u32, Option<String>)> = index.up.iter().map(|&up| (up, None)).collect();
+    let mut worst_by_word: Vec<Vec<Option<u32>>> = services
+        .ids()
+        .map(|s| {
+            service_words[s.index()]
+                .iter()
+                .map(|&binds| binds.then_some(index.up[s.index()]))
+                .collect()
+        })
+        .collect();
+    let mut record_word = |service: ServiceId, word: usize, up: u32| {
+        if let Some(worst) = &mut worst_by_word[service.index()][word] {
+            *worst = (*worst).min(up);
+        }
+    };
     let load_model = LoadModel::new(&topology, &index.draw_w);
     let normal_load = load_model.loads(&Impact::default());
     // An overload already present with nothing failed is reported once, not
@@ -472,6 +491,9 @@ pub fn check(
             }
             let up = index.up[service.index()] - lost;
             record_worst(&mut worst[service.index()], up, &scenario.name);
+            for m in scenario.words.iter().filter(|m| !m.dominated) {
+                record_word(service, m.word, up);
+            }
             let needed = services.service(service).min_replicas;
             if up < needed {
                 let lost_on = lost_servers(inventory, &index, &impact.down, service);
@@ -531,6 +553,7 @@ pub fn check(
             let name = format!("{} {}", word_names[family.word], names.join("+"));
             let up = index.up[service.index()] - lost as u32;
             record_worst(&mut worst[service.index()], up, &name);
+            record_word(service, family.word, up);
             let needed = services.service(service).min_replicas;
             if up < needed {
                 let failed: Vec<Component> = failed.iter().map(|p| Component::Power(*p)).collect();
@@ -665,6 +688,7 @@ pub fn check(
             up: index.up[id.index()],
             worst_up,
             worst_scenario,
+            worst_by_word: std::mem::take(&mut worst_by_word[id.index()]),
             ok,
         });
     }

@@ -9,7 +9,7 @@ use crate::verify::{Report, Simulation};
 /// Consumers must reject an unknown major version.
 pub const JSON_FORMAT_VERSION: &str = "1.0";
 
-fn pretty(value: serde_json::Value) -> String {
+pub(crate) fn pretty(value: serde_json::Value) -> String {
     let mut text = serde_json::to_string_pretty(&value).expect("JSON values always serialize");
     text.push('\n');
     text
