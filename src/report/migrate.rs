@@ -46,7 +46,11 @@ fn waves_table(waves: &[Vec<Step>], inventory: &Inventory, services: &Services) 
 }
 
 fn count(waves: &[Vec<Step>], action: Action) -> usize {
-    waves.iter().flatten().filter(|s| s.action == action).count()
+    waves
+        .iter()
+        .flatten()
+        .filter(|s| s.action == action)
+        .count()
 }
 
 pub fn migrate_human(migration: &Migration, inventory: &Inventory, services: &Services) -> String {
@@ -121,12 +125,18 @@ fn unblock(violation: &Violation) -> Option<String> {
             limit: Limit::Mem { server },
             value,
             allowed,
-        } => Some(format!("{} more GB of memory on {server}", num(value - allowed))),
+        } => Some(format!(
+            "{} more GB of memory on {server}",
+            num(value - allowed)
+        )),
         Violation::Over {
             limit: Limit::PowerNormal { component } | Limit::PowerFailover { component },
             value,
             allowed,
-        } => Some(format!("{} W more headroom on {component}", num(value - allowed))),
+        } => Some(format!(
+            "{} W more headroom on {component}",
+            num(value - allowed)
+        )),
         Violation::Fewer { service, .. } => Some(format!(
             "another replica of {service} first (a spare server: --allow-temporary)"
         )),
@@ -168,7 +178,9 @@ fn violation_json(violation: &Violation) -> Value {
             word,
             up,
             floor,
-        } => json!({"kind": "fewer-replicas", "service": service, "word": word, "up": up, "floor": floor}),
+        } => {
+            json!({"kind": "fewer-replicas", "service": service, "word": word, "up": up, "floor": floor})
+        }
         Violation::Over {
             limit,
             value,
@@ -190,7 +202,9 @@ pub fn blocked_human(blocked: &Blocked, inventory: &Inventory, services: &Servic
             "No safe order exists: every order of these changes was tried, and each passes through a placement less safe than both the current and the target one.\n",
         );
     } else {
-        out.push_str("No safe order found (the search gave up; this is not a proof that none exists).\n");
+        out.push_str(
+            "No safe order found (the search gave up; this is not a proof that none exists).\n",
+        );
     }
     if !blocked.waves.is_empty() {
         let _ = writeln!(out, "\nSafe waves before it gets stuck:");
@@ -233,8 +247,14 @@ pub fn blocked_json(blocked: &Blocked, inventory: &Inventory, services: &Service
 
 /// One play per wave, in order, on the wave's servers; the changes are play
 /// variables for the deploy roles to act on (`faultplan_changes`).
-pub fn migrate_ansible(migration: &Migration, inventory: &Inventory, services: &Services) -> String {
-    let mut out = String::from("# faultplan migrate: run the plays in order; each waits for the one before.\n");
+pub fn migrate_ansible(
+    migration: &Migration,
+    inventory: &Inventory,
+    services: &Services,
+) -> String {
+    let mut out = String::from(
+        "# faultplan migrate: run the plays in order; each waits for the one before.\n",
+    );
     if migration.waves.is_empty() {
         out.push_str("[]\n");
         return out;
@@ -245,7 +265,11 @@ pub fn migrate_ansible(migration: &Migration, inventory: &Inventory, services: &
             .map(|s| inventory.server(s.server).id.as_str())
             .collect();
         hosts.dedup();
-        let _ = writeln!(out, "- name: {}", yaml_string(&format!("faultplan wave {}", w + 1)));
+        let _ = writeln!(
+            out,
+            "- name: {}",
+            yaml_string(&format!("faultplan wave {}", w + 1))
+        );
         let _ = writeln!(out, "  hosts: {}", yaml_string(&hosts.join(":")));
         out.push_str("  gather_facts: false\n  vars:\n");
         let _ = writeln!(out, "    faultplan_wave: {}", w + 1);
