@@ -38,6 +38,10 @@ enum Command {
         /// The placement to check (placement.csv: service,server per replica).
         #[arg(long)]
         placement: PathBuf,
+        /// What runs now: every replica it has and --placement has not (and
+        /// the reverse) is a `drift` finding.
+        #[arg(long, value_name = "RUNNING")]
+        current: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
@@ -222,9 +226,10 @@ pub fn run() -> ExitCode {
         Command::Check {
             inventory,
             placement,
+            current,
             common,
             format,
-        } => check(&inventory, &placement, &common, format),
+        } => check(&inventory, &placement, current.as_deref(), &common, format),
         Command::Scenarios {
             inventory,
             common,
@@ -334,12 +339,21 @@ fn load_services(inventory: &Inventory, common: &Common) -> Result<Services, Fai
 fn check(
     inventory: &Path,
     placement_path: &Path,
+    running_path: Option<&Path>,
     common: &Common,
     format: CheckFormat,
 ) -> Result<(), Failure> {
     let (inventory, services) = load(inventory, common)?;
     let placement = Placement::load(placement_path, &inventory, &services)?;
-    let report = verify::check(&inventory, &services, &placement, CheckOptions::default());
+    let running = running_path
+        .map(|path| Placement::load(path, &inventory, &services))
+        .transpose()?;
+    let mut report = verify::check(&inventory, &services, &placement, CheckOptions::default());
+    if let Some(running) = &running {
+        report
+            .findings
+            .extend(verify::drift(&services, &inventory, running, &placement));
+    }
     let context = CheckContext {
         inventory: inventory.dir.display().to_string(),
         placement: placement_path.display().to_string(),

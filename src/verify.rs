@@ -103,6 +103,14 @@ pub enum FindingKind {
         word: String,
         smallest_share_percent: f64,
     },
+    /// `check --current`: replicas running on a server where the plan has a
+    /// different number of them (more running: not planned; fewer: not running).
+    Drift {
+        service: String,
+        server: String,
+        running: u32,
+        planned: u32,
+    },
     /// The worst scenario leaves exactly min_replicas up: one more failure breaches.
     ZeroMargin {
         service: String,
@@ -127,6 +135,7 @@ impl FindingKind {
             FindingKind::InactiveServer { .. } => "inactive-server",
             FindingKind::SinglePointOfFailure { .. } => "single-point-of-failure",
             FindingKind::ZeroMargin { .. } => "zero-margin",
+            FindingKind::Drift { .. } => "drift",
         }
     }
 
@@ -148,6 +157,7 @@ impl FindingKind {
             | FindingKind::MissingLabel { service, .. }
             | FindingKind::MaxReplicas { service, .. }
             | FindingKind::InactiveServer { service, .. }
+            | FindingKind::Drift { service, .. }
             | FindingKind::ZeroMargin { service, .. } => Some(service),
             _ => None,
         }
@@ -204,6 +214,10 @@ impl FindingKind {
             FindingKind::SinglePointOfFailure { datacenter, word, smallest_share_percent } => format!(
                 "{datacenter}: {word} cannot fail anything there: its smallest power source is {}% of its capacity, a single point of failure",
                 round(*smallest_share_percent)
+            ),
+            FindingKind::Drift { service, server, running, planned } => format!(
+                "{service}: {running} replica{} running on {server}, the plan has {planned}",
+                if *running == 1 { "" } else { "s" }
             ),
             FindingKind::ZeroMargin { service, needed, scenario, .. } => match scenario {
                 Some(s) => format!("{service}: exactly {needed} replicas stay up when {s} fails; one more failure breaches"),
@@ -862,6 +876,52 @@ fn normal_operation(
             ));
         }
     }
+}
+
+/// Where what runs (`running`) differs from what was planned, per service and
+/// server: one finding each, at the running file's line when a replica runs
+/// that the plan does not have, at the plan's line for the reverse.
+pub fn drift(
+    services: &Services,
+    inventory: &Inventory,
+    running: &Placement,
+    planned: &Placement,
+) -> Vec<Finding> {
+    let mut per: std::collections::BTreeMap<(ServiceId, ServerId), [(u32, usize); 2]> =
+        Default::default();
+    for (side, placement) in [running, planned].into_iter().enumerate() {
+        for r in &placement.replicas {
+            let entry = per
+                .entry((r.service, r.server))
+                .or_insert([(0, usize::MAX); 2]);
+            entry[side].0 += 1;
+            entry[side].1 = entry[side].1.min(r.line);
+        }
+    }
+    per.into_iter()
+        .filter(|(_, [r, p])| r.0 != p.0)
+        .map(|((service, server), [r, p])| {
+            let (file, line) = if r.0 > p.0 {
+                (running, r.1)
+            } else {
+                (planned, p.1)
+            };
+            let location = file
+                .file
+                .as_ref()
+                .filter(|_| line > 0 && line != usize::MAX)
+                .map(|f| Location::at(f, line, None));
+            Finding::new(
+                FindingKind::Drift {
+                    service: services.service(service).name.clone(),
+                    server: inventory.server(server).id.clone(),
+                    running: r.0,
+                    planned: p.0,
+                },
+                location,
+            )
+        })
+        .collect()
 }
 
 /// What an ad-hoc failure does, for `faultplan simulate`.

@@ -408,3 +408,64 @@ proptest! {
         }
     }
 }
+
+/// `check --current RUNNING --placement PLANNED`: each replica running where
+/// the plan has none, and each planned one not running, is a `drift` error at
+/// the line that has it; the same placement twice has no drift.
+#[test]
+fn drift_between_what_runs_and_what_was_planned_is_reported_at_its_line() {
+    let args = |current: &'static str| {
+        [
+            "check",
+            "inventories/goodbarber",
+            "--placement",
+            "inventories/goodbarber/repaired-placement.csv",
+            "--current",
+            current,
+            "--format",
+            "json",
+        ]
+    };
+    let same = run_root(&args("inventories/goodbarber/repaired-placement.csv"));
+    assert_eq!(same.code, 0, "{}", same.stdout);
+    assert!(!same.stdout.contains("\"drift\""));
+
+    let run = run_root(&args("inventories/goodbarber/incident-placement.csv"));
+    assert_eq!(run.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let drift: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "drift")
+        .map(|f| {
+            format!(
+                "{}:{} {} running {} planned {}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["server"].as_str().unwrap(),
+                f["running"],
+                f["planned"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        drift,
+        [
+            "inventories/goodbarber/repaired-placement.csv:90 par1-r01-s04 running 0 planned 1",
+            "inventories/goodbarber/repaired-placement.csv:91 par1-r02-s04 running 0 planned 1",
+            "inventories/goodbarber/incident-placement.csv:91 par1-r03-s06 running 1 planned 0",
+            "inventories/goodbarber/incident-placement.csv:92 par1-r03-s07 running 1 planned 0",
+        ]
+    );
+    // The plan itself passes: drift alone fails the check.
+    assert_eq!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error" && f["code"] != "drift")
+            .count(),
+        0
+    );
+}
