@@ -7,7 +7,7 @@
 #   bench/run.sh                  # tiny small medium huge tight1k tight10k
 #   bench/run.sh small medium     # some fleets only
 #   bench/run.sh tight1k --large  # --large adds tight100k (100,000 servers)
-#   FEATURES=cbc bench/run.sh     # `plan` with another solver backend
+#   FEATURES=highs bench/run.sh   # `plan` with the HiGHS backend
 #   TIME_LIMIT=60 bench/run.sh tight1k   # seconds for plan and exact (default 60)
 #   EXACT_START=1 bench/run.sh tight1k   # exact starts from the generator's witness
 #

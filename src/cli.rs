@@ -530,9 +530,27 @@ fn plan(
                 ),
             ])?;
             let written = [out.display().to_string(), json_path.display().to_string()];
+            let migration = current.as_ref().map(|current| {
+                faultplan::migrate::migrate(
+                    &inventory,
+                    &services,
+                    current,
+                    &plan.placement,
+                    &Default::default(),
+                )
+            });
             print(&match format {
-                DataFormat::Human => report::plan_human(&plan, &written, current.is_some()),
-                DataFormat::Json => report::plan_json(&plan),
+                DataFormat::Human => {
+                    report::plan_human(&plan, &written, current.is_some())
+                        + &migration
+                            .as_ref()
+                            .map(report::migration_summary_human)
+                            .unwrap_or_default()
+                }
+                DataFormat::Json => report::plan_json(
+                    &plan,
+                    migration.as_ref().map(report::migration_summary_json),
+                ),
             })
         }
         Err(PlanError::Infeasible(explanation)) => {

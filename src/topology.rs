@@ -34,6 +34,9 @@ pub struct Topology<'a> {
     servers_on_power: Vec<Vec<ServerId>>,
     /// Each component's position in `power_order` (parents first).
     rank: Vec<u32>,
+    /// Components down for maintenance: failed in addition to every set
+    /// asked about, "nothing failed" included.
+    window: Vec<Component>,
 }
 
 impl<'a> Topology<'a> {
@@ -52,6 +55,16 @@ impl<'a> Topology<'a> {
             inventory,
             servers_on_power,
             rank,
+            window: Vec::new(),
+        }
+    }
+
+    /// The failure model while `window` is down for maintenance: every
+    /// [`Topology::impact`] includes it.
+    pub fn during(inventory: &'a Inventory, window: &[Component]) -> Self {
+        Topology {
+            window: window.to_vec(),
+            ..Topology::new(inventory)
         }
     }
 
@@ -68,7 +81,7 @@ impl<'a> Topology<'a> {
         let mut failed_power = vec![false; inv.power.len()];
         let mut contained = Vec::new();
         let mut any_power = false;
-        for &component in failed {
+        for &component in failed.iter().chain(&self.window) {
             match component {
                 Component::Datacenter(dc) => {
                     failed_dcs[dc.index()] = true;

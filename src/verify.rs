@@ -396,8 +396,29 @@ pub fn check(
     placement: &Placement,
     options: CheckOptions,
 ) -> Report {
-    let topology = Topology::new(inventory);
-    let index = PlacementIndex::new(inventory, services, placement);
+    check_during(inventory, services, placement, options, &[])
+}
+
+/// [`check`] while `window` is down for maintenance: with nothing else
+/// failed, and with every scenario of every survive word failing on top of
+/// it (the rule of `faultplan maintenance`).
+pub fn check_during(
+    inventory: &Inventory,
+    services: &Services,
+    placement: &Placement,
+    options: CheckOptions,
+    window: &[Component],
+) -> Report {
+    let topology = Topology::during(inventory, window);
+    let mut index = PlacementIndex::new(inventory, services, placement);
+    // Replicas on servers the window takes down are down with nothing else
+    // failed: taken out of the index, they count as lost in no scenario.
+    let base = topology.impact(&[]);
+    for s in &base.down {
+        for (service, n) in std::mem::take(&mut index.up_on_server[s.index()]) {
+            index.up[service.index()] -= n;
+        }
+    }
     let mut findings = Vec::new();
     let placement_at = |line: usize| {
         placement
@@ -460,7 +481,7 @@ pub fn check(
         }
     };
     let load_model = LoadModel::new(&topology, &index.draw_w);
-    let normal_load = load_model.loads(&Impact::default());
+    let normal_load = load_model.loads(&base);
     // An overload already present with nothing failed is reported once, not
     // again for every scenario in which it merely persists.
     let overload =

@@ -245,6 +245,26 @@ pub fn blocked_json(blocked: &Blocked, inventory: &Inventory, services: &Service
     }))
 }
 
+/// The line `plan --current` prints about ordering its changes.
+pub fn migration_summary_human(outcome: &Result<Migration, Blocked>) -> String {
+    match outcome {
+        Ok(m) if m.waves.is_empty() => String::new(),
+        Ok(m) => format!(
+            "Migration: {} waves of at most one change, none less safe than the current or the planned placement (`faultplan migrate` lists them)\n",
+            m.waves.len()
+        ),
+        Err(b) if b.proven => "Migration: no order of these changes is safe one at a time; `faultplan migrate --allow-temporary` may find stepping stones\n".to_string(),
+        Err(_) => "Migration: no safe order found within the search limit (not a proof); see `faultplan migrate`\n".to_string(),
+    }
+}
+
+pub fn migration_summary_json(outcome: &Result<Migration, Blocked>) -> Value {
+    match outcome {
+        Ok(m) => json!({"status": "safe", "waves": m.waves.len()}),
+        Err(b) => json!({"status": "blocked", "proven": b.proven}),
+    }
+}
+
 /// One play per wave, in order, on the wave's servers; the changes are play
 /// variables for the deploy roles to act on (`faultplan_changes`).
 pub fn migrate_ansible(

@@ -12,7 +12,10 @@ pub use github::check_github;
 pub use human::{check_human, scenarios_human, simulate_human};
 pub use json::{check_json, scenarios_json, simulate_json, JSON_FORMAT_VERSION};
 pub use junit::check_junit;
-pub use migrate::{blocked_human, blocked_json, migrate_ansible, migrate_human, migrate_json};
+pub use migrate::{
+    blocked_human, blocked_json, migrate_ansible, migrate_human, migrate_json,
+    migration_summary_human, migration_summary_json,
+};
 pub use plan::{
     infeasible_human, infeasible_json, not_found_human, not_found_json, plan_human, plan_json,
 };

@@ -102,9 +102,11 @@ pub fn plan_human(plan: &Plan, written: &[String], with_current: bool) -> String
     out
 }
 
-pub fn plan_json(plan: &Plan) -> String {
+/// `migration`: with `--current`, how the changes can be ordered
+/// ([`super::migration_summary_json`]).
+pub fn plan_json(plan: &Plan, migration: Option<serde_json::Value>) -> String {
     let (add, remove, moved) = totals(&plan.changes);
-    let mut text = serde_json::to_string_pretty(&json!({
+    let mut value = json!({
         "format_version": JSON_FORMAT_VERSION,
         "command": "plan",
         "status": "planned",
@@ -114,8 +116,11 @@ pub fn plan_json(plan: &Plan) -> String {
         "totals": {"add": add, "remove": remove, "move": moved},
         "verified": plan.report.passed(),
         "scenarios": plan.report.scenarios,
-    }))
-    .expect("JSON values always serialize");
+    });
+    if let Some(migration) = migration {
+        value["migration"] = migration;
+    }
+    let mut text = serde_json::to_string_pretty(&value).expect("JSON values always serialize");
     text.push('\n');
     text
 }
