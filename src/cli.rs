@@ -117,6 +117,32 @@ enum Command {
         #[arg(long, value_enum, default_value_t = MigrateFormat::Human)]
         format: MigrateFormat,
     },
+    /// Which racks and power components can be taken down now, every
+    /// guarantee still holding (exit 1 when one of them cannot), and the
+    /// changes that would make each unsafe window safe.
+    Maintenance {
+        inventory: PathBuf,
+        #[arg(long)]
+        placement: PathBuf,
+        /// Only this rack or power component (repeatable; default: every one).
+        #[arg(long = "component", value_name = "ID")]
+        component: Vec<String>,
+        /// guarantees: every guarantee holds during the window, each failure
+        /// scenario of the survive words on top of it; alone: the window is
+        /// the one failure (min_replicas up, power limits hold).
+        #[arg(long, value_enum, default_value_t = RuleArg::Guarantees)]
+        rule: RuleArg,
+        /// Do not plan fixes for the windows that are unsafe.
+        #[arg(long)]
+        no_fix: bool,
+        /// Seconds the planner may spend on each fix.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
+        time_limit: f64,
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+        format: DataFormat,
+    },
     /// Show what an ad-hoc failure does to every service and power component.
     Simulate {
         inventory: PathBuf,
@@ -157,6 +183,12 @@ enum MigrateFormat {
     Json,
     /// An Ansible playbook: one play per wave, in order.
     Ansible,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RuleArg {
+    Guarantees,
+    Alone,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -284,6 +316,27 @@ pub fn run() -> ExitCode {
             common,
             format,
         } => simulate(&inventory, &placement, &fail, &common, format),
+        Command::Maintenance {
+            inventory,
+            placement,
+            component,
+            rule,
+            no_fix,
+            time_limit,
+            common,
+            format,
+        } => maintenance(
+            &inventory,
+            &placement,
+            &component,
+            match rule {
+                RuleArg::Guarantees => faultplan::maintenance::Rule::Guarantees,
+                RuleArg::Alone => faultplan::maintenance::Rule::Alone,
+            },
+            (!no_fix).then_some(time_limit),
+            &common,
+            format,
+        ),
         Command::Migrate {
             inventory,
             current,
@@ -370,6 +423,59 @@ fn check(
         CheckFormat::Github => report::check_github(&report),
     })?;
     if report.passed() {
+        Ok(())
+    } else {
+        Err(Failure::Violated)
+    }
+}
+
+fn maintenance(
+    inventory: &Path,
+    placement: &Path,
+    ids: &[String],
+    rule: faultplan::maintenance::Rule,
+    fix_seconds: Option<f64>,
+    common: &Common,
+    format: DataFormat,
+) -> Result<(), Failure> {
+    let (inventory, services) = load(inventory, common)?;
+    let placement = Placement::load(placement, &inventory, &services)?;
+    let components = if ids.is_empty() {
+        faultplan::maintenance::components(&inventory)
+    } else {
+        let mut errors = Vec::new();
+        let mut components = Vec::new();
+        for id in ids {
+            match inventory.lookup(id) {
+                Some(c @ (Component::Rack(_) | Component::Power(_))) => components.push(c),
+                _ => errors.push(InputError::new(
+                    Location::file(Path::new("--component")),
+                    format!("\"{id}\" is not the id of a rack or a power component"),
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Failure::Input(InputErrors(errors)));
+        }
+        components
+    };
+    let options = fix_seconds.map(|seconds| PlanOptions {
+        time_limit: Some(seconds),
+        ..PlanOptions::default()
+    });
+    let verdicts = faultplan::maintenance::maintenance(
+        &inventory,
+        &services,
+        &placement,
+        &components,
+        rule,
+        options.as_ref(),
+    );
+    print(&match format {
+        DataFormat::Human => report::maintenance_human(&verdicts, &inventory, rule),
+        DataFormat::Json => report::maintenance_json(&verdicts, &inventory, &services, rule),
+    })?;
+    if verdicts.iter().all(|v| v.safe()) {
         Ok(())
     } else {
         Err(Failure::Violated)

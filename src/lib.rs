@@ -6,6 +6,7 @@
 
 pub mod export;
 pub mod inventory;
+pub mod maintenance;
 pub mod migrate;
 pub mod plan;
 pub mod report;

@@ -5,6 +5,7 @@ mod github;
 mod human;
 mod json;
 mod junit;
+mod maintenance;
 mod migrate;
 mod plan;
 
@@ -12,6 +13,7 @@ pub use github::check_github;
 pub use human::{check_human, scenarios_human, simulate_human};
 pub use json::{check_json, scenarios_json, simulate_json, JSON_FORMAT_VERSION};
 pub use junit::check_junit;
+pub use maintenance::{maintenance_human, maintenance_json};
 pub use migrate::{
     blocked_human, blocked_json, migrate_ansible, migrate_human, migrate_json,
     migration_summary_human, migration_summary_json,

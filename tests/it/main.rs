@@ -11,6 +11,7 @@ mod families;
 mod fuzz;
 mod hand_checked;
 mod limits;
+mod maintenance;
 mod migrate;
 mod outputs;
 mod plan;

@@ -1,0 +1,111 @@
+//! Rendering maintenance verdicts.
+
+use std::fmt::Write;
+
+use serde_json::{json, Value};
+
+use super::json::{pretty, JSON_FORMAT_VERSION};
+use crate::inventory::{Inventory, Services};
+use crate::maintenance::{Fix, Rule, Verdict};
+use crate::plan::Change;
+
+fn change_text(change: &Change) -> String {
+    match change {
+        Change::Add { service, server } => format!("+ {service} on {server}"),
+        Change::Remove { service, server } => format!("- {service} from {server}"),
+        Change::Move { service, from, to } => format!("~ {service}: {from} -> {to}"),
+    }
+}
+
+pub fn maintenance_human(verdicts: &[Verdict], inventory: &Inventory, rule: Rule) -> String {
+    let mut table = super::table(&["component", "kind", "can go down now", "why not / fix"]);
+    for v in verdicts {
+        let why = match (v.errors.first(), &v.fix) {
+            (None, _) => String::new(),
+            (Some(first), fix) => {
+                let mut text = crate::maintenance::brief(first);
+                if v.errors.len() > 1 {
+                    let _ = write!(text, " (and {} more)", v.errors.len() - 1);
+                }
+                match fix {
+                    Some(Fix::Found { changes, .. }) => {
+                        let _ = write!(
+                            text,
+                            "\nfix, {} changes: {}",
+                            changes.len(),
+                            changes
+                                .iter()
+                                .map(change_text)
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        );
+                    }
+                    Some(Fix::NotFound { reason }) => {
+                        let _ = write!(text, "\nno fix: {reason}");
+                    }
+                    None => {}
+                }
+                text
+            }
+        };
+        table.add_row(vec![
+            inventory.name(v.component),
+            v.kind.clone(),
+            if v.safe() { "yes" } else { "no" }.to_string(),
+            why,
+        ]);
+    }
+    let unsafe_count = verdicts.iter().filter(|v| !v.safe()).count();
+    format!(
+        "{table}\n{} of {} can go down now ({}).\n",
+        verdicts.len() - unsafe_count,
+        verdicts.len(),
+        rule_text(rule)
+    )
+}
+
+fn rule_text(rule: Rule) -> &'static str {
+    match rule {
+        Rule::Guarantees => "rule guarantees: with it down, every guarantee still holds, each failure scenario of the survive words on top of it",
+        Rule::Alone => "rule alone: with it down and nothing else failed, every service keeps min_replicas up and every power limit holds",
+    }
+}
+
+pub fn maintenance_json(
+    verdicts: &[Verdict],
+    inventory: &Inventory,
+    services: &Services,
+    rule: Rule,
+) -> String {
+    let items: Vec<Value> = verdicts
+        .iter()
+        .map(|v| {
+            let fix = match &v.fix {
+                None => Value::Null,
+                Some(Fix::Found { placement, changes }) => json!({
+                    "found": true,
+                    "changes": changes,
+                    "placement": placement.replicas.iter().map(|r| json!({
+                        "service": services.service(r.service).name,
+                        "server": inventory.server(r.server).id,
+                    })).collect::<Vec<_>>(),
+                }),
+                Some(Fix::NotFound { reason }) => json!({"found": false, "reason": reason}),
+            };
+            json!({
+                "component": inventory.name(v.component),
+                "kind": v.kind,
+                "safe": v.safe(),
+                "errors": v.errors,
+                "fix": fix,
+            })
+        })
+        .collect();
+    pretty(json!({
+        "format_version": JSON_FORMAT_VERSION,
+        "command": "maintenance",
+        "rule": rule,
+        "rule_text": rule_text(rule),
+        "components": items,
+    }))
+}
