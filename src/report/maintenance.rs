@@ -31,8 +31,9 @@ pub fn maintenance_human(verdicts: &[Verdict], inventory: &Inventory, rule: Rule
                     Some(Fix::Found { changes, .. }) => {
                         let _ = write!(
                             text,
-                            "\nfix, {} changes: {}",
+                            "\nfix, {} change{}: {}",
                             changes.len(),
+                            if changes.len() == 1 { "" } else { "s" },
                             changes
                                 .iter()
                                 .map(change_text)
