@@ -19,9 +19,9 @@
 //! and the worst for the replicas is "every remove done, no add": checking
 //! those two placements proves every interleaving.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::inventory::{Inventory, Placement, Replica, ServerId, ServiceId, Services};
+use crate::inventory::{Inventory, Placement, PowerId, Replica, ServerId, ServiceId, Services};
 use crate::verify::{self, CheckOptions, FindingKind, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -204,14 +204,71 @@ struct Bar<'a> {
     words: Vec<String>,
     floor: BTreeMap<(ServiceId, Option<usize>), u32>,
     ceiling: BTreeMap<Limit, f64>,
+    /// Per server, every power component its draw can reach (its PSUs'
+    /// components and all their ancestors).
+    reach: Vec<Vec<PowerId>>,
+    /// Sound bounds on the placement the ordering has reached.
+    bounds: Bounds,
     /// Placements checked, for the summary.
     checks: usize,
+}
+
+/// Bounds on one placement that let most changes be judged without a whole
+/// `check`: replicas up per (service, word) from below, each power
+/// component's highest load (nothing failed and every listed scenario) from
+/// above, cores and memory per server exactly.
+#[derive(Clone)]
+struct Bounds {
+    up: BTreeMap<(ServiceId, Option<usize>), u32>,
+    peak_w: Vec<f64>,
+    cpu: Vec<f64>,
+    mem: Vec<f64>,
+    /// No `power:P%` family is searched rather than listed, so `peak_w`
+    /// covers every scenario.
+    loads_listed: bool,
+}
+
+impl Bounds {
+    fn exact(
+        inventory: &Inventory,
+        services: &Services,
+        counts: &Counts,
+        report: &Report,
+        safety: &Safety,
+    ) -> Self {
+        let servers = inventory.servers.len();
+        let mut cpu = vec![0.0; servers];
+        let mut mem = vec![0.0; servers];
+        for (&(s, v), &n) in counts {
+            cpu[v.index()] += services.service(s).cpu * f64::from(n);
+            mem[v.index()] += services.service(s).mem_gb * f64::from(n);
+        }
+        Bounds {
+            up: safety.up.clone(),
+            peak_w: report.peak_load_w.clone(),
+            cpu,
+            mem,
+            loads_listed: report.searched_families == 0,
+        }
+    }
 }
 
 const TOLERANCE: f64 = 1e-6;
 
 impl<'a> Bar<'a> {
     fn new(inventory: &'a Inventory, services: &'a Services, a: &Counts, b: &Counts) -> Self {
+        let mut reach = Vec::new();
+        for v in inventory.server_ids() {
+            let mut found: Vec<PowerId> = inventory.server(v).psu.clone();
+            let mut i = 0;
+            while i < found.len() {
+                found.extend(inventory.power(found[i]).feeds_from.iter().copied());
+                i += 1;
+            }
+            found.sort_unstable();
+            found.dedup();
+            reach.push(found);
+        }
         let report_a = verify::check(inventory, services, &placement(a), CheckOptions::default());
         let report_b = verify::check(inventory, services, &placement(b), CheckOptions::default());
         let (sa, sb) = (
@@ -228,18 +285,20 @@ impl<'a> Bar<'a> {
             let entry = ceiling.entry(limit.clone()).or_insert(*value);
             *entry = f64::max(*entry, *value);
         }
+        let bounds = Bounds::exact(inventory, services, a, &report_a, &sa);
         Bar {
             inventory,
             services,
             words: report_a.words,
             floor,
             ceiling,
+            reach,
+            bounds,
             checks: 2,
         }
     }
 
-    /// What makes `counts` less safe than the bar, on the side asked for.
-    fn violations(&mut self, counts: &Counts, replicas: bool, limits: bool) -> Vec<Violation> {
+    fn evaluate(&mut self, counts: &Counts) -> (Report, Safety) {
         self.checks += 1;
         let report = verify::check(
             self.inventory,
@@ -248,6 +307,16 @@ impl<'a> Bar<'a> {
             CheckOptions::default(),
         );
         let safety = Safety::of(&report, self.services);
+        (report, safety)
+    }
+
+    /// What makes `counts` less safe than the bar, on the side asked for.
+    fn violations(&mut self, counts: &Counts, replicas: bool, limits: bool) -> Vec<Violation> {
+        let (_, safety) = self.evaluate(counts);
+        self.compare(&safety, replicas, limits)
+    }
+
+    fn compare(&self, safety: &Safety, replicas: bool, limits: bool) -> Vec<Violation> {
         let mut found = Vec::new();
         if replicas {
             for (key, &up) in &safety.up {
@@ -275,6 +344,173 @@ impl<'a> Bar<'a> {
             }
         }
         found
+    }
+
+    /// [`Bar::judge`] from the placement the ordering has reached (`state`,
+    /// described by `self.bounds`): a wave the bounds prove safe needs no
+    /// `check`. Also returns the bounds of the placement after the wave when
+    /// a `check` of exactly that placement was made.
+    fn judge_next(&mut self, state: &Counts, wave: &[Step]) -> (Vec<Violation>, Option<Bounds>) {
+        if self.proven_safe(state, wave) {
+            return (Vec::new(), None);
+        }
+        let adds: Vec<&Step> = wave.iter().filter(|s| s.action == Action::Add).collect();
+        let removes: Vec<&Step> = wave.iter().filter(|s| s.action == Action::Remove).collect();
+        let mut found = Vec::new();
+        let mut after = None;
+        for (side, steps, replicas) in [(0, &adds, false), (1, &removes, true)] {
+            if steps.is_empty() {
+                continue;
+            }
+            let mut counts = state.clone();
+            for s in steps {
+                apply(&mut counts, s);
+            }
+            let (report, safety) = self.evaluate(&counts);
+            found.extend(self.compare(&safety, replicas, !replicas));
+            // The placement after the wave is this one when the wave has
+            // changes on this side only.
+            if (side == 0 && removes.is_empty()) || (side == 1 && adds.is_empty()) {
+                after = Some(Bounds::exact(
+                    self.inventory,
+                    self.services,
+                    &counts,
+                    &report,
+                    &safety,
+                ));
+            }
+        }
+        (found, after)
+    }
+
+    /// Whether the bounds alone prove `wave` safe from `state`: every remove
+    /// leaves each count of replicas up at or above the floor even if each
+    /// removed replica was up in every scenario (one replica less lowers a
+    /// count by at most one); every add keeps cores, memory and replicas per
+    /// server within what is allowed (exact), and each power component it can
+    /// reach within its limit even if the whole extra draw reached it in the
+    /// scenario of its highest load (a server's draw reaches a component with
+    /// shares adding up to at most 1, and a load is a sum of such draws).
+    fn proven_safe(&self, state: &Counts, wave: &[Step]) -> bool {
+        let inventory = self.inventory;
+        let mut removed: BTreeMap<ServiceId, u32> = BTreeMap::new();
+        let mut added: BTreeMap<(ServiceId, ServerId), u32> = BTreeMap::new();
+        for step in wave {
+            match step.action {
+                Action::Remove => *removed.entry(step.service).or_default() += 1,
+                Action::Add => *added.entry((step.service, step.server)).or_default() += 1,
+            }
+        }
+        for (&service, &r) in &removed {
+            let keys = self
+                .floor
+                .range((service, None)..=(service, Some(usize::MAX)));
+            for (key, &floor) in keys {
+                let up = self.bounds.up.get(key).copied().unwrap_or(0);
+                if up.saturating_sub(r) < floor {
+                    return false;
+                }
+            }
+        }
+        if added.is_empty() {
+            return true;
+        }
+        if !self.bounds.loads_listed {
+            return false;
+        }
+        let mut cpu: BTreeMap<ServerId, f64> = BTreeMap::new();
+        let mut mem: BTreeMap<ServerId, f64> = BTreeMap::new();
+        for (&(s, v), &n) in &added {
+            let service = self.services.service(s);
+            let server = inventory.server(v);
+            let count = state.get(&(s, v)).copied().unwrap_or(0) + n;
+            let most = self
+                .ceiling
+                .get(&Limit::MaxPerServer {
+                    service: service.name.clone(),
+                    server: server.id.clone(),
+                })
+                .copied()
+                .unwrap_or(f64::from(service.max_per_server));
+            if f64::from(count) > most {
+                return false;
+            }
+            *cpu.entry(v).or_default() += service.cpu * f64::from(n);
+            *mem.entry(v).or_default() += service.mem_gb * f64::from(n);
+        }
+        let mut extra_w = vec![0.0; inventory.power.len()];
+        for (&v, &more) in &cpu {
+            let server = inventory.server(v);
+            let allowed =
+                |limit: Limit, capacity: f64| self.ceiling.get(&limit).copied().unwrap_or(capacity);
+            let id = server.id.clone();
+            let (cpu_now, mem_now) = (self.bounds.cpu[v.index()], self.bounds.mem[v.index()]);
+            if cpu_now + more > allowed(Limit::Cpu { server: id.clone() }, server.cpu)
+                || mem_now + mem[&v] > allowed(Limit::Mem { server: id }, server.mem_gb)
+            {
+                return false;
+            }
+            let delta = server.draw_w(cpu_now + more) - server.draw_w(cpu_now);
+            for p in &self.reach[v.index()] {
+                extra_w[p.index()] += delta.max(0.0);
+            }
+        }
+        inventory.power_ids().all(|p| {
+            if extra_w[p.index()] == 0.0 {
+                return true;
+            }
+            let component = inventory.power(p);
+            let allowed = |limit: Limit| {
+                self.ceiling
+                    .get(&limit)
+                    .copied()
+                    .unwrap_or(component.limit_w())
+            };
+            let most = allowed(Limit::PowerNormal {
+                component: component.id.clone(),
+            })
+            .min(allowed(Limit::PowerFailover {
+                component: component.id.clone(),
+            }));
+            self.bounds.peak_w[p.index()] + extra_w[p.index()] <= most
+        })
+    }
+
+    /// The ordering moves on by `wave`: bounds from a `check` of the new
+    /// placement when there was one, else updated soundly (an add keeps the
+    /// replicas-up bounds and raises the loads it can reach by its extra
+    /// draw; a remove lowers its service's replicas-up bounds by one and
+    /// keeps the load bounds).
+    fn advance(&mut self, wave: &[Step], after: Option<Bounds>) {
+        if let Some(after) = after {
+            self.bounds = after;
+            return;
+        }
+        for step in wave {
+            let service = self.services.service(step.service);
+            let server = self.inventory.server(step.server);
+            let v = step.server.index();
+            match step.action {
+                Action::Add => {
+                    let before = self.bounds.cpu[v];
+                    self.bounds.cpu[v] += service.cpu;
+                    self.bounds.mem[v] += service.mem_gb;
+                    let delta = server.draw_w(self.bounds.cpu[v]) - server.draw_w(before);
+                    for p in &self.reach[v] {
+                        self.bounds.peak_w[p.index()] += delta.max(0.0);
+                    }
+                }
+                Action::Remove => {
+                    self.bounds.cpu[v] -= service.cpu;
+                    self.bounds.mem[v] -= service.mem_gb;
+                    for (key, up) in self.bounds.up.iter_mut() {
+                        if key.0 == step.service {
+                            *up = up.saturating_sub(1);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Why running `wave` from `state` is unsafe (empty when it is safe): its
@@ -314,8 +550,8 @@ fn apply(counts: &mut Counts, step: &Step) {
     }
 }
 
-/// The replicas to add and remove, one step each: adds first (make before
-/// break), then by service and server.
+/// The replicas to add and remove, one step each, by service, each
+/// service's adds before its removes (make before break), then by server.
 pub fn steps(a: &Counts, b: &Counts) -> Vec<Step> {
     let keys: BTreeSet<(ServiceId, ServerId)> = a.keys().chain(b.keys()).copied().collect();
     let mut steps = Vec::new();
@@ -338,7 +574,7 @@ pub fn steps(a: &Counts, b: &Counts) -> Vec<Step> {
             });
         }
     }
-    steps.sort();
+    steps.sort_by_key(|s| (s.service, s.action, s.server));
     steps
 }
 
@@ -402,15 +638,16 @@ pub fn migrate(
     let all = steps(&a, &b);
     let max_parallel = options.max_parallel.max(1);
     let mut state = a.clone();
-    let mut pending = all.clone();
+    let mut pending: VecDeque<Step> = all.iter().copied().collect();
     let mut waves: Vec<Vec<Step>> = Vec::new();
     let mut stones: BTreeSet<(ServiceId, ServerId)> = BTreeSet::new();
     while !pending.is_empty() {
-        let wave = next_wave(&mut bar, &state, &mut pending, max_parallel);
+        let (wave, after) = next_wave(&mut bar, &state, &mut pending, max_parallel);
         if !wave.is_empty() {
             for s in &wave {
                 apply(&mut state, s);
             }
+            bar.advance(&wave, after);
             waves.push(wave);
             continue;
         }
@@ -428,18 +665,26 @@ pub fn migrate(
             }
         }
         if options.allow_temporary {
-            if let Some(stone) = stepping_stone(&mut bar, &state, &pending, &mut stones) {
+            if let Some(stone) =
+                stepping_stone(&mut bar, &state, pending.make_contiguous(), &mut stones)
+            {
                 apply(&mut state, &stone);
+                bar.advance(&[stone], None);
                 waves.push(vec![stone]);
-                pending.push(Step {
+                pending.push_back(Step {
                     action: Action::Remove,
                     ..stone
                 });
-                pending.sort();
                 continue;
             }
         }
-        return Err(blocked(&mut bar, &state, waves, &pending, exhaustive_run));
+        return Err(blocked(
+            &mut bar,
+            &state,
+            waves,
+            pending.make_contiguous(),
+            exhaustive_run,
+        ));
     }
     Ok(Migration {
         waves,
@@ -447,25 +692,34 @@ pub fn migrate(
     })
 }
 
-/// The next wave: pending changes taken in order while the wave stays safe.
+/// The next wave: pending changes taken in turn while the wave stays safe.
+/// A change that does not fit goes to the back, so each is tried once per
+/// pass over the pending ones; an empty wave means none fits.
 fn next_wave(
     bar: &mut Bar,
     state: &Counts,
-    pending: &mut Vec<Step>,
+    pending: &mut VecDeque<Step>,
     max_parallel: usize,
-) -> Vec<Step> {
+) -> (Vec<Step>, Option<Bounds>) {
     let mut wave: Vec<Step> = Vec::new();
-    let mut i = 0;
-    while i < pending.len() && wave.len() < max_parallel {
-        wave.push(pending[i]);
-        if bar.judge(state, &wave).is_empty() {
-            pending.remove(i);
+    let mut after = None;
+    for _ in 0..pending.len() {
+        if wave.len() == max_parallel {
+            break;
+        }
+        let Some(step) = pending.pop_front() else {
+            break;
+        };
+        wave.push(step);
+        let (found, bounds) = bar.judge_next(state, &wave);
+        if found.is_empty() {
+            after = bounds;
         } else {
             wave.pop();
-            i += 1;
+            pending.push_back(step);
         }
     }
-    wave
+    (wave, after)
 }
 
 /// A temporary replica of a service whose removal is blocked, on a server B

@@ -285,6 +285,15 @@ pub struct Report {
     pub scenarios: usize,
     /// Every survive word checked, in first-use order.
     pub words: Vec<String>,
+    /// Per power component: the highest load with nothing failed and in
+    /// every listed scenario (not the searched `power:P%` families). With
+    /// `searched_families`, for `migrate`'s bounds; not in the JSON contract.
+    #[serde(skip)]
+    pub peak_load_w: Vec<f64>,
+    /// `power:P%` families searched rather than listed: their worst loads
+    /// are not in `peak_load_w`.
+    #[serde(skip)]
+    pub searched_families: usize,
 }
 
 impl Report {
@@ -517,6 +526,7 @@ pub fn check_during(
             }
         };
     overload(&normal_load, None, &mut findings);
+    let mut peak_load_w = normal_load.clone();
 
     for scenario in &set.scenarios {
         let impact = topology.impact(&scenario.failed);
@@ -561,6 +571,9 @@ pub fn check_during(
                 .map(|m| word_names[m.word].clone())
                 .collect();
             overload(&load, Some((&scenario.name, words)), &mut findings);
+            for (peak, w) in peak_load_w.iter_mut().zip(&load) {
+                *peak = peak.max(*w);
+            }
         }
     }
 
@@ -732,6 +745,8 @@ pub fn check_during(
         findings,
         scenarios: set.scenarios.len() + set.families.len(),
         words: word_names,
+        peak_load_w,
+        searched_families: set.families.len(),
     }
 }
 
