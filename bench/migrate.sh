@@ -40,12 +40,14 @@ with open(sys.argv[3], "w", newline="") as out:
             server = servers[(at[server] + 997) % len(servers)]
         w.writerow([row["service"], server])
 PY
-  start=$EPOCHREALTIME
-  rc=0
-  "$bin" migrate "$fleet" --current "$dir/$name-current.csv" --target "$dir/$name-target.csv" \
-    --format json > "$dir/$name-migrate.json" || rc=$?
-  seconds=$(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.2f", e - s }')
   replicas=$(($(wc -l < "$dir/$name-target.csv") - 1))
-  summary=$(jq -r 'if .status == "safe" then "\(.waves | length) waves, \(.changes) changes, \(.checks) placements checked" else "blocked (proven: \(.proven)), \(.blocked | length) changes left, \(.checks) placements checked" end' "$dir/$name-migrate.json")
-  echo "$name: $replicas replicas, migrate exit $rc in $seconds s: $summary"
+  for extra in "" --allow-temporary; do
+    start=$EPOCHREALTIME
+    rc=0
+    "$bin" migrate "$fleet" --current "$dir/$name-current.csv" --target "$dir/$name-target.csv" \
+      $extra --format json > "$dir/$name-migrate.json" || rc=$?
+    seconds=$(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.2f", e - s }')
+    summary=$(jq -r 'if .status == "safe" then "\(.waves | length) waves, \(.changes) changes (\([.waves[][] | select(.temporary)] | length) temporary), \(.checks) placements checked" else "blocked (proven: \(.proven)), \(.blocked | length) changes left, \(.checks) placements checked" end' "$dir/$name-migrate.json")
+    echo "$name: $replicas replicas, migrate ${extra:+$extra }exit $rc in $seconds s: $summary"
+  done
 done

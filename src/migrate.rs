@@ -722,9 +722,10 @@ fn next_wave(
     (wave, after)
 }
 
-/// A temporary replica of a service whose removal is blocked, on a server B
-/// does not give it, chosen to raise the replicas up: the server with the
-/// most free cores first, then by id.
+/// A temporary replica that unblocks a pending removal: a replica of the
+/// same service, on a server the target does not touch for it, whose
+/// addition is safe and after which the removal is. Servers with the most
+/// free cores first, then by id, at most [`STONE_TRIES`] per removal.
 fn stepping_stone(
     bar: &mut Bar,
     state: &Counts,
@@ -741,14 +742,19 @@ fn stepping_stone(
         let free = |s: &ServerId| inventory.server(*s).cpu - used[s.index()];
         free(y).total_cmp(&free(x)).then(x.cmp(y))
     });
-    let blocked: BTreeSet<ServiceId> = pending
+    let removals: Vec<Step> = pending
         .iter()
         .filter(|s| s.action == Action::Remove)
-        .map(|s| s.service)
+        .copied()
         .collect();
-    for service in blocked {
+    for removal in removals {
+        let service = removal.service;
         let requires = &bar.services.service(service).requires;
+        let mut tries = 0;
         for &server in &servers {
+            if tries == STONE_TRIES {
+                break;
+            }
             let touched = pending
                 .iter()
                 .any(|s| s.service == service && s.server == server);
@@ -758,19 +764,28 @@ fn stepping_stone(
             {
                 continue;
             }
+            tries += 1;
             let stone = Step {
                 action: Action::Add,
                 service,
                 server,
                 temporary: true,
             };
-            if bar.judge(state, &[stone]).is_empty() {
+            if !bar.judge(state, &[stone]).is_empty() {
+                continue;
+            }
+            let mut with_stone = state.clone();
+            apply(&mut with_stone, &stone);
+            if bar.judge(&with_stone, &[removal]).is_empty() {
                 return Some(stone);
             }
         }
     }
     None
 }
+
+/// Servers tried as a stepping stone for one blocked removal.
+const STONE_TRIES: usize = 32;
 
 /// Every order of `steps` from `a`, one change at a time: depth first over the
 /// sets of changes done, each set visited once (a set fixes the placement, so
