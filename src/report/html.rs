@@ -196,7 +196,7 @@ fn headline(h: &mut String, o: &Overview) {
             "every component stays within its limit in every scenario".to_string()
         } else {
             format!(
-                "{} component{} over (or not provably within) its limit: {}",
+                "{} component{} over (or not provably within) the limit: {}",
                 overloaded.len(),
                 if overloaded.len() == 1 { "" } else { "s" },
                 esc(&overloaded.iter().copied().collect::<Vec<_>>().join(", "))
