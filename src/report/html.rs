@@ -14,8 +14,8 @@ use crate::inventory::Status;
 const UNIT_PX: u32 = 12;
 const RACK_PX: u32 = 250;
 /// Where replica chips start inside a server, and how much room they have.
-const CHIPS_X: f64 = 140.0;
-const CHIPS_W: f64 = 104.0;
+const CHIPS_X: f64 = 128.0;
+const CHIPS_W: f64 = 116.0;
 
 /// Colourblind-friendly, well apart (no red: red means "broken" here).
 const PALETTE: [&str; 12] = [
@@ -393,8 +393,8 @@ fn server_svg(h: &mut String, s: &ServerView, o: &Overview, y: u32) {
         ty = y + px.min(UNIT_PX) - 3,
     );
     let chips = s.replicas.len().max(1) as f64;
-    let width = (CHIPS_W / chips).min(11.0);
-    let chip_h = (px as f64 - 3.0).min(9.0);
+    let width = (CHIPS_W / chips).min(15.0);
+    let chip_h = (px as f64 - 3.0).min(9.5);
     for (k, r) in s.replicas.iter().enumerate() {
         let service = &o.services[r.service];
         let colour = service_colour(r.service);
