@@ -61,7 +61,7 @@ ul.head{margin:8px 0;padding-left:20px}
 .racks{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-end}
 .room{border:1px dashed #ccc;border-radius:6px;padding:6px 10px}
 .room h3{font-size:13px;margin:0 0 4px;color:#555}
-.roomracks{display:flex;gap:10px;align-items:flex-end}
+.roomracks{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
 svg.rack text{font-family:ui-monospace,monospace}
 .chip{stroke:#fff;stroke-width:.5}
 .chip.down{stroke-width:1.5}
