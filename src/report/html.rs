@@ -226,6 +226,8 @@ fn headline(h: &mut String, o: &Overview) {
             s.needed,
             signed(s.worst_margin())
         );
+    } else {
+        h.push_str("<li><b>Worst scenario:</b> none takes a replica down.</li>\n");
     }
     let _ = write!(
         h,
@@ -429,9 +431,11 @@ fn heatmap(h: &mut String, o: &Overview) {
         let _ = write!(h, "<th>{}</th>", esc(w));
     }
     h.push_str("</tr>\n");
-    let cell = |margin: i64, title: &str| {
+    // A service that needs no replica has nothing to lose: 0 is no warning.
+    let cell = |margin: i64, needed: u32, title: &str| {
         let class = match margin {
             m if m > 0 => "m-pos",
+            0 if needed == 0 => "m-pos",
             0 => "m-zero",
             _ => "m-neg",
         };
@@ -448,6 +452,7 @@ fn heatmap(h: &mut String, o: &Overview) {
             s.needed,
             cell(
                 i64::from(s.up) - i64::from(s.needed),
+                s.needed,
                 &format!("{} up with nothing failed", s.up)
             ),
             n = esc(&s.name)
@@ -459,7 +464,7 @@ fn heatmap(h: &mut String, o: &Overview) {
                         Some(sc) => format!("worst: {sc}"),
                         None => "no scenario of this family takes a replica down".to_string(),
                     };
-                    h.push_str(&cell(*margin, &title));
+                    h.push_str(&cell(*margin, s.needed, &title));
                 }
                 None => h.push_str("<td class=\"m-na\">\u{2013}</td>"),
             }

@@ -609,3 +609,44 @@ fn browser_runs_no_markup_from_ids() {
     // The "all" button clears the highlight.
     assert_eq!(summary.clicked, Some(vec![]));
 }
+
+#[test]
+fn goodbarber_headline_names_the_incident() {
+    // The incident: all three session replicas in rack par1-r03.
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("report.html");
+    let (dir, placement) = SHIPPED[0];
+    let run = run_root(&[
+        "report",
+        dir,
+        "--placement",
+        placement,
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(&page).unwrap();
+    for expected in [
+        "<div class=\"verdict fail\" id=\"verdict\">Guarantees broken: 1 error</div>",
+        "8 of 9 keep min_replicas up in every scenario they must survive; broken: session.",
+        "<b>Worst scenario:</b> rack par1-r03, which leaves session 0 of 2 required replicas up (margin \u{2212}2).",
+        "1.<ul id=\"spof\">\n<li>rack <b>par1-r03</b> breaks session (0 of 2)</li>\n</ul>",
+        "<td class=\"n m-neg\" title=\"worst: rack par1-r03\">\u{2212}2</td>",
+    ] {
+        assert!(html.contains(expected), "missing {expected:?}");
+    }
+    // two-sites keeps every guarantee.
+    let (dir, placement) = SHIPPED[1];
+    let run = run_root(&[
+        "report",
+        dir,
+        "--placement",
+        placement,
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<div class=\"verdict pass\" id=\"verdict\">Every guarantee holds</div>"));
+    assert!(!html.contains("class=\"n m-neg\""), "no red cell");
+}
