@@ -357,24 +357,26 @@ fn rack_svg(h: &mut String, rack: &RackView, o: &Overview) {
 
 fn server_svg(h: &mut String, s: &ServerView, o: &Overview, y: u32) {
     let px = s.u_height * UNIT_PX - 1;
-    let (fill, dash) = match (s.status, s.placed_by) {
-        (Status::Offline, _) => ("#c8c8c8", ""),
-        (Status::Maintenance, _) => ("#e4e4e4", ""),
-        (Status::Active, _) => ("#ffffff", ""),
+    let fill = match s.status {
+        Status::Offline => "#c8c8c8",
+        Status::Maintenance => "#e4e4e4",
+        Status::Active => "#ffffff",
     };
     let dash = match s.placed_by {
-        Slot::Given => dash,
+        Slot::Given => "",
         Slot::Free | Slot::Overflow => " stroke-dasharray=\"3 2\"",
     };
+    let units = match s.u_height {
+        1 => format!("unit {}", s.position),
+        h => format!("units {}-{}", s.position, s.position + h - 1),
+    };
     let mut title = format!(
-        "{}{}: units {}-{}, {} of {} cores reserved",
+        "{}{}: {units}, {} of {} cores reserved",
         s.id,
         s.model
             .as_ref()
             .map(|m| format!(" ({m})"))
             .unwrap_or_default(),
-        s.position,
-        s.position + s.u_height - 1,
         num(s.cpu_used),
         num(s.cpu)
     );

@@ -650,3 +650,66 @@ fn goodbarber_headline_names_the_incident() {
     assert!(html.contains("<div class=\"verdict pass\" id=\"verdict\">Every guarantee holds</div>"));
     assert!(!html.contains("class=\"n m-neg\""), "no red cell");
 }
+
+#[test]
+fn racks_drawing_snapshot() {
+    // r1 has 3 units: s1 at 2-3, so s4 (2U, no position) fits nowhere and is
+    // drawn above it. s2 is in maintenance, and db's replica on it counts as
+    // down (a white chip); s3 sits at its position 40.
+    let inv = baseline()
+        .racks(
+            "
+            id,datacenter,room,u_height
+            r1,dc1,a,3
+            r2,dc1,b,4
+            r3,dc2,,42
+            ",
+        )
+        .servers(
+            "
+            id,rack,cpu,mem_gb,psu,idle_w,max_w,labels,status,position,u_height,model
+            s1,r1,8,32,pa;pb,100,200,ssd,,2,2,Big Box
+            s2,r2,8,32,pa;pb,100,200,ssd,maintenance,,,
+            s3,r3,8,32,p2,100,200,,,40,1,
+            s4,r1,8,32,pa,100,200,,,,2,
+            ",
+        )
+        .services(
+            r#"
+            [[service]]
+            name = "web"
+            min_replicas = 2
+            cpu = 2
+            survive = ["rack"]
+
+            [[service]]
+            name = "db"
+            min_replicas = 1
+            cpu = 4
+            requires = ["ssd"]
+            survive = ["rack"]
+            "#,
+        )
+        .placement(
+            "
+            service,server
+            web,s1
+            web,s3
+            web,s4
+            db,s1
+            db,s2
+            ",
+        );
+    let tmp = inv.write();
+    let run = run_in(tmp.path(), &report_args("report.html"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    let start = html.find("<h2>Racks</h2>").unwrap();
+    let end = html.find("<h2>Margins").unwrap();
+    let racks = &html[start..end];
+    assert!(racks.contains(
+        "s4: units 4-5, 2 of 8 cores reserved, no free units left: drawn above the rack"
+    ));
+    assert!(racks.contains("<rect class=\"chip down\" data-service=\"db\" data-count=\"1\""));
+    insta::assert_snapshot!("racks_drawing", racks);
+}
