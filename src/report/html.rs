@@ -80,9 +80,10 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 
 const SCRIPT: &str = r#"
 (function () {
-  var root = document.documentElement;
+  var root = document.documentElement, current = null;
   function pick(name) {
     var on = name !== null && name !== '';
+    current = on ? name : null;
     root.classList.toggle('picking', on);
     document.querySelectorAll('[data-service]').forEach(function (el) {
       el.classList.toggle('hl', on && el.getAttribute('data-service') === name);
@@ -101,9 +102,7 @@ const SCRIPT: &str = r#"
     if (!el) return;
     var name = el.getAttribute('data-pick');
     if (name === null) name = el.getAttribute('data-service');
-    var again = root.classList.contains('picking') &&
-      decodeURIComponent(location.hash.replace(/^#service=/, '')) === name;
-    location.hash = (again || name === '') ? '' : 'service=' + encodeURIComponent(name);
+    location.hash = (name === current || name === '') ? '' : 'service=' + encodeURIComponent(name);
   });
   window.addEventListener('hashchange', fromHash);
   fromHash();
