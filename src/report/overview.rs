@@ -4,7 +4,9 @@
 //! Nothing here evaluates a scenario of its own but the single-component
 //! failures that define a single point of failure.
 
-use crate::inventory::{Component, Inventory, Placement, Services, Status};
+use std::collections::BTreeMap;
+
+use crate::inventory::{Component, Inventory, Placement, RackId, Services, Status};
 use crate::topology::Topology;
 use crate::verify::{self, CheckOptions, PlacementIndex, PowerStatus, Report};
 
@@ -190,8 +192,7 @@ fn datacenters(
     placement: &Placement,
     index: &PlacementIndex,
 ) -> Vec<DatacenterView> {
-    let mut placed_on: Vec<std::collections::BTreeMap<usize, u32>> =
-        vec![Default::default(); inventory.servers.len()];
+    let mut placed_on: Vec<BTreeMap<usize, u32>> = vec![BTreeMap::new(); inventory.servers.len()];
     for r in &placement.replicas {
         *placed_on[r.server.index()]
             .entry(r.service.index())
@@ -206,64 +207,71 @@ fn datacenters(
             racks: dc
                 .racks
                 .iter()
-                .map(|&r| {
-                    let rack = inventory.rack(r);
-                    let servers: Vec<_> =
-                        rack.servers.iter().map(|&s| inventory.server(s)).collect();
-                    let slots = layout_rack(
-                        rack.u_height,
-                        &servers
-                            .iter()
-                            .map(|s| (s.position, s.u_height))
-                            .collect::<Vec<_>>(),
-                    );
-                    let drawn_units = slots
-                        .iter()
-                        .zip(&servers)
-                        .map(|((bottom, _), s)| bottom + s.u_height.max(1) - 1)
-                        .max()
-                        .unwrap_or(0)
-                        .max(rack.u_height);
-                    RackView {
-                        id: rack.id.clone(),
-                        room: inventory.room(rack.room).name.clone(),
-                        u_height: rack.u_height,
-                        drawn_units,
-                        servers: rack
-                            .servers
-                            .iter()
-                            .zip(slots)
-                            .map(|(&s, (position, placed_by))| {
-                                let server = inventory.server(s);
-                                let replicas = placed_on[s.index()]
-                                    .iter()
-                                    .map(|(&service, &placed)| ReplicaView {
-                                        service,
-                                        placed,
-                                        up: index.up_on_server[s.index()]
-                                            .iter()
-                                            .find(|(x, _)| x.index() == service)
-                                            .map_or(0, |(_, n)| *n),
-                                    })
-                                    .collect();
-                                ServerView {
-                                    id: server.id.clone(),
-                                    model: server.model.clone(),
-                                    status: server.status,
-                                    position,
-                                    u_height: server.u_height.max(1),
-                                    placed_by,
-                                    cpu: server.cpu,
-                                    cpu_used: index.cpu_used[s.index()],
-                                    replicas,
-                                }
-                            })
-                            .collect(),
-                    }
-                })
+                .map(|&r| rack_view(inventory, r, &placed_on, index))
                 .collect(),
         })
         .collect()
+}
+
+/// A rack with its servers where [`layout_rack`] draws them; `placed_on`:
+/// per server, replicas placed per service.
+fn rack_view(
+    inventory: &Inventory,
+    r: RackId,
+    placed_on: &[BTreeMap<usize, u32>],
+    index: &PlacementIndex,
+) -> RackView {
+    let rack = inventory.rack(r);
+    let sizes: Vec<(Option<u32>, u32)> = rack
+        .servers
+        .iter()
+        .map(|&s| (inventory.server(s).position, inventory.server(s).u_height))
+        .collect();
+    let slots = layout_rack(rack.u_height, &sizes);
+    let servers: Vec<ServerView> = rack
+        .servers
+        .iter()
+        .zip(slots)
+        .map(|(&s, (position, placed_by))| {
+            let server = inventory.server(s);
+            let up = |service: usize| {
+                index.up_on_server[s.index()]
+                    .iter()
+                    .find(|(x, _)| x.index() == service)
+                    .map_or(0, |(_, n)| *n)
+            };
+            ServerView {
+                id: server.id.clone(),
+                model: server.model.clone(),
+                status: server.status,
+                position,
+                u_height: server.u_height.max(1),
+                placed_by,
+                cpu: server.cpu,
+                cpu_used: index.cpu_used[s.index()],
+                replicas: placed_on[s.index()]
+                    .iter()
+                    .map(|(&service, &placed)| ReplicaView {
+                        service,
+                        placed,
+                        up: up(service),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    RackView {
+        id: rack.id.clone(),
+        room: inventory.room(rack.room).name.clone(),
+        u_height: rack.u_height,
+        drawn_units: servers
+            .iter()
+            .map(|s| s.position + s.u_height - 1)
+            .max()
+            .unwrap_or(0)
+            .max(rack.u_height),
+        servers,
+    }
 }
 
 /// Where each server of a rack is drawn, as (lowest unit, how it was chosen),
