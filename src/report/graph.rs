@@ -184,7 +184,7 @@ pub fn graph_dot(inventory: &Inventory, highlight: Option<Component>) -> String 
         )
     };
     let mut out = String::from(
-        "digraph faultplan {\n    rankdir=\"LR\"\n    node [fontname=\"Helvetica\" fontsize=10]\n    edge [fontname=\"Helvetica\"]\n",
+        "digraph faultplan {\n    rankdir=\"LR\"\n    fontname=\"Helvetica\"\n    node [fontname=\"Helvetica\" fontsize=10]\n    edge [fontname=\"Helvetica\"]\n",
     );
     if !summary.is_empty() {
         // The summary is built from ids: escaped the way petgraph escapes labels.

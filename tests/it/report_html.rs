@@ -472,6 +472,8 @@ fn in_browser(page: &Path, pick: &str, clicks: &[&str]) -> Option<Summary> {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            // Containers often have a small /dev/shm.
+            "--disable-dev-shm-usage",
             "--enable-logging=stderr",
             "--v=0",
             "--virtual-time-budget=3000",
