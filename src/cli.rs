@@ -156,6 +156,25 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]
         format: DataFormat,
     },
+    /// Write one self-contained HTML page of a placement: racks, power tree,
+    /// margins per scenario family, single points of failure (exit 0 once written).
+    Report {
+        inventory: PathBuf,
+        #[arg(long)]
+        placement: PathBuf,
+        /// Where to write the HTML page.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the failure-domain and power graph as Graphviz DOT.
+    Graph {
+        inventory: PathBuf,
+        /// A datacenter, rack, server or power component id: colour what its failure takes down.
+        #[arg(long, value_name = "ID")]
+        highlight: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -353,6 +372,16 @@ pub fn run() -> ExitCode {
             };
             migrate(&inventory, &current, &target, &common, &options, format)
         }
+        Command::Report {
+            inventory,
+            placement,
+            out,
+            common,
+        } => html_report(&inventory, &placement, &out, &common),
+        Command::Graph {
+            inventory,
+            highlight,
+        } => graph(&inventory, highlight.as_deref()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -581,6 +610,42 @@ fn simulate(
     } else {
         Err(Failure::Violated)
     }
+}
+
+fn html_report(
+    inventory_dir: &Path,
+    placement_path: &Path,
+    out: &Path,
+    common: &Common,
+) -> Result<(), Failure> {
+    check_outputs(
+        &run_inputs(inventory_dir, common, Some(placement_path)),
+        &[("--out", out)],
+    )?;
+    let (inventory, services) = load(inventory_dir, common)?;
+    let placement = Placement::load(placement_path, &inventory, &services)?;
+    let overview = report::overview::Overview::gather(
+        &inventory,
+        &services,
+        &placement,
+        &inventory_dir.display().to_string(),
+        &placement_path.display().to_string(),
+    );
+    write_atomic(&[(out, report::report_html(&overview))])
+}
+
+fn graph(inventory_dir: &Path, highlight: Option<&str>) -> Result<(), Failure> {
+    let inventory = Inventory::load(inventory_dir)?;
+    let highlight = match highlight {
+        None => None,
+        Some(id) => Some(inventory.lookup(id).ok_or_else(|| {
+            InputError::new(
+                Location::file(Path::new("--highlight")),
+                format!("unknown id \"{id}\": expected a datacenter, rack, server or power component id"),
+            )
+        })?),
+    };
+    print(&report::graph_dot(&inventory, highlight))
 }
 
 fn plan(

@@ -113,7 +113,7 @@ impl Safety {
         for (id, status) in services.ids().zip(&report.services) {
             up.insert((id, None), status.up);
             for (word, worst) in status.worst_by_word.iter().enumerate() {
-                if let Some(worst) = worst {
+                if let Some((worst, _)) = worst {
                     up.insert((id, Some(word)), *worst);
                 }
             }

@@ -257,6 +257,10 @@ impl Finding {
     }
 }
 
+/// The fewest replicas up over some scenarios, and the first scenario that
+/// leaves that few (None: none takes a replica down).
+pub type Worst = (u32, Option<String>);
+
 /// How one service fares over all its scenarios.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceStatus {
@@ -269,12 +273,12 @@ pub struct ServiceStatus {
     /// The fewest replicas up over every scenario it must survive.
     pub worst_up: u32,
     pub worst_scenario: Option<String>,
-    /// Per word of [`Report::words`]: the fewest replicas up over that word's
-    /// scenarios, None for a word the service need not survive. (`migrate`
-    /// keeps each of these from dropping; not part of the JSON contract.)
-    #[serde(skip)]
-    pub worst_by_word: Vec<Option<u32>>,
     pub ok: bool,
+    /// Per word of [`Report::words`]: the fewest replicas up over that word's
+    /// scenarios and the scenario, or None when the service need not survive
+    /// it. Not in the JSON schema: `report` draws it as a heatmap.
+    #[serde(skip)]
+    pub worst_by_word: Vec<Option<Worst>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -475,20 +479,15 @@ pub fn check_during(
     // service_words[service][word]: whether the service must survive that word.
     let service_words: Vec<Vec<bool>> = services.services.iter().map(|s| set.survives(s)).collect();
     let mut worst: Vec<(u32, Option<String>)> = index.up.iter().map(|&up| (up, None)).collect();
-    let mut worst_by_word: Vec<Vec<Option<u32>>> = services
+    let mut worst_by_word: Vec<Vec<Option<Worst>>> = services
         .ids()
         .map(|s| {
             service_words[s.index()]
                 .iter()
-                .map(|&binds| binds.then_some(index.up[s.index()]))
+                .map(|&survives| survives.then_some((index.up[s.index()], None)))
                 .collect()
         })
         .collect();
-    let mut record_word = |service: ServiceId, word: usize, up: u32| {
-        if let Some(worst) = &mut worst_by_word[service.index()][word] {
-            *worst = (*worst).min(up);
-        }
-    };
     let load_model = LoadModel::new(&topology, &index.draw_w);
     let normal_load = load_model.loads(&base);
     // An overload already present with nothing failed is reported once, not
@@ -537,7 +536,9 @@ pub fn check_during(
             let up = index.up[service.index()] - lost;
             record_worst(&mut worst[service.index()], up, &scenario.name);
             for m in scenario.words.iter().filter(|m| !m.dominated) {
-                record_word(service, m.word, up);
+                if let Some(slot) = &mut worst_by_word[service.index()][m.word] {
+                    record_worst(slot, up, &scenario.name);
+                }
             }
             let needed = services.service(service).min_replicas;
             if up < needed {
@@ -601,7 +602,9 @@ pub fn check_during(
             let name = format!("{} {}", word_names[family.word], names.join("+"));
             let up = index.up[service.index()] - lost as u32;
             record_worst(&mut worst[service.index()], up, &name);
-            record_word(service, family.word, up);
+            if let Some(slot) = &mut worst_by_word[service.index()][family.word] {
+                record_worst(slot, up, &name);
+            }
             let needed = services.service(service).min_replicas;
             if up < needed {
                 let failed: Vec<Component> = failed.iter().map(|p| Component::Power(*p)).collect();
@@ -736,8 +739,8 @@ pub fn check_during(
             up: index.up[id.index()],
             worst_up,
             worst_scenario,
-            worst_by_word: std::mem::take(&mut worst_by_word[id.index()]),
             ok,
+            worst_by_word: std::mem::take(&mut worst_by_word[id.index()]),
         });
     }
     Report {
@@ -1059,4 +1062,95 @@ pub fn simulate(
         services,
         power,
     }
+}
+
+/// One power component's load with nothing failed and in the scenario that
+/// loads it most, over every scenario `check` evaluates for power.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerStatus {
+    pub component: PowerId,
+    pub normal_w: f64,
+    pub worst_w: f64,
+    /// None when no scenario puts more on it than normal operation.
+    pub worst_scenario: Option<String>,
+    /// False when a `power:P%` search hit its limit: `worst_w` is then the
+    /// best that was found or proven (a bound), not a proven worst case.
+    pub exact: bool,
+}
+
+/// Every power component's normal and worst-case load for `placement`, by the
+/// same scenarios, load model and family searches as [`check`]; the worst of
+/// a searched family is searched for, not only whether it breaks the limit.
+pub fn power_status(
+    inventory: &Inventory,
+    services: &Services,
+    placement: &Placement,
+    options: CheckOptions,
+) -> Vec<PowerStatus> {
+    let topology = Topology::new(inventory);
+    let index = PlacementIndex::new(inventory, services, placement);
+    let words = services.all_words();
+    let set = ScenarioSet::expand(inventory, &words, options.enumeration_limit);
+    let model = LoadModel::new(&topology, &index.draw_w);
+    let normal = model.loads(&Impact::default());
+    let mut status: Vec<PowerStatus> = inventory
+        .power_ids()
+        .map(|p| PowerStatus {
+            component: p,
+            normal_w: normal[p.index()],
+            worst_w: normal[p.index()],
+            worst_scenario: None,
+            exact: true,
+        })
+        .collect();
+    let raise = |s: &mut PowerStatus, load_w: f64, scenario: String, exact: bool| {
+        if load_w > s.worst_w + LOAD_TOLERANCE_W {
+            s.worst_w = load_w;
+            s.worst_scenario = Some(scenario);
+            s.exact = exact;
+        }
+    };
+    for scenario in &set.scenarios {
+        let impact = topology.impact(&scenario.failed);
+        // As in `check`: with no power off, no load can exceed normal operation's.
+        if impact.unpowered.is_empty() {
+            continue;
+        }
+        let load = model.loads(&impact);
+        for s in &mut status {
+            raise(s, load[s.component.index()], scenario.name.clone(), true);
+        }
+    }
+    let mut reachable: Option<Vec<f64>> = None;
+    for family in &set.families {
+        let word = &words[family.word];
+        let search = family.search(&topology);
+        if search.limit().is_some() {
+            let bound =
+                reachable.get_or_insert_with(|| reachable_load_bound(&topology, &index.draw_w));
+            let name = format!("{word} in {} (bound)", inventory.dc(family.datacenter).id);
+            for s in &mut status {
+                raise(s, bound[s.component.index()], name.clone(), false);
+            }
+            continue;
+        }
+        let loads = LoadSearch::new(&search, &model);
+        for p in loads.targets() {
+            let s = &mut status[p.index()];
+            match loads.worst_load(p, s.worst_w + LOAD_TOLERANCE_W) {
+                WorstLoad::AtMost => {}
+                WorstLoad::Found { load_w, set, exact } => {
+                    let names: Vec<&str> = set
+                        .iter()
+                        .map(|p| inventory.power(*p).id.as_str())
+                        .collect();
+                    raise(s, load_w, format!("{word} {}", names.join("+")), exact);
+                }
+                WorstLoad::Unproven { bound_w, .. } => {
+                    raise(s, bound_w, format!("{word} (bound)"), false);
+                }
+            }
+        }
+    }
+    status
 }

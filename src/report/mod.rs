@@ -2,14 +2,19 @@
 //! function from data to a string. Nothing here solves or checks anything.
 
 mod github;
+mod graph;
+mod html;
 mod human;
 mod json;
 mod junit;
 mod maintenance;
 mod migrate;
+pub mod overview;
 mod plan;
 
 pub use github::check_github;
+pub use graph::graph_dot;
+pub use html::report_html;
 pub use human::{check_human, scenarios_human, simulate_human};
 pub use json::{check_json, scenarios_json, simulate_json, JSON_FORMAT_VERSION};
 pub use junit::check_junit;

@@ -18,5 +18,8 @@ mod plan;
 mod plan_explain;
 mod plan_oracle;
 mod properties;
+// `report` and `graph` (issue 6, parts 4 and 5).
+mod graph;
+mod report_html;
 mod scenarios;
 mod support;

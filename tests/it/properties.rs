@@ -771,3 +771,72 @@ proptest! {
         let _ = faultplan::report::check_github(&report);
     }
 }
+
+// --- report: worst-case power loads (issue 6) -----------------------------------------------
+
+/// `verify::power_status`, which `report` draws, against the brute force: each
+/// component's load with nothing failed, and its highest load over every set
+/// within P%, whether the sets are listed or searched.
+fn check_power_status(spec: &Spec) -> Result<(), TestCaseError> {
+    let loaded = spec.inv().load();
+    let (powered, down) = spec.fail(&[]);
+    let normal = spec.loads(&powered, &down);
+    let mut worst = normal.clone();
+    for set in spec.all_sets() {
+        let (powered, down) = spec.fail(&set);
+        for (w, load) in worst.iter_mut().zip(spec.loads(&powered, &down)) {
+            *w = w.max(load);
+        }
+    }
+    for enumeration_limit in [faultplan::scenarios::DEFAULT_ENUMERATION_LIMIT, 0] {
+        let status = faultplan::verify::power_status(
+            &loaded.inventory,
+            &loaded.services,
+            &loaded.placement,
+            CheckOptions { enumeration_limit },
+        );
+        for (i, s) in status.iter().enumerate() {
+            prop_assert!(
+                s.exact,
+                "p{} limit {}: small families are searched exactly",
+                i,
+                enumeration_limit
+            );
+            prop_assert!(
+                (s.normal_w - normal[i]).abs() < 1e-6,
+                "p{} normal {} != {}",
+                i,
+                s.normal_w,
+                normal[i]
+            );
+            prop_assert!(
+                (s.worst_w - worst[i]).abs() < 1e-6,
+                "p{} limit {}: worst {} != {}",
+                i,
+                enumeration_limit,
+                s.worst_w,
+                worst[i]
+            );
+            // The scenario named loads it that much.
+            if let Some(name) = &s.worst_scenario {
+                let (powered, down) = spec.fail(&scenario_set(name));
+                prop_assert!(
+                    (spec.loads(&powered, &down)[i] - s.worst_w).abs() < 1e-6,
+                    "p{} {}",
+                    i,
+                    name
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn worst_power_loads_match_brute_force(seed in any::<u64>()) {
+        check_power_status(&Spec::random(seed))?;
+    }
+}

@@ -287,3 +287,25 @@ pub fn check_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     args.extend_from_slice(extra);
     args
 }
+
+/// A system tool a test runs (chromium, dot): its path, or None after a note on
+/// stderr so the test can skip; with FAULTPLAN_REQUIRE_TOOLS=1 (set by .ci/run)
+/// a missing tool fails the test instead.
+pub fn require_tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+    });
+    if found.is_none() {
+        assert_ne!(
+            std::env::var("FAULTPLAN_REQUIRE_TOOLS").as_deref(),
+            Ok("1"),
+            "{name} is not installed and FAULTPLAN_REQUIRE_TOOLS=1 (.ci/run installs it)"
+        );
+        eprintln!(
+            "note: {name} is not installed: test skipped (FAULTPLAN_REQUIRE_TOOLS=1 fails instead)"
+        );
+    }
+    found
+}
