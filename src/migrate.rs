@@ -21,7 +21,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::inventory::{Inventory, Placement, PowerId, Replica, ServerId, ServiceId, Services};
+use crate::inventory::{
+    Component, Inventory, Placement, PowerId, Replica, ServerId, ServiceId, Services,
+};
 use crate::verify::{self, CheckOptions, FindingKind, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -638,16 +640,18 @@ pub fn migrate(
     let all = steps(&a, &b);
     let max_parallel = options.max_parallel.max(1);
     let mut state = a.clone();
-    let mut pending: VecDeque<Step> = all.iter().copied().collect();
+    let mut pending: VecDeque<(Step, Option<Blockers>)> = all.iter().map(|s| (*s, None)).collect();
+    let mut clock = Clock::new(&bar);
     let mut waves: Vec<Vec<Step>> = Vec::new();
     let mut stones: BTreeSet<(ServiceId, ServerId)> = BTreeSet::new();
     while !pending.is_empty() {
-        let (wave, after) = next_wave(&mut bar, &state, &mut pending, max_parallel);
+        let (wave, after) = next_wave(&mut bar, &clock, &state, &mut pending, max_parallel);
         if !wave.is_empty() {
             for s in &wave {
                 apply(&mut state, s);
             }
             bar.advance(&wave, after);
+            clock.tick(&bar, &wave);
             waves.push(wave);
             continue;
         }
@@ -665,26 +669,24 @@ pub fn migrate(
             }
         }
         if options.allow_temporary {
-            if let Some(stone) =
-                stepping_stone(&mut bar, &state, pending.make_contiguous(), &mut stones)
-            {
+            let left: Vec<Step> = pending.iter().map(|(s, _)| *s).collect();
+            if let Some(stone) = stepping_stone(&mut bar, &state, &left, &mut stones) {
                 apply(&mut state, &stone);
                 bar.advance(&[stone], None);
+                clock.tick(&bar, &[stone]);
                 waves.push(vec![stone]);
-                pending.push_back(Step {
-                    action: Action::Remove,
-                    ..stone
-                });
+                pending.push_back((
+                    Step {
+                        action: Action::Remove,
+                        ..stone
+                    },
+                    None,
+                ));
                 continue;
             }
         }
-        return Err(blocked(
-            &mut bar,
-            &state,
-            waves,
-            pending.make_contiguous(),
-            exhaustive_run,
-        ));
+        let left: Vec<Step> = pending.iter().map(|(s, _)| *s).collect();
+        return Err(blocked(&mut bar, &state, waves, &left, exhaustive_run));
     }
     Ok(Migration {
         waves,
@@ -692,13 +694,107 @@ pub fn migrate(
     })
 }
 
+/// What must happen before a change found unsafe on its own can be safe:
+/// one of its violated limits relieved (a removal on one of `servers`, or on
+/// a server whose draw reaches one of `components`) or, for replicas up, an
+/// addition of one of `services`. Adds only raise loads and removals only
+/// lower replicas up, so nothing else can make it safe; until one of these
+/// happens, judging it again would be wasted.
+struct Blockers {
+    servers: Vec<ServerId>,
+    components: Vec<PowerId>,
+    services: Vec<ServiceId>,
+    /// The wave count when it was found unsafe.
+    at: u64,
+}
+
+impl Blockers {
+    fn of(bar: &Bar, violations: &[Violation], at: u64) -> Self {
+        let mut blockers = Blockers {
+            servers: Vec::new(),
+            components: Vec::new(),
+            services: Vec::new(),
+            at,
+        };
+        for violation in violations {
+            match violation {
+                Violation::Fewer { service, .. } => {
+                    blockers.services.extend(bar.services.lookup(service));
+                }
+                Violation::Over { limit, .. } => {
+                    let id = match limit {
+                        Limit::Cpu { server }
+                        | Limit::Mem { server }
+                        | Limit::MaxPerServer { server, .. } => server,
+                        Limit::PowerNormal { component }
+                        | Limit::PowerFailover { component }
+                        | Limit::PowerUnproven { component } => component,
+                    };
+                    match bar.inventory.lookup(id) {
+                        Some(Component::Server(s)) => blockers.servers.push(s),
+                        Some(Component::Power(p)) => blockers.components.push(p),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        blockers
+    }
+}
+
+/// When changes happened, as wave counts, for [`Blockers`].
+struct Clock {
+    now: u64,
+    removed_on: Vec<u64>,
+    removed_under: Vec<u64>,
+    added_of: Vec<u64>,
+}
+
+impl Clock {
+    fn new(bar: &Bar) -> Self {
+        Clock {
+            now: 0,
+            removed_on: vec![0; bar.inventory.servers.len()],
+            removed_under: vec![0; bar.inventory.power.len()],
+            added_of: vec![0; bar.services.services.len()],
+        }
+    }
+
+    fn tick(&mut self, bar: &Bar, wave: &[Step]) {
+        self.now += 1;
+        for step in wave {
+            match step.action {
+                Action::Add => self.added_of[step.service.index()] = self.now,
+                Action::Remove => {
+                    self.removed_on[step.server.index()] = self.now;
+                    for p in &bar.reach[step.server.index()] {
+                        self.removed_under[p.index()] = self.now;
+                    }
+                }
+            }
+        }
+    }
+
+    fn may_unblock(&self, b: &Blockers) -> bool {
+        b.servers.iter().any(|s| self.removed_on[s.index()] > b.at)
+            || b.components
+                .iter()
+                .any(|p| self.removed_under[p.index()] > b.at)
+            || b.services.iter().any(|s| self.added_of[s.index()] > b.at)
+            || (b.servers.is_empty() && b.components.is_empty() && b.services.is_empty())
+    }
+}
+
 /// The next wave: pending changes taken in turn while the wave stays safe.
 /// A change that does not fit goes to the back, so each is tried once per
-/// pass over the pending ones; an empty wave means none fits.
+/// pass over the pending ones, and one found unsafe on its own is not judged
+/// again until something that may unblock it has happened (see [`Blockers`]);
+/// an empty wave means none fits.
 fn next_wave(
     bar: &mut Bar,
+    clock: &Clock,
     state: &Counts,
-    pending: &mut VecDeque<Step>,
+    pending: &mut VecDeque<(Step, Option<Blockers>)>,
     max_parallel: usize,
 ) -> (Vec<Step>, Option<Bounds>) {
     let mut wave: Vec<Step> = Vec::new();
@@ -707,16 +803,27 @@ fn next_wave(
         if wave.len() == max_parallel {
             break;
         }
-        let Some(step) = pending.pop_front() else {
+        let Some((step, waiting)) = pending.pop_front() else {
             break;
         };
+        if waiting.as_ref().is_some_and(|b| !clock.may_unblock(b)) {
+            pending.push_back((step, waiting));
+            continue;
+        }
         wave.push(step);
         let (found, bounds) = bar.judge_next(state, &wave);
         if found.is_empty() {
             after = bounds;
         } else {
             wave.pop();
-            pending.push_back(step);
+            // Alone, it is blocked until a blocker changes; in a wave, the
+            // other changes may be what made it unsafe.
+            let waiting = if wave.is_empty() {
+                Some(Blockers::of(bar, &found, clock.now))
+            } else {
+                waiting
+            };
+            pending.push_back((step, waiting));
         }
     }
     (wave, after)
