@@ -256,6 +256,18 @@ pub struct ServiceStatus {
     pub worst_up: u32,
     pub worst_scenario: Option<String>,
     pub ok: bool,
+    /// The worst case of each word the service must survive, in the order words
+    /// are first used in services.toml (for `diff`'s margins; not in `check`'s JSON).
+    #[serde(skip)]
+    pub by_word: Vec<WordWorst>,
+}
+
+/// The fewest replicas of a service up over the scenarios of one survive word.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WordWorst {
+    pub word: String,
+    pub worst_up: u32,
+    pub scenario: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -426,6 +438,12 @@ pub fn check(
     // service_words[service][word]: whether the service must survive that word.
     let service_words: Vec<Vec<bool>> = services.services.iter().map(|s| set.survives(s)).collect();
     let mut worst: Vec<(u32, Option<String>)> = index.up.iter().map(|&up| (up, None)).collect();
+    // by_word[service][word], for the words the service must survive.
+    let mut by_word: Vec<Vec<(u32, Option<String>)>> = index
+        .up
+        .iter()
+        .map(|&up| vec![(up, None); words.len()])
+        .collect();
     let load_model = LoadModel::new(&topology, &index.draw_w);
     let normal_load = load_model.loads(&Impact::default());
     // An overload already present with nothing failed is reported once, not
@@ -472,6 +490,11 @@ pub fn check(
             }
             let up = index.up[service.index()] - lost;
             record_worst(&mut worst[service.index()], up, &scenario.name);
+            for m in &scenario.words {
+                if !m.dominated {
+                    record_worst(&mut by_word[service.index()][m.word], up, &scenario.name);
+                }
+            }
             let needed = services.service(service).min_replicas;
             if up < needed {
                 let lost_on = lost_servers(inventory, &index, &impact.down, service);
@@ -531,6 +554,7 @@ pub fn check(
             let name = format!("{} {}", word_names[family.word], names.join("+"));
             let up = index.up[service.index()] - lost as u32;
             record_worst(&mut worst[service.index()], up, &name);
+            record_worst(&mut by_word[service.index()][family.word], up, &name);
             let needed = services.service(service).min_replicas;
             if up < needed {
                 let failed: Vec<Component> = failed.iter().map(|p| Component::Power(*p)).collect();
@@ -666,6 +690,19 @@ pub fn check(
             worst_up,
             worst_scenario,
             ok,
+            by_word: words
+                .iter()
+                .enumerate()
+                .filter(|&(w, _)| service_words[id.index()][w])
+                .map(|(w, word)| {
+                    let (worst_up, scenario) = by_word[id.index()][w].clone();
+                    WordWorst {
+                        word: word.to_string(),
+                        worst_up,
+                        scenario,
+                    }
+                })
+                .collect(),
         });
     }
     Report {

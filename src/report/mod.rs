@@ -1,12 +1,15 @@
 //! Rendering results as text: one small emitter per output format, each a pure
 //! function from data to a string. Nothing here solves or checks anything.
 
+mod diff;
 mod github;
 mod human;
 mod json;
 mod junit;
 mod plan;
+mod sarif;
 
+pub use diff::{changes_human, diff_human, diff_json};
 pub use github::check_github;
 pub use human::{check_human, scenarios_human, simulate_human};
 pub use json::{check_json, scenarios_json, simulate_json, JSON_FORMAT_VERSION};
@@ -14,6 +17,7 @@ pub use junit::check_junit;
 pub use plan::{
     infeasible_human, infeasible_json, not_found_human, not_found_json, plan_human, plan_json,
 };
+pub use sarif::check_sarif;
 
 use comfy_table::{presets, Table};
 

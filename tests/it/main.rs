@@ -4,9 +4,11 @@
 mod bad_input;
 mod check_cli;
 mod determinism;
+mod diff;
 mod docs;
 mod exact;
 mod exhaustive;
+mod export;
 mod families;
 mod fuzz;
 mod hand_checked;
@@ -16,5 +18,6 @@ mod plan;
 mod plan_explain;
 mod plan_oracle;
 mod properties;
+mod sarif;
 mod scenarios;
 mod support;
