@@ -121,10 +121,9 @@ fn a_move_and_an_addition_hand_checked() {
              "before_scenario": null, "after_scenario": "rack r1"},
         ])
     );
-    assert_eq!(
-        (value["old_passes"].clone(), value["new_passes"].clone()),
-        (false.into(), true.into())
-    );
+    // web is short of a rack's worth in both placements: neither passes.
+    assert_eq!(value["old_passes"], false);
+    assert_eq!(value["new_passes"], false);
 }
 
 #[test]
