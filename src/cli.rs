@@ -79,6 +79,7 @@ enum Command {
         /// Where to write the JSON manifest (default: --out with a .json extension).
         #[arg(long)]
         json: Option<PathBuf>,
+        /// What to minimise once every guarantee holds.
         #[arg(long, value_enum, default_value_t = ObjectiveArg::Cost)]
         objective: ObjectiveArg,
         /// auto: construct, repair, the whole exact MILP when it is small
@@ -474,7 +475,7 @@ fn plan(
             write_atomic(&[
                 (
                     out,
-                    export::placement_csv(&inventory, &services, &plan.placement)?,
+                    export::safe_placement_csv(&inventory, &services, &plan.placement)?,
                 ),
                 (
                     &json_path,

@@ -150,7 +150,7 @@ fn export_cmd(
         ExportFormat::Ansible => export::ansible_json(&inventory, &services, &placement)?,
         ExportFormat::AnsibleIni => export::ansible_ini(&inventory, &services, &placement)?,
         ExportFormat::Kubernetes => export::kubernetes_list(&inventory, &services, &placement)?,
-        ExportFormat::Csv => export::placement_csv(&inventory, &services, &placement)?,
+        ExportFormat::Csv => export::safe_placement_csv(&inventory, &services, &placement)?,
     };
     match out {
         Some(out) => write_atomic(&[(out, text)]),
