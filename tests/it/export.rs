@@ -709,3 +709,74 @@ fn a_server_id_kubernetes_cannot_name_is_refused() {
         run.stderr
     );
 }
+
+// --- shell integration ----------------------------------------------------------------
+
+#[test]
+fn completions_and_man_pages_come_from_the_binary() {
+    let bash = run_root(&["completions", "bash"]);
+    assert_eq!(bash.code, 0);
+    assert!(bash.stdout.contains("_faultplan()"), "{}", bash.stdout);
+    assert!(bash.stdout.contains("--fail-on"), "every flag is completed");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let run = run_root(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}");
+        assert!(run.stdout.contains("export"), "{shell}");
+    }
+    assert_eq!(run_root(&["completions", "tcsh"]).code, 2);
+    let page = run_root(&["man"]);
+    assert_eq!(page.code, 0);
+    assert!(
+        page.stdout.starts_with(".ie \\n(.g .ds Aq \\(aq"),
+        "{}",
+        &page.stdout[..80]
+    );
+    assert!(page.stdout.contains(".TH faultplan 1"), "roff title");
+    assert!(page.stdout.contains("Exit codes:"));
+    let check = run_root(&["man", "check"]);
+    assert_eq!(check.code, 0);
+    assert!(
+        check.stdout.contains(".TH faultplan-check 1"),
+        "{}",
+        check.stdout
+    );
+    assert!(check.stdout.contains("fail\\-on"));
+    let unknown = run_root(&["man", "nope"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("unknown command \"nope\""),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn every_help_ends_with_the_exit_codes() {
+    let top = run_root(&["--help"]);
+    let commands = [
+        "check",
+        "scenarios",
+        "plan",
+        "simulate",
+        "export",
+        "diff",
+        "completions",
+        "man",
+    ];
+    for command in commands {
+        assert!(
+            top.stdout.contains(&format!("  {command} ")),
+            "{command} listed"
+        );
+        let run = run_root(&[command, "--help"]);
+        assert_eq!(run.code, 0, "{command}");
+        assert!(
+            run.stdout
+                .trim_end()
+                .ends_with("2  bad input or usage: the message names the file, line and column"),
+            "{command}:\n{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("Exit codes:\n  0  "), "{command}");
+    }
+}
