@@ -780,3 +780,39 @@ fn every_help_ends_with_the_exit_codes() {
         assert!(run.stdout.contains("Exit codes:\n  0  "), "{command}");
     }
 }
+
+#[test]
+fn a_service_named_like_an_ansible_reserved_group_is_refused() {
+    let inv = baseline()
+        .edit("services.toml", "name = \"web\"", "name = \"all\"")
+        .edit(
+            "placement.csv",
+            "web,s1\nweb,s2\nweb,s3",
+            "all,s1\nall,s2\nall,s3",
+        );
+    for format in ["ansible", "ansible-ini"] {
+        let run = inv.run(&[
+            "export",
+            INV,
+            "--placement",
+            "inv/placement.csv",
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 2, "{format}");
+        assert_eq!(
+            run.stderr,
+            "error: inv/services.toml:1: service \"all\" would be the Ansible group \"all\", which Ansible reserves; rename the service\n"
+        );
+    }
+    // Other formats have no such group.
+    let run = inv.run(&[
+        "export",
+        INV,
+        "--placement",
+        "inv/placement.csv",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
