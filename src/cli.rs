@@ -22,9 +22,10 @@ use faultplan::verify::{self, CheckOptions};
 #[command(
     name = "faultplan",
     version,
-    about = "Place service replicas so every service survives any rack, or half the power, failing — and prove it"
+    about = "Place service replicas so every service survives any rack, or half the power, failing — and prove it",
+    after_help = crate::commands::EXIT_CODES
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -32,6 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Prove or refute every guarantee for an existing placement (the CI lint).
+    #[command(after_help = crate::commands::CHECK_EXIT_CODES)]
     Check {
         /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
         inventory: PathBuf,
@@ -44,22 +46,31 @@ enum Command {
         current: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
+        /// The least severe finding that fails the check (exit 1).
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
     },
     /// List every failure scenario with its blast radius, largest first.
+    #[command(after_help = crate::commands::DATA_EXIT_CODES)]
     Scenarios {
+        /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
         inventory: PathBuf,
         #[command(flatten)]
         common: Common,
         /// Scenario words to expand instead of those in services.toml (repeatable).
         #[arg(long = "survive", value_name = "WORD")]
         survive: Vec<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]
         format: DataFormat,
     },
     /// Compute a placement in which every guarantee holds, verified before it is written.
+    #[command(after_help = crate::commands::PLAN_EXIT_CODES)]
     Plan {
+        /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
         inventory: PathBuf,
         #[command(flatten)]
         common: Common,
@@ -72,6 +83,7 @@ enum Command {
         /// Where to write the JSON manifest (default: --out with a .json extension).
         #[arg(long)]
         json: Option<PathBuf>,
+        /// What to minimise once every guarantee holds.
         #[arg(long, value_enum, default_value_t = ObjectiveArg::Cost)]
         objective: ObjectiveArg,
         /// auto: construct, repair, the whole exact MILP when it is small
@@ -93,11 +105,13 @@ enum Command {
         /// Solver threads (HiGHS builds; microlp is single-threaded).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         threads: u32,
+        /// Output format of the summary (the files written are always CSV and JSON).
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]
         format: DataFormat,
     },
     /// Order the changes from the current placement to a target so that no
     /// step is less safe than either (exit 1 when no safe order is found).
+    #[command(after_help = crate::commands::MIGRATE_EXIT_CODES)]
     Migrate {
         inventory: PathBuf,
         /// The placement running now.
@@ -120,6 +134,7 @@ enum Command {
     /// Which racks and power components can be taken down now, every
     /// guarantee still holding (exit 1 when one of them cannot), and the
     /// changes that would make each unsafe window safe.
+    #[command(after_help = crate::commands::MAINTENANCE_EXIT_CODES)]
     Maintenance {
         inventory: PathBuf,
         #[arg(long)]
@@ -144,8 +159,11 @@ enum Command {
         format: DataFormat,
     },
     /// Show what an ad-hoc failure does to every service and power component.
+    #[command(after_help = crate::commands::SIMULATE_EXIT_CODES)]
     Simulate {
+        /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
         inventory: PathBuf,
+        /// The placement to fail (placement.csv: service,server per replica).
         #[arg(long)]
         placement: PathBuf,
         /// A datacenter, rack, server or power component id to fail (repeatable).
@@ -153,11 +171,13 @@ enum Command {
         fail: Vec<String>,
         #[command(flatten)]
         common: Common,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]
         format: DataFormat,
     },
     /// Write one self-contained HTML page of a placement: racks, power tree,
     /// margins per scenario family, single points of failure (exit 0 once written).
+    #[command(after_help = crate::commands::REPORT_EXIT_CODES)]
     Report {
         inventory: PathBuf,
         #[arg(long)]
@@ -169,16 +189,20 @@ enum Command {
         common: Common,
     },
     /// Print the failure-domain and power graph as Graphviz DOT.
+    #[command(after_help = crate::commands::DATA_EXIT_CODES)]
     Graph {
         inventory: PathBuf,
         /// A datacenter, rack, server or power component id: colour what its failure takes down.
         #[arg(long, value_name = "ID")]
         highlight: Option<String>,
     },
+    // Commands of issue 6 (export, diff, completions, man): src/commands.rs.
+    #[command(flatten)]
+    More(crate::commands::More),
 }
 
 #[derive(clap::Args)]
-struct Common {
+pub(crate) struct Common {
     /// Services file (default: services.toml in the inventory folder).
     #[arg(long)]
     services: Option<PathBuf>,
@@ -194,6 +218,17 @@ enum CheckFormat {
     Junit,
     /// GitHub Actions workflow annotations.
     Github,
+    /// SARIF 2.1.0 for code-scanning UIs: each finding on the file line that causes it.
+    Sarif,
+}
+
+/// Which findings fail `check` (docs/usage.md, Severities).
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    /// A broken guarantee or limit (the default).
+    Error,
+    /// Also a warning: zero margin, a replica on an inactive server, a single point of failure.
+    Warning,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -246,13 +281,13 @@ fn positive_seconds(text: &str) -> Result<f64, String> {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum DataFormat {
+pub(crate) enum DataFormat {
     Human,
     Json,
 }
 
 /// Why a command did not succeed.
-enum Failure {
+pub(crate) enum Failure {
     /// Bad input or usage: exit 2.
     Input(InputErrors),
     /// The command ran and its answer is "no" (violations, infeasible): exit 1.
@@ -280,7 +315,15 @@ pub fn run() -> ExitCode {
             current,
             common,
             format,
-        } => check(&inventory, &placement, current.as_deref(), &common, format),
+            fail_on,
+        } => check(
+            &inventory,
+            &placement,
+            current.as_deref(),
+            &common,
+            format,
+            fail_on,
+        ),
         Command::Scenarios {
             inventory,
             common,
@@ -382,6 +425,7 @@ pub fn run() -> ExitCode {
             inventory,
             highlight,
         } => graph(&inventory, highlight.as_deref()),
+        Command::More(more) => crate::commands::run(more),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -396,7 +440,7 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn print(text: &str) -> Result<(), Failure> {
+pub(crate) fn print(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not the user's input error; stop quietly.
     let _ = stdout.write_all(text.as_bytes());
@@ -404,7 +448,7 @@ fn print(text: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn load(inventory: &Path, common: &Common) -> Result<(Inventory, Services), Failure> {
+pub(crate) fn load(inventory: &Path, common: &Common) -> Result<(Inventory, Services), Failure> {
     let inventory = Inventory::load(inventory)?;
     let services = load_services(&inventory, common)?;
     Ok((inventory, services))
@@ -424,6 +468,7 @@ fn check(
     running_path: Option<&Path>,
     common: &Common,
     format: CheckFormat,
+    fail_on: FailOn,
 ) -> Result<(), Failure> {
     let (inventory, services) = load(inventory, common)?;
     let placement = Placement::load(placement_path, &inventory, &services)?;
@@ -450,8 +495,13 @@ fn check(
         CheckFormat::Json => report::check_json(&report, &context),
         CheckFormat::Junit => report::check_junit(&report),
         CheckFormat::Github => report::check_github(&report),
+        CheckFormat::Sarif => report::check_sarif(&report),
     })?;
-    if report.passed() {
+    let failed = match fail_on {
+        FailOn::Error => !report.passed(),
+        FailOn::Warning => !report.passed() || report.warnings() > 0,
+    };
+    if !failed {
         Ok(())
     } else {
         Err(Failure::Violated)
@@ -683,24 +733,33 @@ fn plan(
     }
     match outcome {
         Ok(plan) => {
-            let extra = serde_json::json!({
-                "objective": plan.stats.objective,
-                "objective_value": plan.stats.value,
-                "gap": plan.stats.gap,
-                "stage": plan.stats.stage,
-                "solver": plan.stats.solver,
-            });
+            let info = export::PlanInfo {
+                objective: plan.stats.objective.as_str().to_string(),
+                objective_value: plan.stats.value,
+                gap: plan.stats.gap,
+                stage: plan.stats.stage.to_string(),
+                solver: plan.stats.solver.to_string(),
+            };
             write_atomic(&[
                 (
                     out,
-                    export::placement_csv(&inventory, &services, &plan.placement),
+                    export::safe_placement_csv(&inventory, &services, &plan.placement)?,
                 ),
                 (
                     &json_path,
-                    export::manifest_json(&inventory, &services, &plan.placement, extra),
+                    export::manifest_json(&inventory, &services, &plan.placement, Some(info)),
                 ),
             ])?;
             let written = [out.display().to_string(), json_path.display().to_string()];
+            let diff = current.as_ref().map(|current| {
+                faultplan::diff::diff(
+                    &inventory,
+                    &services,
+                    current,
+                    &plan.placement,
+                    Some(&plan.report),
+                )
+            });
             let migration = current.as_ref().map(|current| {
                 faultplan::migrate::migrate(
                     &inventory,
@@ -712,7 +771,7 @@ fn plan(
             });
             print(&match format {
                 DataFormat::Human => {
-                    report::plan_human(&plan, &written, current.is_some())
+                    report::plan_human(&plan, &written, diff.as_ref())
                         + &migration
                             .as_ref()
                             .map(report::migration_summary_human)
@@ -771,7 +830,11 @@ fn manifest_path(out: &Path, json: Option<&Path>) -> PathBuf {
 }
 
 /// Every file a run that loads `inventory` (and `current`) reads.
-fn run_inputs(inventory: &Path, common: &Common, current: Option<&Path>) -> Vec<PathBuf> {
+pub(crate) fn run_inputs(
+    inventory: &Path,
+    common: &Common,
+    current: Option<&Path>,
+) -> Vec<PathBuf> {
     let mut inputs: Vec<PathBuf> = Inventory::FILES.iter().map(|f| inventory.join(f)).collect();
     inputs.push(
         common
@@ -786,7 +849,7 @@ fn run_inputs(inventory: &Path, common: &Common, current: Option<&Path>) -> Vec<
 /// Refuses, before any solving, an output that would replace one of the run's
 /// inputs or its other output (data lost without a word), or that cannot be
 /// written (found only after a solve of up to 300 s otherwise).
-fn check_outputs(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<(), Failure> {
+pub(crate) fn check_outputs(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<(), Failure> {
     let mut errors = Vec::new();
     for (i, &(flag, out)) in outputs.iter().enumerate() {
         let error = |message: String| InputError::new(Location::file(out), message);
@@ -872,7 +935,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// only once all of them are written; if a rename fails, the files already
 /// renamed get their old content back (or are removed), so a run changes both
 /// outputs or neither and a reader never sees half a file.
-fn write_atomic(files: &[(&Path, String)]) -> Result<(), Failure> {
+pub(crate) fn write_atomic(files: &[(&Path, String)]) -> Result<(), Failure> {
     let fail = |path: &Path, e: std::io::Error| {
         Failure::Input(
             InputError::new(Location::file(path), format!("cannot write the file: {e}")).into(),

@@ -2,6 +2,7 @@
 //! and maps outcomes to exit codes. Nothing else here.
 
 mod cli;
+mod commands;
 
 fn main() -> std::process::ExitCode {
     cli::run()

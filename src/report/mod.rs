@@ -1,6 +1,7 @@
 //! Rendering results as text: one small emitter per output format, each a pure
 //! function from data to a string. Nothing here solves or checks anything.
 
+mod diff;
 mod github;
 mod graph;
 mod html;
@@ -11,7 +12,9 @@ mod maintenance;
 mod migrate;
 pub mod overview;
 mod plan;
+mod sarif;
 
+pub use diff::{changes_human, diff_human, diff_json};
 pub use github::check_github;
 pub use graph::graph_dot;
 pub use html::report_html;
@@ -26,6 +29,7 @@ pub use migrate::{
 pub use plan::{
     infeasible_human, infeasible_json, not_found_human, not_found_json, plan_human, plan_json,
 };
+pub use sarif::check_sarif;
 
 use comfy_table::{presets, Table};
 

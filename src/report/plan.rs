@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
 use super::num;
+use crate::diff::Diff;
 use crate::plan::{Change, Explanation, NotFound, Plan};
 
 /// "3 to add, 1 to remove, 2 to move".
@@ -19,7 +20,7 @@ fn totals(changes: &[Change]) -> (usize, usize, usize) {
     )
 }
 
-pub fn plan_human(plan: &Plan, written: &[String], with_current: bool) -> String {
+pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>) -> String {
     let s = &plan.stats;
     let mut out = String::new();
     let _ = writeln!(
@@ -67,24 +68,9 @@ pub fn plan_human(plan: &Plan, written: &[String], with_current: bool) -> String
             })
         );
     }
-    if with_current {
-        if !plan.changes.is_empty() {
-            let _ = writeln!(out);
-        }
-        for change in &plan.changes {
-            let _ = match change {
-                Change::Add { service, server } => writeln!(out, "  + {service} on {server}"),
-                Change::Remove { service, server } => writeln!(out, "  - {service} from {server}"),
-                Change::Move { service, from, to } => {
-                    writeln!(out, "  ~ {service}: {from} -> {to}")
-                }
-            };
-        }
-        let (add, remove, moved) = totals(&plan.changes);
-        let _ = writeln!(
-            out,
-            "\nPlan: {add} to add, {remove} to remove, {moved} to move."
-        );
+    if let Some(diff) = current {
+        let _ = writeln!(out);
+        out.push_str(&super::diff::changes_human(diff, "Plan"));
     }
     let _ = writeln!(
         out,

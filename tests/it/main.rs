@@ -4,9 +4,11 @@
 mod bad_input;
 mod check_cli;
 mod determinism;
+mod diff;
 mod docs;
 mod exact;
 mod exhaustive;
+mod export;
 mod families;
 mod fuzz;
 mod hand_checked;
@@ -21,5 +23,6 @@ mod properties;
 // `report` and `graph` (issue 6, parts 4 and 5).
 mod graph;
 mod report_html;
+mod sarif;
 mod scenarios;
 mod support;
