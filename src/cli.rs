@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod import;
+
 use faultplan::export;
 use faultplan::inventory::{
     Component, InputError, InputErrors, Inventory, Location, Placement, Services, SurviveWord,
@@ -105,6 +107,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]
         format: DataFormat,
     },
+    /// Write an inventory folder from another source of truth (NetBox).
+    #[command(subcommand)]
+    Import(import::Source),
 }
 
 #[derive(clap::Args)]
@@ -250,6 +255,7 @@ pub fn run() -> ExitCode {
             common,
             format,
         } => simulate(&inventory, &placement, &fail, &common, format),
+        Command::Import(source) => import::run(source),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 //! inventory → topology → scenarios → verify / plan → report / export.
 
 pub mod export;
+pub mod import;
 pub mod inventory;
 pub mod plan;
 pub mod report;
