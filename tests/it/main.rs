@@ -11,6 +11,7 @@ mod families;
 mod fuzz;
 mod hand_checked;
 mod limits;
+mod netbox;
 mod outputs;
 mod plan;
 mod plan_explain;

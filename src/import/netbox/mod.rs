@@ -165,7 +165,7 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let counts = |map: &BTreeMap<&str, usize>| {
             map.iter()
-                .map(|(k, n)| format!("{n} {k}"))
+                .map(|(k, n)| format!("{k}: {n}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
