@@ -652,3 +652,34 @@ fn no_token_is_an_input_error() {
         .unwrap()
         .contains("no NetBox API token: set NETBOX_TOKEN"));
 }
+
+#[test]
+fn a_bad_models_file_names_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("models.csv"),
+        "device_type,cpu,mem_gb\nr650,32,256\nc2u,many,512\n",
+    )
+    .unwrap();
+    let from = fixtures().join("fleet");
+    let run = run_in(
+        tmp.path(),
+        &[
+            "import",
+            "netbox",
+            "--from",
+            from.to_str().unwrap(),
+            "--models",
+            "models.csv",
+            "--out",
+            "inv",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.starts_with("error: models.csv:3:2: "),
+        "{}",
+        run.stderr
+    );
+    assert!(!tmp.path().join("inv").exists());
+}
