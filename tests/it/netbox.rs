@@ -683,3 +683,39 @@ fn a_bad_models_file_names_file_line_and_column() {
     );
     assert!(!tmp.path().join("inv").exists());
 }
+
+/// Against the live NetBox the fixtures were recorded from (make.sh leaves
+/// none running; start one as it does): `NETBOX_URL=... NETBOX_TOKEN=...
+/// cargo test --test it netbox::live -- --ignored`. Small pages, so that every
+/// endpoint takes several requests, and the same bytes as the saved bodies.
+#[test]
+#[ignore = "needs a live NetBox holding the recorded fleet (NETBOX_URL, NETBOX_TOKEN)"]
+fn live_netbox_gives_the_same_inventory_as_its_recording() {
+    let url = std::env::var("NETBOX_URL").expect("NETBOX_URL");
+    let tmp = tempfile::tempdir().unwrap();
+    let models = fixtures().join("models.csv");
+    let run = run_in(
+        tmp.path(),
+        &[
+            "import",
+            "netbox",
+            "--url",
+            &url,
+            "--page-size",
+            "3",
+            "--models",
+            models.to_str().unwrap(),
+            "--out",
+            "live",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(import_fleet(tmp.path(), "saved", &[]).code, 0);
+    for name in ["datacenters.csv", "racks.csv", "power.csv", "servers.csv"] {
+        assert_eq!(
+            std::fs::read(tmp.path().join("live").join(name)).unwrap(),
+            std::fs::read(tmp.path().join("saved").join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
