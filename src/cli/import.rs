@@ -29,7 +29,7 @@ pub struct NetboxArgs {
     #[arg(long, value_name = "URL")]
     url: Option<String>,
     /// API token [default: the NETBOX_TOKEN environment variable]; never printed.
-    #[arg(long, requires = "url", hide_default_value = true)]
+    #[arg(long, requires = "url")]
     token: Option<String>,
     /// Results asked for per request (NetBox caps it at its MAX_PAGE_SIZE).
     #[arg(long, default_value_t = 1000, requires = "url", value_parser = clap::value_parser!(u32).range(1..))]
