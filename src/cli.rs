@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod import;
+
 use faultplan::export;
 use faultplan::inventory::{
     Component, InputError, InputErrors, Inventory, Location, Placement, Services, SurviveWord,
@@ -199,6 +201,9 @@ enum Command {
     // Commands of issue 6 (export, diff, completions, man): src/commands.rs.
     #[command(flatten)]
     More(crate::commands::More),
+    /// Write an inventory folder from another source of truth (NetBox).
+    #[command(subcommand, after_help = crate::commands::IMPORT_EXIT_CODES)]
+    Import(import::Source),
 }
 
 #[derive(clap::Args)]
@@ -426,6 +431,7 @@ pub fn run() -> ExitCode {
             highlight,
         } => graph(&inventory, highlight.as_deref()),
         Command::More(more) => crate::commands::run(more),
+        Command::Import(source) => import::run(source),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -46,6 +46,8 @@ pub const MAINTENANCE_EXIT_CODES: &str = exit_codes!(
     "  0  every component judged can go down now",
     "  1  at least one cannot",
 );
+pub const IMPORT_EXIT_CODES: &str =
+    exit_codes!("  0  the inventory folder was written (the summary says what was skipped)",);
 pub const REPORT_EXIT_CODES: &str =
     exit_codes!("  0  the page was written (even when guarantees break)");
 const EXPORT_EXIT_CODES: &str = exit_codes!("  0  the export was printed or written");

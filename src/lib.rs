@@ -2,10 +2,12 @@
 //! rack, or half the power, is lost — and prove it.
 //!
 //! Stages, each depending only on the ones before it:
-//! inventory → topology → scenarios → verify / plan → report / export.
+//! inventory → topology → scenarios → verify / plan → report / export;
+//! `import` (NetBox) comes before them all: it only writes inventory files.
 
 pub mod diff;
 pub mod export;
+pub mod import;
 pub mod inventory;
 pub mod maintenance;
 pub mod migrate;

@@ -66,6 +66,10 @@ fn usage_examples_run_as_written() {
     let inputs = tmp.path().join("usage.in");
     copy_dir(&root.join("inventories"), &inputs.join("inventories"));
     copy_dir(&root.join("docs/examples"), &inputs.join("docs/examples"));
+    copy_dir(
+        &root.join("tests/fixtures/netbox"),
+        &inputs.join("tests/fixtures/netbox"),
+    );
     // An `.out` folder next to the case asks trycmd for a sandbox.
     std::fs::create_dir(tmp.path().join("usage.out")).unwrap();
     let markdown = std::fs::read_to_string(root.join("docs/usage.md")).unwrap();

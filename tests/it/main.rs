@@ -15,6 +15,7 @@ mod hand_checked;
 mod limits;
 mod maintenance;
 mod migrate;
+mod netbox;
 mod outputs;
 mod plan;
 mod plan_explain;

@@ -1,0 +1,188 @@
+//! `faultplan import netbox`: read NetBox, map, and write the inventory folder
+//! all at once or not at all.
+
+use std::path::{Path, PathBuf};
+
+use faultplan::import::netbox::{self, Api, Fields, Models, Options};
+use faultplan::import::InventoryFiles;
+use faultplan::inventory::{InputError, Location};
+
+use super::{folder_of, print, write_atomic, Failure};
+
+#[derive(clap::Subcommand)]
+pub enum Source {
+    /// Import racks, power and servers from NetBox (4.x REST API, or saved list responses).
+    #[command(after_help = crate::commands::IMPORT_EXIT_CODES)]
+    Netbox(NetboxArgs),
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["url", "from"])))]
+pub struct NetboxArgs {
+    /// The inventory folder to write (datacenters.csv, racks.csv, power.csv, servers.csv).
+    #[arg(long)]
+    out: PathBuf,
+    /// Replace the inventory files of an --out folder that is not empty (its
+    /// other files, such as services.toml, are kept).
+    #[arg(long)]
+    force: bool,
+    /// NetBox's address, e.g. https://netbox.example.com.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// API token [default: the NETBOX_TOKEN environment variable]; never printed.
+    #[arg(long, requires = "url")]
+    token: Option<String>,
+    /// Results asked for per request (NetBox caps it at its MAX_PAGE_SIZE).
+    #[arg(long, default_value_t = 1000, requires = "url", value_parser = clap::value_parser!(u32).range(1..))]
+    page_size: u32,
+    /// A folder of saved list responses: sites.json, racks.json, devices.json, ...
+    #[arg(long, value_name = "DIR")]
+    from: Option<PathBuf>,
+    /// Device role (slug or name) whose devices are servers (repeatable) [default: server].
+    #[arg(long = "role", value_name = "ROLE")]
+    roles: Vec<String>,
+    /// CSV of server numbers by device type: device_type,cpu,mem_gb,idle_w,max_w.
+    #[arg(long, value_name = "FILE")]
+    models: Option<PathBuf>,
+    /// Device custom field holding the server's cores.
+    #[arg(long, default_value = "cpu", value_name = "NAME")]
+    cpu_field: String,
+    /// Device custom field holding the server's memory in GB.
+    #[arg(long, default_value = "mem_gb", value_name = "NAME")]
+    mem_field: String,
+    /// Device custom field holding the idle draw in watts.
+    #[arg(long, default_value = "idle_w", value_name = "NAME")]
+    idle_field: String,
+    /// Device custom field holding the draw at full cpu in watts.
+    #[arg(long, default_value = "max_w", value_name = "NAME")]
+    max_field: String,
+}
+
+pub fn run(source: Source) -> Result<(), Failure> {
+    let Source::Netbox(args) = source;
+    let replace = check_out(&args.out, args.force)?;
+    let options = Options {
+        roles: if args.roles.is_empty() {
+            Options::default().roles
+        } else {
+            args.roles
+        },
+        fields: Fields {
+            cpu: args.cpu_field,
+            mem_gb: args.mem_field,
+            idle_w: args.idle_field,
+            max_w: args.max_field,
+        },
+        models: match &args.models {
+            Some(path) => Models::load(path)?,
+            None => Models::default(),
+        },
+    };
+    let (data, origin) = match (&args.from, args.url) {
+        (Some(dir), _) => (netbox::from_dir(dir)?, dir.display().to_string()),
+        (None, Some(url)) => {
+            let token = match args.token.or_else(|| std::env::var("NETBOX_TOKEN").ok()) {
+                Some(token) if !token.trim().is_empty() => token.trim().to_string(),
+                _ => {
+                    return Err(InputError::new(
+                        Location::file(Path::new("--token")),
+                        "no NetBox API token: set NETBOX_TOKEN (or give --token)",
+                    )
+                    .into())
+                }
+            };
+            let api = Api {
+                url: url.clone(),
+                token,
+                page_size: args.page_size,
+            };
+            (api.fetch()?, url)
+        }
+        (None, None) => unreachable!("clap requires --url or --from"),
+    };
+    let imported = netbox::map(&data, &options, &origin)?;
+    write_folder(&args.out, &imported.files, replace)?;
+    print(&format!(
+        "wrote {} ({})\n{}",
+        args.out.display(),
+        imported
+            .files
+            .0
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", "),
+        imported.summary
+    ))
+}
+
+/// Refuses, before anything is read, an --out that is a file or a folder with
+/// content (unless --force). Whether the folder's files are replaced in place.
+fn check_out(out: &Path, force: bool) -> Result<bool, Failure> {
+    let error = |message: &str| -> Failure {
+        InputError::new(Location::file(out), format!("--out: {message}")).into()
+    };
+    if out.exists() && !out.is_dir() {
+        return Err(error(
+            "not a folder; expected the inventory folder to write",
+        ));
+    }
+    let folder = folder_of(out);
+    if !folder.is_dir() {
+        return Err(error(&format!(
+            "cannot write here: the folder \"{}\" does not exist",
+            folder.display()
+        )));
+    }
+    let has_content = out.is_dir()
+        && std::fs::read_dir(out)
+            .map_err(|e| error(&format!("cannot read the folder: {e}")))?
+            .next()
+            .is_some();
+    if has_content && !force {
+        return Err(error(
+            "the folder is not empty; --force replaces its inventory files (datacenters.csv, racks.csv, power.csv, servers.csv) and keeps the rest",
+        ));
+    }
+    Ok(has_content)
+}
+
+/// A new folder is written in full next to `out` and renamed into place, so
+/// that it appears complete or not at all; an existing one has its four files
+/// replaced together (a failed rename puts the old ones back).
+fn write_folder(out: &Path, files: &InventoryFiles, replace: bool) -> Result<(), Failure> {
+    if replace {
+        let paths: Vec<(PathBuf, String)> = files
+            .0
+            .iter()
+            .map(|(name, text)| (out.join(name), text.clone()))
+            .collect();
+        let refs: Vec<(&Path, String)> = paths
+            .iter()
+            .map(|(path, text)| (path.as_path(), text.clone()))
+            .collect();
+        return write_atomic(&refs);
+    }
+    let fail = |e: std::io::Error| -> Failure {
+        InputError::new(Location::file(out), format!("cannot write the folder: {e}")).into()
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".faultplan-");
+    #[cfg(unix)]
+    {
+        // As an ordinary new folder would be (the umask applies).
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o777));
+    }
+    let staging = builder.tempdir_in(folder_of(out)).map_err(fail)?;
+    for (name, text) in &files.0 {
+        let path = staging.path().join(name);
+        std::fs::write(&path, text)
+            .and_then(|()| std::fs::File::open(&path)?.sync_all())
+            .map_err(fail)?;
+    }
+    // Renaming onto an empty folder replaces it; `staging` is removed on error.
+    std::fs::rename(staging.path(), out).map_err(fail)?;
+    let _ = staging.keep();
+    Ok(())
+}
