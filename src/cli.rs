@@ -2,6 +2,8 @@
 //! where outcomes become exit codes (FORMATS.md: 0 ok, 1 guarantees violated or
 //! infeasible, 2 bad input or usage).
 
+mod capacity;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -105,6 +107,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]
         format: DataFormat,
     },
+    /// Capacity planning: does a grown demand still fit every guarantee?
+    Capacity(capacity::CapacityArgs),
 }
 
 #[derive(clap::Args)]
@@ -250,6 +254,7 @@ pub fn run() -> ExitCode {
             common,
             format,
         } => simulate(&inventory, &placement, &fail, &common, format),
+        Command::Capacity(args) => capacity::capacity(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 //! Stages, each depending only on the ones before it:
 //! inventory → topology → scenarios → verify / plan → report / export.
 
+pub mod capacity;
 pub mod export;
 pub mod inventory;
 pub mod plan;

@@ -17,6 +17,7 @@
 //! A `power:P%` family too large to list is added lazily, one worst set at a
 //! time, for the services a candidate breaks.
 
+mod buy;
 mod classes;
 mod construct;
 mod exact;
@@ -30,6 +31,7 @@ mod state;
 
 use serde::Serialize;
 
+pub use buy::{cheapest_purchase, ForSale, Purchase, PurchaseOutcome};
 pub use explain::{Cause, Explanation, Limit};
 pub use solver::NAME as SOLVER;
 

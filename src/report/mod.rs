@@ -1,12 +1,14 @@
 //! Rendering results as text: one small emitter per output format, each a pure
 //! function from data to a string. Nothing here solves or checks anything.
 
+mod capacity;
 mod github;
 mod human;
 mod json;
 mod junit;
 mod plan;
 
+pub use capacity::{growth_human, growth_json};
 pub use github::check_github;
 pub use human::{check_human, scenarios_human, simulate_human};
 pub use json::{check_json, scenarios_json, simulate_json, JSON_FORMAT_VERSION};

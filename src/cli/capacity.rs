@@ -1,0 +1,97 @@
+//! `faultplan capacity`: the grown demand, and what to buy. Arguments are
+//! checked and outputs refused before any solving, as for `plan`.
+
+use std::path::{Path, PathBuf};
+
+use faultplan::export;
+use faultplan::inventory::{Growth, Location};
+use faultplan::plan::PlanOptions;
+use faultplan::report;
+
+use super::{
+    check_outputs, load, positive_seconds, print, progress_spinner, run_inputs, write_atomic,
+    Common, DataFormat, Failure,
+};
+
+#[derive(clap::Args)]
+pub(super) struct CapacityArgs {
+    inventory: PathBuf,
+    #[command(flatten)]
+    common: Common,
+    /// Multiply every service's min_replicas by this factor (rounded up).
+    #[arg(long, value_name = "FACTOR", conflicts_with = "growth_file", value_parser = factor)]
+    growth: Option<f64>,
+    /// Per-service growth factors: a CSV with the columns service,factor.
+    #[arg(long, value_name = "FILE")]
+    growth_file: Option<PathBuf>,
+    /// Where to write the verified placement of the grown demand.
+    #[arg(long, value_name = "FILE")]
+    placement_out: Option<PathBuf>,
+    /// Stop after this many seconds [default: 300].
+    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+    time_limit: Option<f64>,
+    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+    format: DataFormat,
+}
+
+fn factor(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        _ => Err(format!(
+            "expected a growth factor > 0 (1.5 = 50% more), found \"{text}\""
+        )),
+    }
+}
+
+pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
+    let mut inputs = run_inputs(&args.inventory, &args.common, None);
+    inputs.extend(args.growth_file.clone());
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    if let Some(path) = &args.placement_out {
+        outputs.push(("--placement-out", path));
+    }
+    check_outputs(&inputs, &outputs)?;
+    let (inventory, services) = load(&args.inventory, &args.common)?;
+    let growth = match (&args.growth, &args.growth_file) {
+        (Some(f), _) => Growth::uniform(*f, &services, &Location::file(Path::new("--growth")))?,
+        (None, Some(path)) => Growth::load(path, &services)?,
+        (None, None) => {
+            return Err(Failure::Input(
+                faultplan::inventory::InputError::new(
+                    Location::file(Path::new("capacity")),
+                    "expected --growth FACTOR or --growth-file FILE",
+                )
+                .into(),
+            ))
+        }
+    };
+    let options = PlanOptions {
+        time_limit: args.time_limit,
+        ..PlanOptions::default()
+    };
+    let spinner = progress_spinner(matches!(args.format, DataFormat::Human));
+    let fit = faultplan::capacity::fit_growth(&inventory, &services, &growth, &options, &|m| {
+        if let Some(spinner) = &spinner {
+            spinner.set_message(m.to_string());
+        }
+    });
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    let mut written = Vec::new();
+    if let (Ok(plan), Some(path)) = (&fit.outcome, &args.placement_out) {
+        write_atomic(&[(
+            path,
+            export::placement_csv(&inventory, &fit.services, &plan.placement),
+        )])?;
+        written.push(path.display().to_string());
+    }
+    print(&match args.format {
+        DataFormat::Human => report::growth_human(&fit, &written),
+        DataFormat::Json => report::growth_json(&fit),
+    })?;
+    match fit.outcome {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Failure::Violated),
+    }
+}
