@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use faultplan::capacity::{Answer, NewServer};
 use faultplan::export;
-use faultplan::inventory::{Growth, Location};
+use faultplan::inventory::{Catalog, Grown, Growth, Inventory, Location, Placement, Services};
 use faultplan::plan::PlanOptions;
 use faultplan::report;
 
@@ -24,7 +25,15 @@ pub(super) struct CapacityArgs {
     /// Per-service growth factors: a CSV with the columns service,factor.
     #[arg(long, value_name = "FILE")]
     growth_file: Option<PathBuf>,
-    /// Where to write the verified placement of the grown demand.
+    /// Server models that may be bought (catalog.csv): answers what to buy so
+    /// that the (grown) demand fits.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// With --catalog: where to write the purchase, as servers.csv rows.
+    #[arg(long, value_name = "FILE", requires = "catalog")]
+    out: Option<PathBuf>,
+    /// Where to write the verified placement (of the grown demand, on the
+    /// fleet with the purchase).
     #[arg(long, value_name = "FILE")]
     placement_out: Option<PathBuf>,
     /// Stop after this many seconds [default: 300].
@@ -46,20 +55,28 @@ fn factor(text: &str) -> Result<f64, String> {
 pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
     let mut inputs = run_inputs(&args.inventory, &args.common, None);
     inputs.extend(args.growth_file.clone());
+    inputs.extend(args.catalog.clone());
     let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    if let Some(path) = &args.out {
+        outputs.push(("--out", path));
+    }
     if let Some(path) = &args.placement_out {
         outputs.push(("--placement-out", path));
     }
     check_outputs(&inputs, &outputs)?;
     let (inventory, services) = load(&args.inventory, &args.common)?;
+    let catalog = args.catalog.as_deref().map(Catalog::load).transpose()?;
     let growth = match (&args.growth, &args.growth_file) {
         (Some(f), _) => Growth::uniform(*f, &services, &Location::file(Path::new("--growth")))?,
         (None, Some(path)) => Growth::load(path, &services)?,
+        (None, None) if catalog.is_some() => {
+            Growth::uniform(1.0, &services, &Location::file(Path::new("--growth")))?
+        }
         (None, None) => {
             return Err(Failure::Input(
                 faultplan::inventory::InputError::new(
                     Location::file(Path::new("capacity")),
-                    "expected --growth FACTOR or --growth-file FILE",
+                    "expected --growth FACTOR, --growth-file FILE or --catalog FILE",
                 )
                 .into(),
             ))
@@ -70,12 +87,27 @@ pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
         ..PlanOptions::default()
     };
     let spinner = progress_spinner(matches!(args.format, DataFormat::Human));
-    let fit = faultplan::capacity::fit_growth(&inventory, &services, &growth, &options, &|m| {
+    let progress = |m: &str| {
         if let Some(spinner) = &spinner {
             spinner.set_message(m.to_string());
         }
-    });
-    if let Some(spinner) = spinner {
+    };
+    if let Some(catalog) = &catalog {
+        let (grown_services, grown) = growth.apply(&services);
+        let answer = faultplan::capacity::purchase(
+            &inventory,
+            &grown_services,
+            catalog,
+            &options,
+            &progress,
+        );
+        if let Some(spinner) = &spinner {
+            spinner.finish_and_clear();
+        }
+        return buy(&args, &inventory, &grown_services, &grown, &answer);
+    }
+    let fit = faultplan::capacity::fit_growth(&inventory, &services, &growth, &options, &progress);
+    if let Some(spinner) = &spinner {
         spinner.finish_and_clear();
     }
     let mut written = Vec::new();
@@ -93,5 +125,49 @@ pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
     match fit.outcome {
         Ok(_) => Ok(()),
         Err(_) => Err(Failure::Violated),
+    }
+}
+
+/// Writes and prints what to buy. Files are written only when the placement
+/// that uses the purchase (or, with nothing to buy, the fleet as it is) is
+/// verified; exit 1 otherwise.
+fn buy(
+    args: &CapacityArgs,
+    inventory: &Inventory,
+    services: &Services,
+    grown: &[Grown],
+    answer: &Answer,
+) -> Result<(), Failure> {
+    let verified: Option<(&Inventory, &Placement, &[NewServer])> = match answer {
+        Answer::NothingToBuy(plan) => Some((inventory, &plan.placement, &[])),
+        Answer::Buy(bought) => bought.outcome.as_ref().ok().map(|plan| {
+            (
+                &bought.inventory,
+                &plan.placement,
+                bought.servers.as_slice(),
+            )
+        }),
+        Answer::Impossible { .. } | Answer::Unknown(_) => None,
+    };
+    let mut written = Vec::new();
+    if let Some((after, placement, servers)) = verified {
+        let mut files: Vec<(&Path, String)> = Vec::new();
+        if let Some(path) = &args.out {
+            files.push((path, report::purchase_csv(servers)));
+        }
+        if let Some(path) = &args.placement_out {
+            files.push((path, export::placement_csv(after, services, placement)));
+        }
+        write_atomic(&files)?;
+        written = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    }
+    print(&match args.format {
+        DataFormat::Human => report::purchase_human(grown, answer, &written),
+        DataFormat::Json => report::purchase_json(grown, answer),
+    })?;
+    if verified.is_some() {
+        Ok(())
+    } else {
+        Err(Failure::Violated)
     }
 }

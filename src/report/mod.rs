@@ -8,7 +8,7 @@ mod json;
 mod junit;
 mod plan;
 
-pub use capacity::{growth_human, growth_json};
+pub use capacity::{growth_human, growth_json, purchase_csv, purchase_human, purchase_json};
 pub use github::check_github;
 pub use human::{check_human, scenarios_human, simulate_human};
 pub use json::{check_json, scenarios_json, simulate_json, JSON_FORMAT_VERSION};
