@@ -371,3 +371,195 @@ fn power_not_space_or_cpu_sends_the_purchase_to_other_racks() {
     assert_eq!(other.code, 1, "{}{}", other.stdout, other.stderr);
     assert!(other.stdout.contains("p1"), "{}", other.stdout);
 }
+
+mod brute_force {
+    //! Purchase minimality against exhaustive search on tiny fleets: every
+    //! purchase cheaper than the one printed (within free units) leaves the
+    //! demand unplannable, and when "cheapest" is claimed the purchase works.
+
+    use faultplan::capacity::{purchase, Answer};
+    use faultplan::inventory::Catalog;
+    use faultplan::plan::{plan, PlanError, PlanOptions};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use crate::support::Inv;
+
+    struct Fleet {
+        racks: usize,
+        servers: String,
+        free: Vec<u32>,
+        pdu_w: Vec<u32>,
+        services: String,
+        models: Vec<(u32, u32)>,
+    }
+
+    fn inv(f: &Fleet, extra: &str) -> Inv {
+        let mut racks = String::from("id,datacenter,u_height\n");
+        let mut power = String::from(
+            "id,datacenter,kind,feeds_from,capacity_w,max_utilization\nu,dc,utility,,100000,1\n",
+        );
+        for r in 0..f.racks {
+            racks.push_str(&format!("r{r},dc,{}\n", 2 + f.free[r]));
+            power.push_str(&format!("p{r},dc,pdu,u,{},1\n", f.pdu_w[r]));
+        }
+        let mut catalog = String::from("model,cpu,mem_gb,idle_w,max_w,price\n");
+        for (m, (cpu, price)) in f.models.iter().enumerate() {
+            catalog.push_str(&format!("m{m},{cpu},0,50,{},{price}\n", 50 + 10 * cpu));
+        }
+        Inv::new()
+            .datacenters("id\ndc\n")
+            .racks(&racks)
+            .power(&power)
+            .servers(&format!("{}{extra}", f.servers))
+            .services(&f.services)
+            .placement("service,server\n")
+            .file("catalog.csv", &catalog)
+    }
+
+    fn fleet(seed: u64) -> Fleet {
+        let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+        let racks = rng.gen_range(2..=3);
+        let mut servers = String::from("id,rack,cpu,mem_gb,psu,idle_w,max_w\n");
+        for r in 0..racks {
+            for s in 0..2 {
+                let cpu = [8, 16][rng.gen_range(0..2)];
+                servers.push_str(&format!(
+                    "r{r}-s{s},r{r},{cpu},0,p{r},50,{}\n",
+                    50 + 10 * cpu
+                ));
+            }
+        }
+        let free = (0..racks).map(|_| rng.gen_range(0..=2)).collect();
+        let pdu_w = (0..racks)
+            .map(|_| [400, 700, 5000][rng.gen_range(0..3)])
+            .collect();
+        let services = format!(
+            "[[service]]\nname = \"a\"\nmin_replicas = {}\ncpu = {}\nmax_per_server = {}\nsurvive = [\"rack\"]\n\
+             [[service]]\nname = \"b\"\nmin_replicas = {}\ncpu = 8\n",
+            rng.gen_range(1..=4),
+            [4, 8, 16][rng.gen_range(0..3)],
+            rng.gen_range(1..=2),
+            rng.gen_range(0..=3),
+        );
+        let models = vec![
+            ([8, 16][rng.gen_range(0..2)], rng.gen_range(1..=3) * 100),
+            ([16, 32][rng.gen_range(0..2)], rng.gen_range(2..=6) * 100),
+        ];
+        Fleet {
+            racks,
+            servers,
+            free,
+            pdu_w,
+            services,
+            models,
+        }
+    }
+
+    /// Every purchase within free units: per rack, how many of each model.
+    fn purchases(f: &Fleet) -> Vec<Vec<(usize, usize, u32)>> {
+        let mut all: Vec<Vec<(usize, usize, u32)>> = vec![Vec::new()];
+        for r in 0..f.racks {
+            let mut next = Vec::new();
+            for p in &all {
+                for a in 0..=f.free[r] {
+                    for b in 0..=(f.free[r] - a) {
+                        let mut q = p.clone();
+                        q.push((r, 0, a));
+                        q.push((r, 1, b));
+                        next.push(q);
+                    }
+                }
+            }
+            all = next;
+        }
+        all
+    }
+
+    fn works(f: &Fleet, p: &[(usize, usize, u32)]) -> bool {
+        let mut extra = String::new();
+        for &(r, m, n) in p {
+            let (cpu, _) = f.models[m];
+            for i in 0..n {
+                extra.push_str(&format!(
+                    "r{r}-m{m}-{i},r{r},{cpu},0,p{r},50,{}\n",
+                    50 + 10 * cpu
+                ));
+            }
+        }
+        let loaded = inv(f, &extra).load();
+        let options = PlanOptions {
+            time_limit: Some(20.0),
+            ..PlanOptions::default()
+        };
+        match plan(&loaded.inventory, &loaded.services, None, &options, &|_| {}) {
+            Ok(_) => true,
+            Err(PlanError::Infeasible(_)) => false,
+            Err(PlanError::NotFound(n)) => panic!("undecided on a tiny fleet: {}", n.reason),
+        }
+    }
+
+    #[test]
+    fn no_cheaper_purchase_works() {
+        let mut kinds = [0; 3];
+        for seed in 0..12 {
+            let f = fleet(seed);
+            let loaded = inv(&f, "").load();
+            let tmp = inv(&f, "").write();
+            let catalog = Catalog::load(&tmp.path().join("inv/catalog.csv")).unwrap();
+            let options = PlanOptions {
+                time_limit: Some(20.0),
+                ..PlanOptions::default()
+            };
+            let answer = purchase(
+                &loaded.inventory,
+                &loaded.services,
+                &catalog,
+                &options,
+                &|_| {},
+            );
+            let price = |p: &[(usize, usize, u32)]| -> u32 {
+                p.iter().map(|&(_, m, n)| n * f.models[m].1).sum()
+            };
+            let mut all = purchases(&f);
+            all.sort_by_key(|p| price(p));
+            match &answer {
+                Answer::NothingToBuy(_) => {
+                    kinds[0] += 1;
+                    assert!(works(&f, &[]), "seed {seed}")
+                }
+                Answer::Buy(bought) => {
+                    kinds[1] += 1;
+                    assert!(
+                        bought.outcome.is_ok(),
+                        "seed {seed}: a tiny purchase is verified"
+                    );
+                    assert!(
+                        bought.cheapest,
+                        "seed {seed}: a tiny model is solved to optimality"
+                    );
+                    for p in all
+                        .iter()
+                        .filter(|p| f64::from(price(p)) < bought.price - 1e-6)
+                    {
+                        assert!(
+                            !works(&f, p),
+                            "seed {seed}: {p:?} costs {} < {} and works",
+                            price(p),
+                            bought.price
+                        );
+                    }
+                }
+                Answer::Impossible { .. } => {
+                    kinds[2] += 1;
+                    for p in &all {
+                        assert!(!works(&f, p), "seed {seed}: impossible, yet {p:?} works");
+                    }
+                }
+                Answer::Unknown(why) => panic!("seed {seed}: undecided: {why}"),
+            }
+        }
+        // The seeds reach every answer, purchases most.
+        assert!(kinds[0] >= 1 && kinds[1] >= 4 && kinds[2] >= 1, "{kinds:?}");
+    }
+}
