@@ -18,7 +18,9 @@
 use good_lp::ResolutionError;
 
 use super::milp::{Goal, Relax, Scope, SolveSettings};
-use super::model::{impacts, Buy, Model};
+use std::collections::BTreeMap;
+
+use super::model::{impacts, Buy, Counts, Model};
 use super::PlanOptions;
 use crate::inventory::{Inventory, ServerId, Services};
 use crate::scenarios::ScenarioSet;
@@ -67,26 +69,11 @@ pub fn cheapest_purchase(
 ) -> PurchaseOutcome {
     let set = ScenarioSet::expand(inventory, &services.all_words(), options.enumeration_limit);
     let impacts = impacts(inventory, &set);
-    let mut model = Model::new(inventory, services, &set, &impacts, None, &[]);
+    let started = std::time::Instant::now();
     let mut sale_of: Vec<Option<&ForSale>> = vec![None; inventory.servers.len()];
     for f in for_sale {
         sale_of[f.server.index()] = Some(f);
     }
-    let mut price = vec![None; model.classes.len()];
-    let mut coefs: Vec<Vec<(usize, f64)>> = vec![Vec::new(); limits.len()];
-    for (k, class) in model.classes.iter().enumerate() {
-        let Some(first) = sale_of[class.servers[0].index()] else {
-            continue;
-        };
-        price[k] = Some(first.price);
-        for &(limit, units) in &first.uses {
-            coefs[limit].push((k, units));
-        }
-    }
-    model.buy = Some(Buy {
-        price,
-        limits: coefs.into_iter().zip(limits.iter().copied()).collect(),
-    });
     let settings = |relaxed: bool| SolveSettings {
         time_limit: options.time_limit,
         threads: options.threads,
@@ -96,30 +83,112 @@ pub fn cheapest_purchase(
         relax: Relax::default(),
         initial: None,
     };
-    match model.solve(Goal::Price, &[], Scope::Whole, &settings(false)) {
-        Ok(outcome) => {
-            let mut servers = Vec::new();
-            for (k, &b) in outcome.bought.iter().enumerate() {
-                servers.extend(model.classes[k].servers.iter().take(b as usize).copied());
-            }
-            servers.sort_unstable();
-            let bound = if outcome.optimal {
-                outcome.value
-            } else {
-                // The LP relaxation's optimum bounds every integer purchase.
-                match model.solve(Goal::Price, &[], Scope::Whole, &settings(true)) {
-                    Ok(lp) if lp.optimal => lp.value.min(outcome.value),
-                    _ => 0.0,
-                }
+    // Classes whose counts do not pack onto their servers are split into
+    // single servers and the model solved again, as the planner does: each
+    // model is a relaxation, a split one only a tighter one.
+    let mut split: Vec<ServerId> = Vec::new();
+    loop {
+        let mut model = Model::new(inventory, services, &set, &impacts, None, &split);
+        let mut price = vec![None; model.classes.len()];
+        let mut coefs: Vec<Vec<(usize, f64)>> = vec![Vec::new(); limits.len()];
+        for (k, class) in model.classes.iter().enumerate() {
+            let Some(first) = sale_of[class.servers[0].index()] else {
+                continue;
             };
-            PurchaseOutcome::Bought(Purchase {
-                servers,
-                price: outcome.value,
-                optimal: outcome.optimal,
-                bound,
-            })
+            price[k] = Some(first.price);
+            for &(limit, units) in &first.uses {
+                coefs[limit].push((k, units));
+            }
         }
-        Err(ResolutionError::Infeasible) => PurchaseOutcome::Impossible,
-        Err(e) => PurchaseOutcome::Unknown(e.to_string()),
+        model.buy = Some(Buy {
+            price,
+            limits: coefs.into_iter().zip(limits.iter().copied()).collect(),
+        });
+        let outcome = match model.solve(Goal::Price, &[], Scope::Whole, &settings(false)) {
+            Ok(outcome) => outcome,
+            Err(ResolutionError::Infeasible) => return PurchaseOutcome::Impossible,
+            Err(e) => return PurchaseOutcome::Unknown(e.to_string()),
+        };
+        let before = split.len();
+        split.extend(unpacked(&model, &outcome.counts, &outcome.bought));
+        split.sort_unstable();
+        split.dedup();
+        if split.len() > before && !out_of_time(options, started) {
+            continue;
+        }
+        let mut servers = Vec::new();
+        for (k, &b) in outcome.bought.iter().enumerate() {
+            servers.extend(model.classes[k].servers.iter().take(b as usize).copied());
+        }
+        servers.sort_unstable();
+        let bound = if outcome.optimal {
+            outcome.value
+        } else {
+            // The LP relaxation's optimum bounds every integer purchase.
+            match model.solve(Goal::Price, &[], Scope::Whole, &settings(true)) {
+                Ok(lp) if lp.optimal => lp.value.min(outcome.value),
+                _ => 0.0,
+            }
+        };
+        return PurchaseOutcome::Bought(Purchase {
+            servers,
+            price: outcome.value,
+            optimal: outcome.optimal,
+            bound,
+        });
     }
+}
+
+fn out_of_time(options: &PlanOptions, started: std::time::Instant) -> bool {
+    options
+        .time_limit
+        .is_some_and(|limit| started.elapsed().as_secs_f64() > limit)
+}
+
+/// The servers of the classes whose counts first-fit decreasing cannot put
+/// on their servers (for a class for sale, on the `bought` ones): cpu,
+/// memory and max_per_server per server. First fit may miss a packing that
+/// exists; splitting then only costs time, never soundness.
+fn unpacked(model: &Model, counts: &Counts, bought: &[u32]) -> Vec<ServerId> {
+    let mut out = Vec::new();
+    for (k, class) in model.classes.iter().enumerate() {
+        if class.servers.len() == 1 {
+            continue;
+        }
+        let n = if model.buy.as_ref().is_some_and(|b| b.price[k].is_some()) {
+            bought[k] as usize
+        } else {
+            class.servers.len()
+        };
+        let mut items: Vec<(f64, f64, usize)> = Vec::new();
+        for id in model.services.ids() {
+            let s = model.services.service(id);
+            for _ in 0..counts[id.index()][k] {
+                items.push((s.cpu, s.mem_gb, id.index()));
+            }
+        }
+        if items.is_empty() {
+            continue;
+        }
+        items.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
+        let mut free = vec![(class.cpu, class.mem_gb, BTreeMap::<usize, u32>::new()); n];
+        let fits = items.iter().all(|&(cpu, mem, service)| {
+            let limit = model.services.services[service].max_per_server;
+            free.iter_mut().any(|(c, m, per)| {
+                let on = per.entry(service).or_insert(0);
+                if *c + 1e-9 >= cpu && *m + 1e-9 >= mem && *on < limit {
+                    *c -= cpu;
+                    *m -= mem;
+                    *on += 1;
+                    true
+                } else {
+                    false
+                }
+            })
+        });
+        if !fits {
+            out.extend(&class.servers);
+        }
+    }
+    out
 }

@@ -170,6 +170,11 @@ pub fn purchase_human(grown: &[Grown], answer: &Answer, written: &[String]) -> S
         Answer::Buy(bought) => {
             let claim = if bought.cheapest {
                 "cheapest: no purchase that works costs less (the exact model's bound)".to_string()
+            } else if bought.outcome.is_err() {
+                format!(
+                    "the exact model's choice; every purchase that works costs at least {}",
+                    num(bought.bound)
+                )
             } else {
                 format!(
                     "not proven cheapest: every purchase that works costs at least {}",

@@ -563,3 +563,69 @@ mod brute_force {
         assert!(kinds[0] >= 1 && kinds[1] >= 4 && kinds[2] >= 1, "{kinds:?}");
     }
 }
+
+#[test]
+fn bad_catalog_names_file_line_and_column() {
+    let inv = two_racks(2, 2, "");
+    let cases = [
+        (
+            "model,cpu,mem_gb\nx,1,1\n",
+            "inv/catalog.csv:1: missing required column price",
+        ),
+        (
+            "model,cpu,mem_gb,price\nx,1,1,-5\n",
+            "inv/catalog.csv:2:4: column \"price\": expected a finite number >= 0",
+        ),
+        (
+            "model,cpu,mem_gb,price\nx,1,1,5\nx,2,2,5\n",
+            "inv/catalog.csv:3:1: column \"model\": model \"x\" is listed twice (first on line 2)",
+        ),
+        (
+            "model,cpu,mem_gb,price,idle_w,max_w\nx,1,1,5,200,100\n",
+            "inv/catalog.csv:2:6: column \"max_w\": max_w (100) must be >= idle_w (200)",
+        ),
+        (
+            "model,cpu,mem_gb,price,u_height\nx,1,1,5,0\n",
+            "inv/catalog.csv:2:5: column \"u_height\": expected at least 1 rack unit",
+        ),
+        (
+            "model,cpu,mem_gb,price,max_count\nx,1,1,5,1.5\n",
+            "inv/catalog.csv:2:5: column \"max_count\": expected a whole number >= 0",
+        ),
+        (
+            "model,cpu,mem_gb,price\n",
+            "inv/catalog.csv: the catalog lists no model",
+        ),
+    ];
+    for (text, message) in cases {
+        let run = inv.clone().file("catalog.csv", text).run(&[
+            "capacity",
+            INV,
+            "--catalog",
+            "inv/catalog.csv",
+            "--out",
+            "buy.csv",
+        ]);
+        assert_eq!(run.code, 2, "{text}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{text}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+    // Outputs are refused before any work: --out over an input.
+    let run = inv.clone().file("catalog.csv", CATALOG).run(&[
+        "capacity",
+        INV,
+        "--catalog",
+        "inv/catalog.csv",
+        "--out",
+        "inv/servers.csv",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refusing to overwrite"),
+        "{}",
+        run.stderr
+    );
+    // --out needs --catalog.
+    let run = inv.run(&["capacity", INV, "--growth", "2", "--out", "buy.csv"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
