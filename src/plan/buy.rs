@@ -74,8 +74,10 @@ pub fn cheapest_purchase(
     for f in for_sale {
         sale_of[f.server.index()] = Some(f);
     }
+    let limit = options.time_limit.unwrap_or(super::DEFAULT_SECONDS);
     let settings = |relaxed: bool| SolveSettings {
-        time_limit: options.time_limit,
+        // What is left of the time limit, for each solve.
+        time_limit: Some((limit - started.elapsed().as_secs_f64()).max(1.0)),
         threads: options.threads,
         slack: false,
         relaxed,
@@ -87,6 +89,9 @@ pub fn cheapest_purchase(
     // single servers and the model solved again, as the planner does: each
     // model is a relaxation, a split one only a tighter one.
     let mut split: Vec<ServerId> = Vec::new();
+    // The last model solved: a later, split one that runs out of time falls
+    // back on it (its purchase is as much a bound and a candidate).
+    let mut last: Option<PurchaseOutcome> = None;
     loop {
         let mut model = Model::new(inventory, services, &set, &impacts, None, &split);
         let mut price = vec![None; model.classes.len()];
@@ -107,15 +112,8 @@ pub fn cheapest_purchase(
         let outcome = match model.solve(Goal::Price, &[], Scope::Whole, &settings(false)) {
             Ok(outcome) => outcome,
             Err(ResolutionError::Infeasible) => return PurchaseOutcome::Impossible,
-            Err(e) => return PurchaseOutcome::Unknown(e.to_string()),
+            Err(e) => return last.unwrap_or(PurchaseOutcome::Unknown(e.to_string())),
         };
-        let before = split.len();
-        split.extend(unpacked(&model, &outcome.counts, &outcome.bought));
-        split.sort_unstable();
-        split.dedup();
-        if split.len() > before && !out_of_time(options, started) {
-            continue;
-        }
         let mut servers = Vec::new();
         for (k, &b) in outcome.bought.iter().enumerate() {
             servers.extend(model.classes[k].servers.iter().take(b as usize).copied());
@@ -130,19 +128,21 @@ pub fn cheapest_purchase(
                 _ => 0.0,
             }
         };
-        return PurchaseOutcome::Bought(Purchase {
+        let answer = PurchaseOutcome::Bought(Purchase {
             servers,
             price: outcome.value,
             optimal: outcome.optimal,
             bound,
         });
+        let before = split.len();
+        split.extend(unpacked(&model, &outcome.counts, &outcome.bought));
+        split.sort_unstable();
+        split.dedup();
+        if split.len() == before || started.elapsed().as_secs_f64() >= limit {
+            return answer;
+        }
+        last = Some(answer);
     }
-}
-
-fn out_of_time(options: &PlanOptions, started: std::time::Instant) -> bool {
-    options
-        .time_limit
-        .is_some_and(|limit| started.elapsed().as_secs_f64() > limit)
 }
 
 /// The servers of the classes whose counts first-fit decreasing cannot put

@@ -44,7 +44,7 @@ use model::Model;
 use search::Search;
 
 /// Seconds for the whole solve when no time limit is given.
-const DEFAULT_SECONDS: f64 = 300.0;
+pub(crate) const DEFAULT_SECONDS: f64 = 300.0;
 const DEFAULT_SECONDS_WEAK: f64 = 30.0;
 
 /// Relative gap at which the search stops when none is given.
