@@ -629,3 +629,68 @@ fn bad_catalog_names_file_line_and_column() {
     let run = inv.run(&["capacity", INV, "--growth", "2", "--out", "buy.csv"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn purchase_as_json() {
+    let inv = two_racks(2, 2, "").file("catalog.csv", CATALOG);
+    let run = inv.run(&[
+        "capacity",
+        INV,
+        "--growth",
+        "1.5",
+        "--catalog",
+        "inv/catalog.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["command"], "capacity");
+    assert_eq!(json["status"], "buy");
+    assert_eq!(json["price"], 2000.0);
+    assert_eq!(json["bound"], 2000.0);
+    assert_eq!(json["cheapest"], true);
+    assert_eq!(json["verified"], true);
+    let ids: Vec<&str> = json["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["r1-new1", "r2-new1"]);
+    assert_eq!(json["growth"][0]["min_replicas"], serde_json::json!([2, 3]));
+}
+
+#[test]
+fn new_servers_take_the_lowest_free_units_when_positions_are_known() {
+    // r1: units 1 and 3 taken → the new server goes to 2. r2: 1-2 (a 2U
+    // server) and 3 taken → 4. Same demand as the ×1.5 case: one per rack.
+    let servers = "id,rack,cpu,mem_gb,psu,idle_w,max_w,position,u_height\n\
+                   r1-s1,r1,16,64,pa;pb,100,300,1,1\nr1-s2,r1,16,64,pa;pb,100,300,3,1\n\
+                   r2-s1,r2,16,64,pa;pb,100,300,1,2\nr2-s2,r2,16,64,pa;pb,100,300,3,1\n";
+    let inv = two_racks(2, 2, "")
+        .servers(servers)
+        .file("catalog.csv", CATALOG);
+    let tmp = inv.write();
+    let run = run_in(
+        tmp.path(),
+        &[
+            "capacity",
+            INV,
+            "--growth",
+            "1.5",
+            "--catalog",
+            "inv/catalog.csv",
+            "--out",
+            "buy.csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let purchase = std::fs::read_to_string(tmp.path().join("buy.csv")).unwrap();
+    assert_eq!(
+        purchase,
+        "id,rack,cpu,mem_gb,psu,idle_w,max_w,labels,model,position,u_height\n\
+         r1-new1,r1,16,64,pa;pb,100,300,,cheap,2,1\n\
+         r2-new1,r2,16,64,pa;pb,100,300,,cheap,4,1\n"
+    );
+}
