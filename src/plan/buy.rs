@@ -112,7 +112,14 @@ pub fn cheapest_purchase(
         let outcome = match model.solve(Goal::Price, &[], Scope::Whole, &settings(false)) {
             Ok(outcome) => outcome,
             Err(ResolutionError::Infeasible) => return PurchaseOutcome::Impossible,
-            Err(e) => return last.unwrap_or(PurchaseOutcome::Unknown(e.to_string())),
+            Err(e) => {
+                let why = if started.elapsed().as_secs_f64() + 1.0 >= limit {
+                    format!("not found within the time limit of {limit} s")
+                } else {
+                    format!("the solver stopped: {e}")
+                };
+                return last.unwrap_or(PurchaseOutcome::Unknown(why));
+            }
         };
         let mut servers = Vec::new();
         for (k, &b) in outcome.bought.iter().enumerate() {
