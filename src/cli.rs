@@ -2,6 +2,8 @@
 //! where outcomes become exit codes (FORMATS.md: 0 ok, 1 guarantees violated or
 //! infeasible, 2 bad input or usage).
 
+mod capacity;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -115,6 +117,7 @@ enum Command {
     /// step is less safe than either (exit 1 when no safe order is found).
     #[command(after_help = crate::commands::MIGRATE_EXIT_CODES)]
     Migrate {
+        /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
         inventory: PathBuf,
         /// The placement running now.
         #[arg(long)]
@@ -130,6 +133,7 @@ enum Command {
         /// When stuck, add temporary replicas on spare servers, removed again later.
         #[arg(long)]
         allow_temporary: bool,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = MigrateFormat::Human)]
         format: MigrateFormat,
     },
@@ -138,7 +142,9 @@ enum Command {
     /// changes that would make each unsafe window safe.
     #[command(after_help = crate::commands::MAINTENANCE_EXIT_CODES)]
     Maintenance {
+        /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
         inventory: PathBuf,
+        /// The placement (placement.csv: service,server per replica).
         #[arg(long)]
         placement: PathBuf,
         /// Only this rack or power component (repeatable; default: every one).
@@ -157,6 +163,7 @@ enum Command {
         time_limit: f64,
         #[command(flatten)]
         common: Common,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = DataFormat::Human)]
         format: DataFormat,
     },
@@ -181,7 +188,9 @@ enum Command {
     /// margins per scenario family, single points of failure (exit 0 once written).
     #[command(after_help = crate::commands::REPORT_EXIT_CODES)]
     Report {
+        /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
         inventory: PathBuf,
+        /// The placement (placement.csv: service,server per replica).
         #[arg(long)]
         placement: PathBuf,
         /// Where to write the HTML page.
@@ -193,6 +202,7 @@ enum Command {
     /// Print the failure-domain and power graph as Graphviz DOT.
     #[command(after_help = crate::commands::DATA_EXIT_CODES)]
     Graph {
+        /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
         inventory: PathBuf,
         /// A datacenter, rack, server or power component id: colour what its failure takes down.
         #[arg(long, value_name = "ID")]
@@ -204,6 +214,9 @@ enum Command {
     /// Write an inventory folder from another source of truth (NetBox).
     #[command(subcommand, after_help = crate::commands::IMPORT_EXIT_CODES)]
     Import(import::Source),
+    /// Capacity planning: does a grown demand still fit every guarantee?
+    #[command(after_help = crate::commands::CAPACITY_EXIT_CODES)]
+    Capacity(capacity::CapacityArgs),
 }
 
 #[derive(clap::Args)]
@@ -432,6 +445,7 @@ pub fn run() -> ExitCode {
         } => graph(&inventory, highlight.as_deref()),
         Command::More(more) => crate::commands::run(more),
         Command::Import(source) => import::run(source),
+        Command::Capacity(args) => capacity::capacity(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

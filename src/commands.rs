@@ -23,7 +23,7 @@ macro_rules! exit_codes {
 
 pub const EXIT_CODES: &str = exit_codes!(
     "  0  success",
-    "  1  check, simulate: a guarantee is violated; plan: no placement satisfies them; diff: the placements differ; migrate: no safe order; maintenance: a window is unsafe",
+    "  1  check, simulate: a guarantee is violated; plan: no placement satisfies them; diff: the placements differ; migrate: no safe order; maintenance: a window is unsafe; capacity: does not fit or undecided",
 );
 pub const CHECK_EXIT_CODES: &str = exit_codes!(
     "  0  every guarantee holds (and, with --fail-on warning, no warning)",
@@ -48,6 +48,10 @@ pub const MAINTENANCE_EXIT_CODES: &str = exit_codes!(
 );
 pub const IMPORT_EXIT_CODES: &str =
     exit_codes!("  0  the inventory folder was written (the summary says what was skipped)",);
+pub const CAPACITY_EXIT_CODES: &str = exit_codes!(
+    "  0  the demand fits (or the purchase makes it fit), verified",
+    "  1  it does not fit (proven), no purchase helps, or undecided within the time limit",
+);
 pub const REPORT_EXIT_CODES: &str =
     exit_codes!("  0  the page was written (even when guarantees break)");
 const EXPORT_EXIT_CODES: &str = exit_codes!("  0  the export was printed or written");

@@ -5,6 +5,7 @@
 //! inventory → topology → scenarios → verify / plan → report / export;
 //! `import` (NetBox) comes before them all: it only writes inventory files.
 
+pub mod capacity;
 pub mod diff;
 pub mod export;
 pub mod import;

@@ -2,6 +2,7 @@
 //! from the CSV files of FORMATS.md and validated once. Later stages trust these
 //! types and never re-parse or re-validate.
 
+mod capacity;
 mod csvfile;
 mod error;
 mod load;
@@ -48,6 +49,7 @@ pub mod limits {
         }
     }
 }
+pub use capacity::{grow, Catalog, CatalogModel, Grown, Growth};
 pub use error::{InputError, InputErrors, Location};
 pub use placement::{Placement, Replica};
 pub use services::{Service, Services, SurviveWord};
@@ -290,5 +292,22 @@ impl Inventory {
 
     pub fn has_power_kind(&self, kind: &str) -> bool {
         self.power.iter().any(|p| p.kind == kind)
+    }
+
+    /// This inventory with more servers (servers to buy, for capacity
+    /// planning), appended after the existing ones. Their racks and power ids
+    /// must be this inventory's; an id already taken is refused.
+    pub fn with_servers(&self, servers: Vec<Server>) -> Result<Inventory, String> {
+        let mut out = self.clone();
+        for server in servers {
+            let id = ServerId(out.servers.len() as u32);
+            if out.ids.contains_key(&server.id) {
+                return Err(format!("the id \"{}\" is already taken", server.id));
+            }
+            out.ids.insert(server.id.clone(), Component::Server(id));
+            out.racks[server.rack.index()].servers.push(id);
+            out.servers.push(server);
+        }
+        Ok(out)
     }
 }

@@ -219,5 +219,6 @@ pub fn goal_name(goal: Goal) -> &'static str {
         Goal::Servers => "fewest servers",
         Goal::Peak { .. } => "lowest peak utilisation",
         Goal::Feasible => "any placement",
+        Goal::Price => "cheapest purchase",
     }
 }

@@ -25,6 +25,8 @@ pub enum Goal {
     Peak { servers: bool },
     /// Nothing: any feasible point (feasibility tests).
     Feasible,
+    /// The price of the servers bought (with `Model::buy`).
+    Price,
 }
 
 /// A goal already optimised, kept within tolerance while the next one is.
@@ -64,6 +66,8 @@ pub struct Outcome {
     /// With `SolveSettings::slack`: replicas missing per (service, survival
     /// set index), None for normal operation.
     pub shortfalls: Vec<(ServiceId, Option<usize>, f64)>,
+    /// With `Model::buy`: servers bought per class (0 for classes not for sale).
+    pub bought: Vec<u32>,
 }
 
 pub struct SolveSettings {
@@ -147,6 +151,47 @@ impl Model<'_> {
             })
             .collect();
         let mut constraints: Vec<Constraint> = Vec::new();
+        // Servers to buy: per class for sale, how many of its servers are bought.
+        // A class of n servers for sale with b bought is b servers of the shape:
+        // its cpu, memory, replicas per service and idle draw scale with b.
+        let bought: Vec<Option<Variable>> = self
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(k, class)| {
+                self.buy.as_ref().and_then(|b| b.price[k])?;
+                let definition = variable().min(0).max(class.size());
+                Some(vars.add(if settings.relaxed {
+                    definition
+                } else {
+                    definition.integer()
+                }))
+            })
+            .collect();
+        // The servers a class has: its size, or the bought ones.
+        let servers_of = |k: usize| -> Expression {
+            match bought[k] {
+                Some(b) => Expression::from(b),
+                None => Expression::from(self.classes[k].size()),
+            }
+        };
+        if let Some(buy) = &self.buy {
+            for (coefs, at_most) in &buy.limits {
+                let used: Expression = coefs
+                    .iter()
+                    .filter_map(|&(k, c)| bought[k].map(|b| c * b))
+                    .sum();
+                constraints.push(constraint!(used <= *at_most));
+            }
+            for id in self.services.ids().filter(|id| free(*id)) {
+                for &(k, v) in &x[id.index()] {
+                    if let Some(b) = bought[k] {
+                        let fit = f64::from(self.fit(id, k));
+                        constraints.push(constraint!(v <= fit * b));
+                    }
+                }
+            }
+        }
         let total = |i: usize| -> Expression { x[i].iter().map(|(_, v)| *v).sum() };
         let mut slacks: Vec<(ServiceId, Option<usize>, Variable)> = Vec::new();
         let mut slack_cost = Expression::from(0.0);
@@ -198,7 +243,8 @@ impl Model<'_> {
         let mut class_cpu: Vec<Expression> = vec![Expression::from(0.0); self.classes.len()];
         let mut class_mem: Vec<Expression> = vec![Expression::from(0.0); self.classes.len()];
         let mut class_replicas: Vec<Expression> = vec![Expression::from(0.0); self.classes.len()];
-        let mut touched = vec![false; self.classes.len()];
+        // Classes for sale always carry their limits: their idle draw depends on b.
+        let mut touched: Vec<bool> = bought.iter().map(Option::is_some).collect();
         for id in self.services.ids() {
             let service = self.services.service(id);
             if free(id) {
@@ -222,18 +268,18 @@ impl Model<'_> {
         for (k, class) in self.classes.iter().enumerate().filter(|(k, _)| touched[*k]) {
             if !settings.relax.cpu {
                 constraints.push(constraint!(
-                    class_cpu[k].clone() <= class.cpu * class.size()
+                    class_cpu[k].clone() <= class.cpu * servers_of(k)
                 ));
             }
             if !settings.relax.mem {
                 constraints.push(constraint!(
-                    class_mem[k].clone() <= class.mem_gb * class.size()
+                    class_mem[k].clone() <= class.mem_gb * servers_of(k)
                 ));
             }
         }
         let class_draw = |k: usize| -> Expression {
             let class = &self.classes[k];
-            class_cpu[k].clone() * class.slope_w() + class.size() * class.idle_w
+            class_cpu[k].clone() * class.slope_w() + servers_of(k) * class.idle_w
         };
         let power_load = |row: &PowerRow| -> Expression {
             let mut load = Expression::from(row.constant_w);
@@ -269,6 +315,15 @@ impl Model<'_> {
          -> Expression {
             match goal {
                 Goal::Feasible => Expression::from(0.0),
+                Goal::Price => self
+                    .classes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, _)| {
+                        let price = self.buy.as_ref()?.price[k]?;
+                        Some(price * bought[k]?)
+                    })
+                    .sum(),
                 Goal::Cost => self
                     .services
                     .ids()
@@ -391,6 +446,10 @@ impl Model<'_> {
             })
             .collect();
         let value = solution.eval(&objective);
+        let bought = bought
+            .iter()
+            .map(|b| b.map_or(0, |b| solution.value(b).round().max(0.0) as u32))
+            .collect();
         let shortfalls = slacks
             .into_iter()
             .map(|(id, set, slack)| (id, set, solution.value(slack)))
@@ -401,6 +460,7 @@ impl Model<'_> {
             value,
             optimal,
             shortfalls,
+            bought,
         })
     }
 }

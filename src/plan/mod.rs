@@ -17,6 +17,7 @@
 //! A `power:P%` family too large to list is added lazily, one worst set at a
 //! time, for the services a candidate breaks.
 
+mod buy;
 mod classes;
 mod construct;
 mod exact;
@@ -30,6 +31,7 @@ mod state;
 
 use serde::Serialize;
 
+pub use buy::{cheapest_purchase, ForSale, Purchase, PurchaseOutcome};
 pub use explain::{Cause, Explanation, Limit};
 pub use solver::NAME as SOLVER;
 
@@ -42,7 +44,7 @@ use model::Model;
 use search::Search;
 
 /// Seconds for the whole solve when no time limit is given.
-const DEFAULT_SECONDS: f64 = 300.0;
+pub(crate) const DEFAULT_SECONDS: f64 = 300.0;
 const DEFAULT_SECONDS_WEAK: f64 = 30.0;
 
 /// Relative gap at which the search stops when none is given.

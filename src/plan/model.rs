@@ -105,6 +105,19 @@ pub struct Model<'a> {
     pub mem_weight: f64,
     /// Per service: the proven fewest replicas ([`Model::replica_floor`]).
     floors: Vec<u32>,
+    /// Capacity planning: classes of servers that may be bought.
+    pub buy: Option<Buy>,
+}
+
+/// Servers for sale (capacity planning): a class for sale may have any number
+/// of its servers bought, from none to all.
+#[derive(Debug, Clone)]
+pub struct Buy {
+    /// Per class: the price of one of its servers, None for servers owned.
+    pub price: Vec<Option<f64>>,
+    /// Σ coef × (servers bought of class k) ≤ limit: a rack's free units, a
+    /// model's max_count.
+    pub limits: Vec<(Vec<(usize, f64)>, f64)>,
 }
 
 impl<'a> Model<'a> {
@@ -242,6 +255,7 @@ impl<'a> Model<'a> {
             current,
             mem_weight: mem_weight(inventory),
             floors: Vec::new(),
+            buy: None,
         };
         model.floors = services.ids().map(|id| model.compute_floor(id)).collect();
         model

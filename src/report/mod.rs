@@ -1,6 +1,7 @@
 //! Rendering results as text: one small emitter per output format, each a pure
 //! function from data to a string. Nothing here solves or checks anything.
 
+mod capacity;
 mod diff;
 mod github;
 mod graph;
@@ -14,6 +15,7 @@ pub mod overview;
 mod plan;
 mod sarif;
 
+pub use capacity::{growth_human, growth_json, purchase_csv, purchase_human, purchase_json};
 pub use diff::{changes_human, diff_human, diff_json};
 pub use github::check_github;
 pub use graph::graph_dot;

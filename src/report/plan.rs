@@ -72,16 +72,7 @@ pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>) -> St
         let _ = writeln!(out);
         out.push_str(&super::diff::changes_human(diff, "Plan"));
     }
-    let _ = writeln!(
-        out,
-        "Verified: every guarantee holds ({} scenarios for {})",
-        plan.report.scenarios,
-        if plan.report.words.is_empty() {
-            "no survive words".to_string()
-        } else {
-            plan.report.words.join(", ")
-        }
-    );
+    out.push_str(&verified_line(&plan.report));
     if !written.is_empty() {
         let _ = writeln!(out, "Wrote {}", written.join(" and "));
     }
@@ -111,8 +102,28 @@ pub fn plan_json(plan: &Plan, migration: Option<serde_json::Value>) -> String {
     text
 }
 
+/// "Verified: every guarantee holds (6 scenarios for rack, power:50%)".
+pub(crate) fn verified_line(report: &crate::verify::Report) -> String {
+    format!(
+        "Verified: every guarantee holds ({} scenarios for {})\n",
+        report.scenarios,
+        if report.words.is_empty() {
+            "no survive words".to_string()
+        } else {
+            report.words.join(", ")
+        }
+    )
+}
+
 pub fn infeasible_human(explanation: &Explanation) -> String {
     let mut out = String::from("No placement satisfies the guarantees:\n");
+    out.push_str(&infeasible_causes(explanation));
+    out
+}
+
+/// The causes and notes of an explanation, one per line.
+pub(crate) fn infeasible_causes(explanation: &Explanation) -> String {
+    let mut out = String::new();
     for cause in &explanation.causes {
         let _ = writeln!(out, "  - {}", cause.message());
     }
@@ -122,7 +133,8 @@ pub fn infeasible_human(explanation: &Explanation) -> String {
     out
 }
 
-pub fn infeasible_json(explanation: &Explanation) -> String {
+/// Each cause as JSON, with its message.
+pub(crate) fn causes_json(explanation: &Explanation) -> serde_json::Value {
     let causes: Vec<serde_json::Value> = explanation
         .causes
         .iter()
@@ -134,12 +146,16 @@ pub fn infeasible_json(explanation: &Explanation) -> String {
             value
         })
         .collect();
+    json!(causes)
+}
+
+pub fn infeasible_json(explanation: &Explanation) -> String {
     let mut text = serde_json::to_string_pretty(&json!({
         "format_version": JSON_FORMAT_VERSION,
         "command": "plan",
         "status": "infeasible",
         "feasible": false,
-        "causes": causes,
+        "causes": causes_json(explanation),
         "notes": explanation.notes,
     }))
     .expect("JSON values always serialize");

@@ -2,6 +2,7 @@
 //! shared helpers in `support`.
 
 mod bad_input;
+mod capacity;
 mod check_cli;
 mod determinism;
 mod diff;

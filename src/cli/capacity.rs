@@ -1,0 +1,175 @@
+//! `faultplan capacity`: the grown demand, and what to buy. Arguments are
+//! checked and outputs refused before any solving, as for `plan`.
+
+use std::path::{Path, PathBuf};
+
+use faultplan::capacity::{Answer, NewServer};
+use faultplan::export;
+use faultplan::inventory::{Catalog, Grown, Growth, Inventory, Location, Placement, Services};
+use faultplan::plan::PlanOptions;
+use faultplan::report;
+
+use super::{
+    check_outputs, load, positive_seconds, print, progress_spinner, run_inputs, write_atomic,
+    Common, DataFormat, Failure,
+};
+
+#[derive(clap::Args)]
+pub(super) struct CapacityArgs {
+    /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
+    inventory: PathBuf,
+    #[command(flatten)]
+    common: Common,
+    /// Multiply every service's min_replicas by this factor (rounded up).
+    #[arg(long, value_name = "FACTOR", conflicts_with = "growth_file", value_parser = factor)]
+    growth: Option<f64>,
+    /// Per-service growth factors: a CSV with the columns service,factor.
+    #[arg(long, value_name = "FILE")]
+    growth_file: Option<PathBuf>,
+    /// Server models that may be bought (catalog.csv): answers what to buy so
+    /// that the (grown) demand fits.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// With --catalog: where to write the purchase, as servers.csv rows.
+    #[arg(long, value_name = "FILE", requires = "catalog")]
+    out: Option<PathBuf>,
+    /// Where to write the verified placement (of the grown demand, on the
+    /// fleet with the purchase).
+    #[arg(long, value_name = "FILE")]
+    placement_out: Option<PathBuf>,
+    /// Stop after this many seconds [default: 300].
+    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+    time_limit: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+    format: DataFormat,
+}
+
+fn factor(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        _ => Err(format!(
+            "expected a growth factor > 0 (1.5 = 50% more), found \"{text}\""
+        )),
+    }
+}
+
+pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
+    let mut inputs = run_inputs(&args.inventory, &args.common, None);
+    inputs.extend(args.growth_file.clone());
+    inputs.extend(args.catalog.clone());
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    if let Some(path) = &args.out {
+        outputs.push(("--out", path));
+    }
+    if let Some(path) = &args.placement_out {
+        outputs.push(("--placement-out", path));
+    }
+    check_outputs(&inputs, &outputs)?;
+    let (inventory, services) = load(&args.inventory, &args.common)?;
+    let catalog = args.catalog.as_deref().map(Catalog::load).transpose()?;
+    let growth = match (&args.growth, &args.growth_file) {
+        (Some(f), _) => Growth::uniform(*f, &services, &Location::file(Path::new("--growth")))?,
+        (None, Some(path)) => Growth::load(path, &services)?,
+        (None, None) if catalog.is_some() => {
+            Growth::uniform(1.0, &services, &Location::file(Path::new("--growth")))?
+        }
+        (None, None) => {
+            return Err(Failure::Input(
+                faultplan::inventory::InputError::new(
+                    Location::file(Path::new("capacity")),
+                    "expected --growth FACTOR, --growth-file FILE or --catalog FILE",
+                )
+                .into(),
+            ))
+        }
+    };
+    let options = PlanOptions {
+        time_limit: args.time_limit,
+        ..PlanOptions::default()
+    };
+    let spinner = progress_spinner(matches!(args.format, DataFormat::Human));
+    let progress = |m: &str| {
+        if let Some(spinner) = &spinner {
+            spinner.set_message(m.to_string());
+        }
+    };
+    if let Some(catalog) = &catalog {
+        let (grown_services, grown) = growth.apply(&services);
+        let answer = faultplan::capacity::purchase(
+            &inventory,
+            &grown_services,
+            catalog,
+            &options,
+            &progress,
+        );
+        if let Some(spinner) = &spinner {
+            spinner.finish_and_clear();
+        }
+        return buy(&args, &inventory, &grown_services, &grown, &answer);
+    }
+    let fit = faultplan::capacity::fit_growth(&inventory, &services, &growth, &options, &progress);
+    if let Some(spinner) = &spinner {
+        spinner.finish_and_clear();
+    }
+    let mut written = Vec::new();
+    if let (Ok(plan), Some(path)) = (&fit.outcome, &args.placement_out) {
+        write_atomic(&[(
+            path,
+            export::placement_csv(&inventory, &fit.services, &plan.placement),
+        )])?;
+        written.push(path.display().to_string());
+    }
+    print(&match args.format {
+        DataFormat::Human => report::growth_human(&fit, &written),
+        DataFormat::Json => report::growth_json(&fit),
+    })?;
+    match fit.outcome {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Failure::Violated),
+    }
+}
+
+/// Writes and prints what to buy. Files are written only when the placement
+/// that uses the purchase (or, with nothing to buy, the fleet as it is) is
+/// verified; exit 1 otherwise.
+fn buy(
+    args: &CapacityArgs,
+    inventory: &Inventory,
+    services: &Services,
+    grown: &[Grown],
+    answer: &Answer,
+) -> Result<(), Failure> {
+    let verified: Option<(&Inventory, &Placement, &[NewServer])> = match answer {
+        Answer::NothingToBuy(plan) => Some((inventory, &plan.placement, &[])),
+        Answer::Buy(bought) => bought.outcome.as_ref().ok().map(|plan| {
+            (
+                &bought.inventory,
+                &plan.placement,
+                bought.servers.as_slice(),
+            )
+        }),
+        Answer::Impossible { .. } | Answer::Unknown(_) => None,
+    };
+    let mut written = Vec::new();
+    if let Some((after, placement, servers)) = verified {
+        let mut files: Vec<(&Path, String)> = Vec::new();
+        if let Some(path) = &args.out {
+            files.push((path, report::purchase_csv(servers)));
+        }
+        if let Some(path) = &args.placement_out {
+            files.push((path, export::placement_csv(after, services, placement)));
+        }
+        write_atomic(&files)?;
+        written = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    }
+    print(&match args.format {
+        DataFormat::Human => report::purchase_human(grown, answer, &written),
+        DataFormat::Json => report::purchase_json(grown, answer),
+    })?;
+    if verified.is_some() {
+        Ok(())
+    } else {
+        Err(Failure::Violated)
+    }
+}

@@ -1,0 +1,264 @@
+//! The capacity planning files of FORMATS.md: growth factors (one for every
+//! service, or a `service,factor` CSV) and the catalog of server models that
+//! may be bought. Validated here, once, like every other input.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::csvfile::{read_text, CsvFile};
+use super::error::{Errors, InputError, InputErrors, Location};
+use super::{limits, ServiceId, Services};
+
+/// How much each service's demand grows: a factor on min_replicas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Growth {
+    /// Per service (by index), its factor; 1 for a service a growth file omits.
+    pub factors: Vec<f64>,
+}
+
+/// One grown service: its min_replicas (and max_replicas) before and after.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Grown {
+    pub service: String,
+    pub factor: f64,
+    pub min_replicas: (u32, u32),
+    pub max_replicas: Option<(u32, u32)>,
+}
+
+impl Growth {
+    /// The same factor for every service (`--growth FACTOR`); `at` names where
+    /// the factor was given, for the error.
+    pub fn uniform(factor: f64, services: &Services, at: &Location) -> Result<Growth, InputErrors> {
+        let growth = Growth {
+            factors: vec![factor; services.services.len()],
+        };
+        let check = |message: String| InputError::new(at.clone(), message);
+        if let Some(message) = factor_error(factor) {
+            return Err(check(message).into());
+        }
+        for id in services.ids() {
+            if let Err(message) = growth.grow_one(services, id) {
+                return Err(check(message).into());
+            }
+        }
+        Ok(growth)
+    }
+
+    /// Reads a growth file: CSV with the columns `service` and `factor`.
+    pub fn load(path: &Path, services: &Services) -> Result<Growth, InputErrors> {
+        let text = read_text(path, limits::CSV_BYTES)?;
+        let file = CsvFile::parse(path, &text, &["service", "factor"], &[])?;
+        let mut errors = Errors::default();
+        let mut growth = Growth {
+            factors: vec![1.0; services.services.len()],
+        };
+        let mut seen: BTreeMap<ServiceId, usize> = BTreeMap::new();
+        for row in file.rows() {
+            let parsed = (|| -> Result<(), InputError> {
+                let name = row.required("service", "a service name")?;
+                let Some(id) = services.lookup(name) else {
+                    let known: Vec<&str> =
+                        services.services.iter().map(|s| s.name.as_str()).collect();
+                    return Err(row.error(
+                        "service",
+                        format!(
+                            "unknown service \"{name}\" (services.toml has: {})",
+                            known.join(", ")
+                        ),
+                    ));
+                };
+                if let Some(line) = seen.insert(id, row.line) {
+                    return Err(row.error(
+                        "service",
+                        format!("service \"{name}\" is listed twice (first on line {line})"),
+                    ));
+                }
+                let factor = row.required_number("factor")?;
+                if let Some(message) = factor_error(factor) {
+                    return Err(row.error("factor", message));
+                }
+                growth.factors[id.index()] = factor;
+                growth
+                    .grow_one(services, id)
+                    .map_err(|message| row.error("factor", message))?;
+                Ok(())
+            })();
+            if let Err(e) = parsed {
+                errors.push(e);
+            }
+        }
+        errors.finish(growth)
+    }
+
+    /// The grown demand: every service's min_replicas times its factor,
+    /// rounded up, and max_replicas (when set) raised the same way and to at
+    /// least the new min_replicas, so a cap that allowed the old demand
+    /// allows the grown one in the same proportion.
+    pub fn apply(&self, services: &Services) -> (Services, Vec<Grown>) {
+        let mut grown = services.clone();
+        let mut changes = Vec::new();
+        for id in services.ids() {
+            let Ok((min, max)) = self.grow_one(services, id) else {
+                // Validated when the growth was built.
+                continue;
+            };
+            let s = &mut grown.services[id.index()];
+            changes.push(Grown {
+                service: s.name.clone(),
+                factor: self.factors[id.index()],
+                min_replicas: (s.min_replicas, min),
+                max_replicas: s.max_replicas.zip(max),
+            });
+            s.min_replicas = min;
+            s.max_replicas = max;
+        }
+        (grown, changes)
+    }
+
+    fn grow_one(&self, services: &Services, id: ServiceId) -> Result<(u32, Option<u32>), String> {
+        let service = services.service(id);
+        let factor = self.factors[id.index()];
+        let min = grow(service.min_replicas, factor)?;
+        let max = service
+            .max_replicas
+            .map(|max| grow(max, factor).map(|m| m.max(min)))
+            .transpose()?;
+        Ok((min, max))
+    }
+}
+
+fn factor_error(factor: f64) -> Option<String> {
+    (!(factor.is_finite() && factor > 0.0))
+        .then(|| format!("expected a growth factor > 0 (1.5 = 50% more), found {factor}"))
+}
+
+/// `n × factor` rounded up. A product within a billionth of a whole number is
+/// that number: 10 × 1.1 is 11.000000000000002 in binary floating point, and
+/// a user who wrote 1.1 means 11.
+pub fn grow(n: u32, factor: f64) -> Result<u32, String> {
+    let product = f64::from(n) * factor;
+    let nearest = product.round();
+    let grown = if (product - nearest).abs() <= 1e-9 * nearest.max(1.0) {
+        nearest
+    } else {
+        product.ceil()
+    };
+    if grown > f64::from(limits::REPLICAS) {
+        return Err(format!(
+            "{n} × {factor} = {grown} replicas is above faultplan's limit of {} (see docs/formats.md, Limits)",
+            limits::REPLICAS
+        ));
+    }
+    Ok(grown as u32)
+}
+
+/// One server model that may be bought.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CatalogModel {
+    pub model: String,
+    pub cpu: f64,
+    pub mem_gb: f64,
+    pub idle_w: f64,
+    pub max_w: f64,
+    pub labels: BTreeSet<String>,
+    pub u_height: u32,
+    pub price: f64,
+    pub max_count: Option<u32>,
+    pub line: usize,
+}
+
+/// `catalog.csv`: the models that may be bought, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog {
+    pub models: Vec<CatalogModel>,
+}
+
+impl Catalog {
+    pub fn load(path: &Path) -> Result<Catalog, InputErrors> {
+        let text = read_text(path, limits::CSV_BYTES)?;
+        let file = CsvFile::parse(
+            path,
+            &text,
+            &["model", "cpu", "mem_gb", "price"],
+            &["idle_w", "max_w", "labels", "u_height", "max_count"],
+        )?;
+        let mut errors = Errors::default();
+        let mut models: Vec<CatalogModel> = Vec::new();
+        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        for row in file.rows() {
+            let parsed = (|| -> Result<CatalogModel, InputError> {
+                let model = row.id("model")?.to_string();
+                if let Some(line) = names.get(&model) {
+                    return Err(row.error(
+                        "model",
+                        format!("model \"{model}\" is listed twice (first on line {line})"),
+                    ));
+                }
+                let cpu = row.required_number("cpu")?;
+                let mem_gb = row.required_number("mem_gb")?;
+                let price = row.required_number("price")?;
+                let idle_w = row.number("idle_w")?.unwrap_or(0.0);
+                let max_w = row.number("max_w")?.unwrap_or(idle_w);
+                if max_w < idle_w {
+                    return Err(row.error(
+                        "max_w",
+                        format!("max_w ({max_w}) must be >= idle_w ({idle_w})"),
+                    ));
+                }
+                let u_height = row.whole_number("u_height")?.unwrap_or(1);
+                if u_height == 0 {
+                    return Err(row.error("u_height", "expected at least 1 rack unit, found 0"));
+                }
+                let labels = row
+                    .list("labels")?
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                Ok(CatalogModel {
+                    model,
+                    cpu,
+                    mem_gb,
+                    idle_w,
+                    max_w,
+                    labels,
+                    u_height,
+                    price,
+                    max_count: row.whole_number("max_count")?,
+                    line: row.line,
+                })
+            })();
+            match parsed {
+                Ok(model) => {
+                    names.insert(model.model.clone(), model.line);
+                    models.push(model);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if models.is_empty() && file.rows().next().is_none() {
+            errors.push(InputError::new(
+                Location::file(path),
+                "the catalog lists no model; expected at least one row after the header",
+            ));
+        }
+        errors.finish(Catalog { models })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grow;
+
+    #[test]
+    fn growth_rounds_up_but_not_float_noise() {
+        assert_eq!(grow(10, 1.1), Ok(11));
+        assert_eq!(grow(2, 1.5), Ok(3));
+        assert_eq!(grow(3, 1.5), Ok(5));
+        assert_eq!(grow(18, 1.5), Ok(27));
+        assert_eq!(grow(7, 1.0), Ok(7));
+        assert_eq!(grow(10, 1.11), Ok(12));
+        assert_eq!(grow(4, 0.5), Ok(2));
+        assert_eq!(grow(3, 0.5), Ok(2));
+        assert!(grow(1_000_000, 2.0).is_err());
+    }
+}

@@ -1,0 +1,201 @@
+//! The cheapest servers to buy (capacity planning): the exact model of
+//! milp.rs over an inventory that also holds every server that could be
+//! bought, each class of those with an integer "how many bought" that scales
+//! its cpu, memory, replicas and idle draw, and the price as the goal.
+//!
+//! Why its answer is a bound: take any purchase P (within rack space and
+//! max_count) and any placement on the inventory with P that `check`
+//! accepts. Map P's servers onto the servers for sale of the same rack,
+//! model and wiring (they are interchangeable: one class), set b to the
+//! number bought per class; the placement's counts per class then meet
+//! every row of the model, which are the class relaxation of `check`
+//! (milp.rs) with b servers in place of the class's size. So the model's
+//! optimum is at most P's price: it is a lower bound on every purchase, and
+//! "infeasible" means no purchase within the limits makes the demand
+//! plannable. Whether its own purchase is plannable is then decided by the
+//! planner on the inventory with exactly those servers, and `check`.
+
+use good_lp::ResolutionError;
+
+use super::milp::{Goal, Relax, Scope, SolveSettings};
+use std::collections::BTreeMap;
+
+use super::model::{impacts, Buy, Counts, Model};
+use super::PlanOptions;
+use crate::inventory::{Inventory, ServerId, Services};
+use crate::scenarios::ScenarioSet;
+
+/// One server that may be bought, already in the inventory given to
+/// [`cheapest_purchase`]. Servers for sale with the same rack, wiring and
+/// model must have the same price and limits (they form one class).
+#[derive(Debug, Clone)]
+pub struct ForSale {
+    pub server: ServerId,
+    pub price: f64,
+    /// (index into the limits, units this server uses of it).
+    pub uses: Vec<(usize, f64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Purchase {
+    /// The servers for sale that are bought.
+    pub servers: Vec<ServerId>,
+    pub price: f64,
+    /// Proven cheapest by the model (every purchase costs at least `bound`).
+    pub optimal: bool,
+    /// A proven lower bound on the price of any purchase that makes the
+    /// demand plannable.
+    pub bound: f64,
+}
+
+#[derive(Debug, Clone)]
+pub enum PurchaseOutcome {
+    Bought(Purchase),
+    /// No purchase within the limits makes the demand plannable (proven).
+    Impossible,
+    /// The solver stopped without an answer.
+    Unknown(String),
+}
+
+/// The cheapest purchase by the model: `for_sale` names the servers of
+/// `inventory` that may be bought, `limits` the right-hand sides their
+/// `uses` count against (free rack units, max_count).
+pub fn cheapest_purchase(
+    inventory: &Inventory,
+    services: &Services,
+    for_sale: &[ForSale],
+    limits: &[f64],
+    options: &PlanOptions,
+) -> PurchaseOutcome {
+    let set = ScenarioSet::expand(inventory, &services.all_words(), options.enumeration_limit);
+    let impacts = impacts(inventory, &set);
+    let started = std::time::Instant::now();
+    let mut sale_of: Vec<Option<&ForSale>> = vec![None; inventory.servers.len()];
+    for f in for_sale {
+        sale_of[f.server.index()] = Some(f);
+    }
+    let limit = options.time_limit.unwrap_or(super::DEFAULT_SECONDS);
+    let settings = |relaxed: bool| SolveSettings {
+        // What is left of the time limit, for each solve.
+        time_limit: Some((limit - started.elapsed().as_secs_f64()).max(1.0)),
+        threads: options.threads,
+        slack: false,
+        relaxed,
+        max_moves: None,
+        relax: Relax::default(),
+        initial: None,
+    };
+    // Classes whose counts do not pack onto their servers are split into
+    // single servers and the model solved again, as the planner does: each
+    // model is a relaxation, a split one only a tighter one.
+    let mut split: Vec<ServerId> = Vec::new();
+    // The last model solved: a later, split one that runs out of time falls
+    // back on it (its purchase is as much a bound and a candidate).
+    let mut last: Option<PurchaseOutcome> = None;
+    loop {
+        let mut model = Model::new(inventory, services, &set, &impacts, None, &split);
+        let mut price = vec![None; model.classes.len()];
+        let mut coefs: Vec<Vec<(usize, f64)>> = vec![Vec::new(); limits.len()];
+        for (k, class) in model.classes.iter().enumerate() {
+            let Some(first) = sale_of[class.servers[0].index()] else {
+                continue;
+            };
+            price[k] = Some(first.price);
+            for &(limit, units) in &first.uses {
+                coefs[limit].push((k, units));
+            }
+        }
+        model.buy = Some(Buy {
+            price,
+            limits: coefs.into_iter().zip(limits.iter().copied()).collect(),
+        });
+        let outcome = match model.solve(Goal::Price, &[], Scope::Whole, &settings(false)) {
+            Ok(outcome) => outcome,
+            Err(ResolutionError::Infeasible) => return PurchaseOutcome::Impossible,
+            Err(e) => {
+                let why = if started.elapsed().as_secs_f64() + 1.0 >= limit {
+                    format!("not found within the time limit of {limit} s")
+                } else {
+                    format!("the solver stopped: {e}")
+                };
+                return last.unwrap_or(PurchaseOutcome::Unknown(why));
+            }
+        };
+        let mut servers = Vec::new();
+        for (k, &b) in outcome.bought.iter().enumerate() {
+            servers.extend(model.classes[k].servers.iter().take(b as usize).copied());
+        }
+        servers.sort_unstable();
+        let bound = if outcome.optimal {
+            outcome.value
+        } else {
+            // The LP relaxation's optimum bounds every integer purchase.
+            match model.solve(Goal::Price, &[], Scope::Whole, &settings(true)) {
+                Ok(lp) if lp.optimal => lp.value.min(outcome.value),
+                _ => 0.0,
+            }
+        };
+        let answer = PurchaseOutcome::Bought(Purchase {
+            servers,
+            price: outcome.value,
+            optimal: outcome.optimal,
+            bound,
+        });
+        let before = split.len();
+        split.extend(unpacked(&model, &outcome.counts, &outcome.bought));
+        split.sort_unstable();
+        split.dedup();
+        if split.len() == before || started.elapsed().as_secs_f64() >= limit {
+            return answer;
+        }
+        last = Some(answer);
+    }
+}
+
+/// The servers of the classes whose counts first-fit decreasing cannot put
+/// on their servers (for a class for sale, on the `bought` ones): cpu,
+/// memory and max_per_server per server. First fit may miss a packing that
+/// exists; splitting then only costs time, never soundness.
+fn unpacked(model: &Model, counts: &Counts, bought: &[u32]) -> Vec<ServerId> {
+    let mut out = Vec::new();
+    for (k, class) in model.classes.iter().enumerate() {
+        if class.servers.len() == 1 {
+            continue;
+        }
+        let n = if model.buy.as_ref().is_some_and(|b| b.price[k].is_some()) {
+            bought[k] as usize
+        } else {
+            class.servers.len()
+        };
+        let mut items: Vec<(f64, f64, usize)> = Vec::new();
+        for id in model.services.ids() {
+            let s = model.services.service(id);
+            for _ in 0..counts[id.index()][k] {
+                items.push((s.cpu, s.mem_gb, id.index()));
+            }
+        }
+        if items.is_empty() {
+            continue;
+        }
+        items.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
+        let mut free = vec![(class.cpu, class.mem_gb, BTreeMap::<usize, u32>::new()); n];
+        let fits = items.iter().all(|&(cpu, mem, service)| {
+            let limit = model.services.services[service].max_per_server;
+            free.iter_mut().any(|(c, m, per)| {
+                let on = per.entry(service).or_insert(0);
+                if *c + 1e-9 >= cpu && *m + 1e-9 >= mem && *on < limit {
+                    *c -= cpu;
+                    *m -= mem;
+                    *on += 1;
+                    true
+                } else {
+                    false
+                }
+            })
+        });
+        if !fits {
+            out.extend(&class.servers);
+        }
+    }
+    out
+}
