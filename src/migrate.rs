@@ -587,8 +587,8 @@ pub struct MigrateOptions {
     /// May add replicas on servers B does not use, removed again later.
     pub allow_temporary: bool,
     /// When the ordering search is stuck, every order is tried when there are
-    /// at most this many changes (2^n placements at most): the only way
-    /// "no safe order exists" is proven.
+    /// at most this many changes (2^n placements at most, and within
+    /// [`EXHAUSTIVE_BUDGET`]): the only way "no safe order exists" is proven.
     pub exhaustive_limit: usize,
 }
 
@@ -657,15 +657,18 @@ pub fn migrate(
         }
         // Greedy choices may have led here although another order exists:
         // only an exhaustive search from A may say none does.
-        let exhaustive_run =
-            !waves.iter().flatten().any(|s| s.temporary) && all.len() <= options.exhaustive_limit;
-        if exhaustive_run {
-            if let Some(order) = exhaustive(&mut bar, &a, &all) {
-                let waves = pack(&mut bar, &a, &order, max_parallel);
-                return Ok(Migration {
-                    waves,
-                    checks: bar.checks,
-                });
+        let mut proven = false;
+        if !waves.iter().flatten().any(|s| s.temporary) && all.len() <= options.exhaustive_limit {
+            match exhaustive(&mut bar, &a, &all) {
+                Every::Order(order) => {
+                    let waves = pack(&mut bar, &a, &order, max_parallel);
+                    return Ok(Migration {
+                        waves,
+                        checks: bar.checks,
+                    });
+                }
+                Every::None => proven = true,
+                Every::GaveUp => {}
             }
         }
         if options.allow_temporary {
@@ -686,7 +689,7 @@ pub fn migrate(
             }
         }
         let left: Vec<Step> = pending.iter().map(|(s, _)| *s).collect();
-        return Err(blocked(&mut bar, &state, waves, &left, exhaustive_run));
+        return Err(blocked(&mut bar, &state, waves, &left, proven));
     }
     Ok(Migration {
         waves,
@@ -894,21 +897,38 @@ fn stepping_stone(
 /// Servers tried as a stepping stone for one blocked removal.
 const STONE_TRIES: usize = 32;
 
+/// What the exhaustive search concluded.
+enum Every {
+    /// A safe order, one change at a time.
+    Order(Vec<Step>),
+    /// No order is safe: every set of changes done was visited.
+    None,
+    /// The search stopped at its budget: no conclusion.
+    GaveUp,
+}
+
+/// Work the exhaustive search may do, in placements judged × (servers +
+/// replicas): every order of 16 changes on a tiny fleet, a handful of
+/// placements on a large one. Counted, not timed, so the answer does not
+/// depend on the machine.
+const EXHAUSTIVE_BUDGET: usize = 4_000_000;
+
 /// Every order of `steps` from `a`, one change at a time: depth first over the
 /// sets of changes done, each set visited once (a set fixes the placement, so
-/// a set found unsafe or a dead end is one whatever order reached it). Some
-/// order when one is safe; None is a proof that none is.
-fn exhaustive(bar: &mut Bar, a: &Counts, steps: &[Step]) -> Option<Vec<Step>> {
-    fn visit(
-        bar: &mut Bar,
-        state: &Counts,
-        steps: &[Step],
-        done: u64,
-        dead: &mut BTreeSet<u64>,
-        order: &mut Vec<Step>,
-    ) -> bool {
+/// a set found unsafe or a dead end is one whatever order reached it). Its
+/// `None` is a proof that no order is safe.
+fn exhaustive(bar: &mut Bar, a: &Counts, steps: &[Step]) -> Every {
+    struct Search<'s> {
+        steps: &'s [Step],
+        dead: BTreeSet<u64>,
+        order: Vec<Step>,
+        judged_left: usize,
+    }
+    /// Some(found) when decided, None when the budget ran out.
+    fn visit(bar: &mut Bar, search: &mut Search, state: &Counts, done: u64) -> Option<bool> {
+        let steps = search.steps;
         if done.count_ones() as usize == steps.len() {
-            return true;
+            return Some(true);
         }
         for (i, step) in steps.iter().enumerate() {
             let next = done | (1 << i);
@@ -917,27 +937,40 @@ fn exhaustive(bar: &mut Bar, a: &Counts, steps: &[Step]) -> Option<Vec<Step>> {
                 .iter()
                 .enumerate()
                 .any(|(j, s)| s == step && done & (1 << j) == 0);
-            if done & (1 << i) != 0 || twin_first || dead.contains(&next) {
+            if done & (1 << i) != 0 || twin_first || search.dead.contains(&next) {
                 continue;
             }
+            if search.judged_left == 0 {
+                return None;
+            }
+            search.judged_left -= 1;
             if !bar.judge(state, &[*step]).is_empty() {
                 continue;
             }
             let mut after = state.clone();
             apply(&mut after, step);
-            order.push(*step);
-            if visit(bar, &after, steps, next, dead, order) {
-                return true;
+            search.order.push(*step);
+            if visit(bar, search, &after, next)? {
+                return Some(true);
             }
-            order.pop();
-            dead.insert(next);
+            search.order.pop();
+            search.dead.insert(next);
         }
-        false
+        Some(false)
     }
     assert!(steps.len() < 64, "exhaustive_limit above 63");
-    let mut order = Vec::new();
-    let mut dead = BTreeSet::new();
-    visit(bar, a, steps, 0, &mut dead, &mut order).then_some(order)
+    let size = bar.inventory.servers.len() + a.values().map(|&n| n as usize).sum::<usize>();
+    let mut search = Search {
+        steps,
+        dead: BTreeSet::new(),
+        order: Vec::new(),
+        judged_left: EXHAUSTIVE_BUDGET / size.max(1),
+    };
+    match visit(bar, &mut search, a, 0) {
+        Some(true) => Every::Order(search.order),
+        Some(false) => Every::None,
+        None => Every::GaveUp,
+    }
 }
 
 /// Consecutive changes of a safe order merged into waves while each stays safe.
