@@ -312,12 +312,8 @@ impl<'a> Bar<'a> {
         (report, safety)
     }
 
-    /// What makes `counts` less safe than the bar, on the side asked for.
-    fn violations(&mut self, counts: &Counts, replicas: bool, limits: bool) -> Vec<Violation> {
-        let (_, safety) = self.evaluate(counts);
-        self.compare(&safety, replicas, limits)
-    }
-
+    /// What makes a placement with `safety` less safe than the bar, on the
+    /// side asked for.
     fn compare(&self, safety: &Safety, replicas: bool, limits: bool) -> Vec<Violation> {
         let mut found = Vec::new();
         if replicas {
@@ -356,33 +352,7 @@ impl<'a> Bar<'a> {
         if self.proven_safe(state, wave) {
             return (Vec::new(), None);
         }
-        let adds: Vec<&Step> = wave.iter().filter(|s| s.action == Action::Add).collect();
-        let removes: Vec<&Step> = wave.iter().filter(|s| s.action == Action::Remove).collect();
-        let mut found = Vec::new();
-        let mut after = None;
-        for (side, steps, replicas) in [(0, &adds, false), (1, &removes, true)] {
-            if steps.is_empty() {
-                continue;
-            }
-            let mut counts = state.clone();
-            for s in steps {
-                apply(&mut counts, s);
-            }
-            let (report, safety) = self.evaluate(&counts);
-            found.extend(self.compare(&safety, replicas, !replicas));
-            // The placement after the wave is this one when the wave has
-            // changes on this side only.
-            if (side == 0 && removes.is_empty()) || (side == 1 && adds.is_empty()) {
-                after = Some(Bounds::exact(
-                    self.inventory,
-                    self.services,
-                    &counts,
-                    &report,
-                    &safety,
-                ));
-            }
-        }
-        (found, after)
+        self.judge_with_after(state, wave)
     }
 
     /// Whether the bounds alone prove `wave` safe from `state`: every remove
@@ -519,22 +489,45 @@ impl<'a> Bar<'a> {
     /// adds all done and no remove (limits), its removes all done and no add
     /// (replicas up). See the module comment for why these two suffice.
     fn judge(&mut self, state: &Counts, wave: &[Step]) -> Vec<Violation> {
+        self.judge_with_after(state, wave).0
+    }
+
+    /// [`Bar::judge`], with the bounds of the placement after the wave when
+    /// one of the two placements checked is exactly that one (a wave with
+    /// changes on one side only).
+    fn judge_with_after(
+        &mut self,
+        state: &Counts,
+        wave: &[Step],
+    ) -> (Vec<Violation>, Option<Bounds>) {
+        let adds: Vec<&Step> = wave.iter().filter(|s| s.action == Action::Add).collect();
+        let removes: Vec<&Step> = wave.iter().filter(|s| s.action == Action::Remove).collect();
         let mut found = Vec::new();
-        if wave.iter().any(|s| s.action == Action::Add) {
-            let mut high = state.clone();
-            for s in wave.iter().filter(|s| s.action == Action::Add) {
-                apply(&mut high, s);
+        let mut after = None;
+        for (steps, replicas, only_side) in [
+            (&adds, false, removes.is_empty()),
+            (&removes, true, adds.is_empty()),
+        ] {
+            if steps.is_empty() {
+                continue;
             }
-            found.extend(self.violations(&high, false, true));
-        }
-        if wave.iter().any(|s| s.action == Action::Remove) {
-            let mut low = state.clone();
-            for s in wave.iter().filter(|s| s.action == Action::Remove) {
-                apply(&mut low, s);
+            let mut counts = state.clone();
+            for s in steps {
+                apply(&mut counts, s);
             }
-            found.extend(self.violations(&low, true, false));
+            let (report, safety) = self.evaluate(&counts);
+            found.extend(self.compare(&safety, replicas, !replicas));
+            if only_side {
+                after = Some(Bounds::exact(
+                    self.inventory,
+                    self.services,
+                    &counts,
+                    &report,
+                    &safety,
+                ));
+            }
         }
-        found
+        (found, after)
     }
 }
 
@@ -843,10 +836,8 @@ fn stepping_stone(
     tried: &mut BTreeSet<(ServiceId, ServerId)>,
 ) -> Option<Step> {
     let inventory = bar.inventory;
-    let mut used = vec![0.0; inventory.servers.len()];
-    for (&(service, server), &n) in state {
-        used[server.index()] += bar.services.service(service).cpu * f64::from(n);
-    }
+    // The bounds hold the current placement's cores exactly.
+    let used = bar.bounds.cpu.clone();
     let mut servers: Vec<ServerId> = inventory.server_ids().collect();
     servers.sort_by(|x, y| {
         let free = |s: &ServerId| inventory.server(*s).cpu - used[s.index()];
