@@ -24,7 +24,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::inventory::{
     Component, Inventory, Placement, PowerId, Replica, ServerId, ServiceId, Services,
 };
-use crate::verify::{self, CheckOptions, FindingKind, Report};
+use crate::topology::reach;
+use crate::verify::{self, CheckOptions, FindingKind, Ledger, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -200,77 +201,91 @@ impl Safety {
 }
 
 /// The bar every intermediate placement must clear: the worse of A and B.
-struct Bar<'a> {
+struct Rule<'a> {
     inventory: &'a Inventory,
     services: &'a Services,
     words: Vec<String>,
     floor: BTreeMap<(ServiceId, Option<usize>), u32>,
     ceiling: BTreeMap<Limit, f64>,
-    /// Per server, every power component its draw can reach (its PSUs'
-    /// components and all their ancestors).
+    /// Per server, every power component its draw can reach.
     reach: Vec<Vec<PowerId>>,
-    /// Sound bounds on the placement the ordering has reached.
-    bounds: Bounds,
-    /// Placements checked, for the summary.
-    checks: usize,
-}
-
-/// Bounds on one placement that let most changes be judged without a whole
-/// `check`: replicas up per (service, word) from below, each power
-/// component's highest load (nothing failed and every listed scenario) from
-/// above, cores and memory per server exactly.
-#[derive(Clone)]
-struct Bounds {
-    up: BTreeMap<(ServiceId, Option<usize>), u32>,
-    peak_w: Vec<f64>,
-    cpu: Vec<f64>,
-    mem: Vec<f64>,
-    /// No `power:P%` family is searched rather than listed, so `peak_w`
-    /// covers every scenario.
-    loads_listed: bool,
-}
-
-impl Bounds {
-    fn exact(
-        inventory: &Inventory,
-        services: &Services,
-        counts: &Counts,
-        report: &Report,
-        safety: &Safety,
-    ) -> Self {
-        let servers = inventory.servers.len();
-        let mut cpu = vec![0.0; servers];
-        let mut mem = vec![0.0; servers];
-        for (&(s, v), &n) in counts {
-            cpu[v.index()] += services.service(s).cpu * f64::from(n);
-            mem[v.index()] += services.service(s).mem_gb * f64::from(n);
-        }
-        Bounds {
-            up: safety.up.clone(),
-            peak_w: report.peak_load_w.clone(),
-            cpu,
-            mem,
-            loads_listed: report.searched_families == 0,
-        }
-    }
 }
 
 const TOLERANCE: f64 = 1e-6;
 
+impl Rule<'_> {
+    /// Whether `up` replicas up for `key` fall below the floor.
+    fn short(&self, key: (ServiceId, Option<usize>), up: u32) -> Option<Violation> {
+        let floor = self.floor.get(&key).copied().unwrap_or(0);
+        (up < floor).then(|| Violation::Fewer {
+            service: self.services.service(key.0).name.clone(),
+            word: key.1.map(|w| self.words[w].clone()),
+            up,
+            floor,
+        })
+    }
+
+    /// Whether `value`, which `check` reports as over `limit_value`, is
+    /// over the ceiling too.
+    fn exceeds(&self, limit: Limit, value: f64, limit_value: f64) -> Option<Violation> {
+        let allowed = self.ceiling.get(&limit).copied().unwrap_or(limit_value);
+        (value > allowed + TOLERANCE * allowed.abs().max(1.0)).then_some(Violation::Over {
+            limit,
+            value,
+            allowed,
+        })
+    }
+
+    /// What makes a placement with `safety` less safe than the bar, on the
+    /// side asked for.
+    fn compare(&self, safety: &Safety, replicas: bool) -> Vec<Violation> {
+        if replicas {
+            let found = safety.up.iter().map(|(key, &up)| self.short(*key, up));
+            found.flatten().collect()
+        } else {
+            let found = safety.over.iter().map(|(limit, &(value, limit_value))| {
+                self.exceeds(limit.clone(), value, limit_value)
+            });
+            found.flatten().collect()
+        }
+    }
+}
+
+/// The placement the ordering has reached, and how placements near it are
+/// judged against the [`Rule`].
+struct Bar<'a> {
+    rule: Rule<'a>,
+    here: Counts,
+    judge: Judge<'a>,
+    /// Placements judged, for the summary.
+    checks: usize,
+}
+
+enum Judge<'a> {
+    /// The exact numbers of `check`, kept up to date change by change, with
+    /// what makes `here` less safe than the bar: a change can only alter the
+    /// entries of its service, its server and the components its server's
+    /// draw reaches, so only those are compared again.
+    Ledger {
+        ledger: Box<Ledger<'a>>,
+        fewer: BTreeMap<(ServiceId, Option<usize>), Violation>,
+        over: BTreeMap<Limit, Violation>,
+    },
+    /// A whole `check` per placement judged: the ledger cannot follow a
+    /// searched `power:P%` family.
+    Check,
+}
+
+/// Work the exhaustive search may do, in units of one entry of a placement
+/// judged: a whole `check` costs the fleet's servers plus replicas, a
+/// ledger's judgement [`LEDGER_JUDGEMENT`].
+const EXHAUSTIVE_BUDGET: usize = 4_000_000;
+/// Work of one ledger judgement, in [`EXHAUSTIVE_BUDGET`]'s units: a few
+/// components' deviations over the failovers, like a check of a small fleet.
+const LEDGER_JUDGEMENT: usize = 20;
+
 impl<'a> Bar<'a> {
     fn new(inventory: &'a Inventory, services: &'a Services, a: &Counts, b: &Counts) -> Self {
-        let mut reach = Vec::new();
-        for v in inventory.server_ids() {
-            let mut found: Vec<PowerId> = inventory.server(v).psu.clone();
-            let mut i = 0;
-            while i < found.len() {
-                found.extend(inventory.power(found[i]).feeds_from.iter().copied());
-                i += 1;
-            }
-            found.sort_unstable();
-            found.dedup();
-            reach.push(found);
-        }
         let report_a = verify::check(inventory, services, &placement(a), CheckOptions::default());
         let report_b = verify::check(inventory, services, &placement(b), CheckOptions::default());
         let (sa, sb) = (
@@ -287,247 +302,262 @@ impl<'a> Bar<'a> {
             let entry = ceiling.entry(limit.clone()).or_insert(*value);
             *entry = f64::max(*entry, *value);
         }
-        let bounds = Bounds::exact(inventory, services, a, &report_a, &sa);
-        Bar {
+        let rule = Rule {
             inventory,
             services,
             words: report_a.words,
             floor,
             ceiling,
-            reach,
-            bounds,
+            reach: inventory
+                .server_ids()
+                .map(|v| reach(inventory, v))
+                .collect(),
+        };
+        let judge = match Ledger::new(inventory, services) {
+            Some(mut ledger) => {
+                for (&(s, v), &n) in a {
+                    for _ in 0..n {
+                        ledger.add(s, v);
+                    }
+                }
+                let mut judge = Judge::Ledger {
+                    ledger: Box::new(ledger),
+                    fewer: BTreeMap::new(),
+                    over: BTreeMap::new(),
+                };
+                judge.compare_all(&rule, a);
+                judge
+            }
+            None => Judge::Check,
+        };
+        Bar {
+            rule,
+            here: a.clone(),
+            judge,
             checks: 2,
         }
     }
 
-    fn evaluate(&mut self, counts: &Counts) -> (Report, Safety) {
-        self.checks += 1;
-        let report = verify::check(
-            self.inventory,
-            self.services,
-            &placement(counts),
-            CheckOptions::default(),
-        );
-        let safety = Safety::of(&report, self.services);
-        (report, safety)
+    /// The ordering moves on by `step`.
+    fn step(&mut self, step: &Step) {
+        apply(&mut self.here, step);
+        self.judge.step(&self.rule, step);
     }
 
-    /// What makes a placement with `safety` less safe than the bar, on the
-    /// side asked for.
-    fn compare(&self, safety: &Safety, replicas: bool, limits: bool) -> Vec<Violation> {
+    /// Takes `step` back.
+    fn unstep(&mut self, step: &Step) {
+        let back = Step {
+            action: match step.action {
+                Action::Add => Action::Remove,
+                Action::Remove => Action::Add,
+            },
+            ..*step
+        };
+        self.step(&back);
+    }
+
+    /// Why running `wave` from here is unsafe (empty when it is safe): its
+    /// adds all done and no remove (limits), its removes all done and no add
+    /// (replicas up). See the module comment for why these two suffice.
+    fn judge(&mut self, wave: &[Step]) -> Vec<Violation> {
+        let adds: Vec<Step> = wave
+            .iter()
+            .filter(|s| s.action == Action::Add)
+            .copied()
+            .collect();
+        let removes: Vec<Step> = wave
+            .iter()
+            .filter(|s| s.action == Action::Remove)
+            .copied()
+            .collect();
         let mut found = Vec::new();
-        if replicas {
-            for (key, &up) in &safety.up {
-                let floor = self.floor.get(key).copied().unwrap_or(0);
-                if up < floor {
-                    found.push(Violation::Fewer {
-                        service: self.services.service(key.0).name.clone(),
-                        word: key.1.map(|w| self.words[w].clone()),
-                        up,
-                        floor,
-                    });
-                }
+        for (side, replicas) in [(adds, false), (removes, true)] {
+            if side.is_empty() {
+                continue;
             }
-        }
-        if limits {
-            for (limit, &(value, limit_value)) in &safety.over {
-                let allowed = self.ceiling.get(limit).copied().unwrap_or(limit_value);
-                if value > allowed + TOLERANCE * allowed.abs().max(1.0) {
-                    found.push(Violation::Over {
-                        limit: limit.clone(),
-                        value,
-                        allowed,
-                    });
-                }
+            self.checks += 1;
+            for s in &side {
+                self.step(s);
+            }
+            found.extend(self.violations(replicas));
+            for s in side.iter().rev() {
+                self.unstep(s);
             }
         }
         found
     }
 
-    /// [`Bar::judge`] from the placement the ordering has reached (`state`,
-    /// described by `self.bounds`): a wave the bounds prove safe needs no
-    /// `check`. Also returns the bounds of the placement after the wave when
-    /// a `check` of exactly that placement was made.
-    fn judge_next(&mut self, state: &Counts, wave: &[Step]) -> (Vec<Violation>, Option<Bounds>) {
-        if self.proven_safe(state, wave) {
-            return (Vec::new(), None);
-        }
-        self.judge_with_after(state, wave)
-    }
-
-    /// Whether the bounds alone prove `wave` safe from `state`: every remove
-    /// leaves each count of replicas up at or above the floor even if each
-    /// removed replica was up in every scenario (one replica less lowers a
-    /// count by at most one); every add keeps cores, memory and replicas per
-    /// server within what is allowed (exact), and each power component it can
-    /// reach within its limit even if the whole extra draw reached it in the
-    /// scenario of its highest load (a server's draw reaches a component with
-    /// shares adding up to at most 1, and a load is a sum of such draws).
-    fn proven_safe(&self, state: &Counts, wave: &[Step]) -> bool {
-        let inventory = self.inventory;
-        let mut removed: BTreeMap<ServiceId, u32> = BTreeMap::new();
-        let mut added: BTreeMap<(ServiceId, ServerId), u32> = BTreeMap::new();
-        for step in wave {
-            match step.action {
-                Action::Remove => *removed.entry(step.service).or_default() += 1,
-                Action::Add => *added.entry((step.service, step.server)).or_default() += 1,
+    /// What makes the placement here less safe than the bar, on one side.
+    fn violations(&self, replicas: bool) -> Vec<Violation> {
+        match &self.judge {
+            Judge::Ledger { fewer, over, .. } if replicas => fewer.values().cloned().collect(),
+            Judge::Ledger { over, .. } => over.values().cloned().collect(),
+            Judge::Check => {
+                let rule = &self.rule;
+                let report = verify::check(
+                    rule.inventory,
+                    rule.services,
+                    &placement(&self.here),
+                    CheckOptions::default(),
+                );
+                rule.compare(&Safety::of(&report, rule.services), replicas)
             }
         }
-        for (&service, &r) in &removed {
-            let keys = self
-                .floor
-                .range((service, None)..=(service, Some(usize::MAX)));
-            for (key, &floor) in keys {
-                let up = self.bounds.up.get(key).copied().unwrap_or(0);
-                if up.saturating_sub(r) < floor {
-                    return false;
+    }
+
+    /// Cores used on each server here.
+    fn cpu_used(&self) -> Vec<f64> {
+        match &self.judge {
+            Judge::Ledger { ledger, .. } => self
+                .rule
+                .inventory
+                .server_ids()
+                .map(|v| ledger.cpu_used(v))
+                .collect(),
+            Judge::Check => {
+                let mut used = vec![0.0; self.rule.inventory.servers.len()];
+                for (&(s, v), &n) in &self.here {
+                    used[v.index()] += self.rule.services.service(s).cpu * f64::from(n);
                 }
+                used
             }
         }
-        if added.is_empty() {
-            return true;
-        }
-        if !self.bounds.loads_listed {
-            return false;
-        }
-        let mut cpu: BTreeMap<ServerId, f64> = BTreeMap::new();
-        let mut mem: BTreeMap<ServerId, f64> = BTreeMap::new();
-        for (&(s, v), &n) in &added {
-            let service = self.services.service(s);
-            let server = inventory.server(v);
-            let count = state.get(&(s, v)).copied().unwrap_or(0) + n;
-            let most = self
-                .ceiling
-                .get(&Limit::MaxPerServer {
-                    service: service.name.clone(),
-                    server: server.id.clone(),
-                })
-                .copied()
-                .unwrap_or(f64::from(service.max_per_server));
-            if f64::from(count) > most {
-                return false;
-            }
-            *cpu.entry(v).or_default() += service.cpu * f64::from(n);
-            *mem.entry(v).or_default() += service.mem_gb * f64::from(n);
-        }
-        let mut extra_w = vec![0.0; inventory.power.len()];
-        for (&v, &more) in &cpu {
-            let server = inventory.server(v);
-            let allowed =
-                |limit: Limit, capacity: f64| self.ceiling.get(&limit).copied().unwrap_or(capacity);
-            let id = server.id.clone();
-            let (cpu_now, mem_now) = (self.bounds.cpu[v.index()], self.bounds.mem[v.index()]);
-            if cpu_now + more > allowed(Limit::Cpu { server: id.clone() }, server.cpu)
-                || mem_now + mem[&v] > allowed(Limit::Mem { server: id }, server.mem_gb)
-            {
-                return false;
-            }
-            let delta = server.draw_w(cpu_now + more) - server.draw_w(cpu_now);
-            for p in &self.reach[v.index()] {
-                extra_w[p.index()] += delta.max(0.0);
-            }
-        }
-        inventory.power_ids().all(|p| {
-            if extra_w[p.index()] == 0.0 {
-                return true;
-            }
-            let component = inventory.power(p);
-            let allowed = |limit: Limit| {
-                self.ceiling
-                    .get(&limit)
-                    .copied()
-                    .unwrap_or(component.limit_w())
-            };
-            let most = allowed(Limit::PowerNormal {
-                component: component.id.clone(),
-            })
-            .min(allowed(Limit::PowerFailover {
-                component: component.id.clone(),
-            }));
-            self.bounds.peak_w[p.index()] + extra_w[p.index()] <= most
-        })
     }
 
-    /// The ordering moves on by `wave`: bounds from a `check` of the new
-    /// placement when there was one, else updated soundly (an add keeps the
-    /// replicas-up bounds and raises the loads it can reach by its extra
-    /// draw; a remove lowers its service's replicas-up bounds by one and
-    /// keeps the load bounds).
-    fn advance(&mut self, wave: &[Step], after: Option<Bounds>) {
-        if let Some(after) = after {
-            self.bounds = after;
+    /// Work of one judgement, in [`EXHAUSTIVE_BUDGET`]'s units.
+    fn judgement_cost(&self) -> usize {
+        match &self.judge {
+            Judge::Ledger { .. } => LEDGER_JUDGEMENT,
+            Judge::Check => {
+                let replicas: u32 = self.here.values().sum();
+                self.rule.inventory.servers.len() + replicas as usize
+            }
+        }
+    }
+}
+
+impl Judge<'_> {
+    fn step(&mut self, rule: &Rule, step: &Step) {
+        let Judge::Ledger { ledger, .. } = self else {
             return;
+        };
+        match step.action {
+            Action::Add => ledger.add(step.service, step.server),
+            Action::Remove => ledger.remove(step.service, step.server),
         }
-        for step in wave {
-            let service = self.services.service(step.service);
-            let server = self.inventory.server(step.server);
-            let v = step.server.index();
-            match step.action {
-                Action::Add => {
-                    let before = self.bounds.cpu[v];
-                    self.bounds.cpu[v] += service.cpu;
-                    self.bounds.mem[v] += service.mem_gb;
-                    let delta = server.draw_w(self.bounds.cpu[v]) - server.draw_w(before);
-                    for p in &self.reach[v] {
-                        self.bounds.peak_w[p.index()] += delta.max(0.0);
-                    }
-                }
-                Action::Remove => {
-                    self.bounds.cpu[v] -= service.cpu;
-                    self.bounds.mem[v] -= service.mem_gb;
-                    for (key, up) in self.bounds.up.iter_mut() {
-                        if key.0 == step.service {
-                            *up = up.saturating_sub(1);
-                        }
-                    }
-                }
-            }
+        self.compare_service(rule, step.service);
+        self.compare_server(rule, step.server);
+        self.compare_pair(rule, step.service, step.server);
+        for p in &rule.reach[step.server.index()] {
+            self.compare_power(rule, *p);
         }
     }
 
-    /// Why running `wave` from `state` is unsafe (empty when it is safe): its
-    /// adds all done and no remove (limits), its removes all done and no add
-    /// (replicas up). See the module comment for why these two suffice.
-    fn judge(&mut self, state: &Counts, wave: &[Step]) -> Vec<Violation> {
-        self.judge_with_after(state, wave).0
+    /// Every entry compared, for the ledger's first placement.
+    fn compare_all(&mut self, rule: &Rule, counts: &Counts) {
+        for s in rule.services.ids() {
+            self.compare_service(rule, s);
+        }
+        for v in rule.inventory.server_ids() {
+            self.compare_server(rule, v);
+        }
+        for &(s, v) in counts.keys() {
+            self.compare_pair(rule, s, v);
+        }
+        for p in rule.inventory.power_ids() {
+            self.compare_power(rule, p);
+        }
     }
 
-    /// [`Bar::judge`], with the bounds of the placement after the wave when
-    /// one of the two placements checked is exactly that one (a wave with
-    /// changes on one side only).
-    fn judge_with_after(
-        &mut self,
-        state: &Counts,
-        wave: &[Step],
-    ) -> (Vec<Violation>, Option<Bounds>) {
-        let adds: Vec<&Step> = wave.iter().filter(|s| s.action == Action::Add).collect();
-        let removes: Vec<&Step> = wave.iter().filter(|s| s.action == Action::Remove).collect();
-        let mut found = Vec::new();
-        let mut after = None;
-        for (steps, replicas, only_side) in [
-            (&adds, false, removes.is_empty()),
-            (&removes, true, adds.is_empty()),
+    fn compare_service(&mut self, rule: &Rule, s: ServiceId) {
+        let Judge::Ledger { ledger, fewer, .. } = self else {
+            return;
+        };
+        let words =
+            (0..rule.words.len()).filter_map(|w| ledger.worst_up(s, w).map(|up| (Some(w), up)));
+        for (word, up) in std::iter::once((None, ledger.up(s))).chain(words) {
+            record(fewer, (s, word), rule.short((s, word), up));
+        }
+    }
+
+    fn compare_server(&mut self, rule: &Rule, v: ServerId) {
+        let Judge::Ledger { ledger, over, .. } = self else {
+            return;
+        };
+        let server = rule.inventory.server(v);
+        let (cpu_over, mem_over) = ledger.over_capacity(v);
+        let cpu = Limit::Cpu {
+            server: server.id.clone(),
+        };
+        let found = cpu_over
+            .then(|| rule.exceeds(cpu.clone(), ledger.cpu_used(v), server.cpu))
+            .flatten();
+        record(over, cpu, found);
+        let mem = Limit::Mem {
+            server: server.id.clone(),
+        };
+        let found = mem_over
+            .then(|| rule.exceeds(mem.clone(), ledger.mem_used(v), server.mem_gb))
+            .flatten();
+        record(over, mem, found);
+    }
+
+    fn compare_pair(&mut self, rule: &Rule, s: ServiceId, v: ServerId) {
+        let Judge::Ledger { ledger, over, .. } = self else {
+            return;
+        };
+        let service = rule.services.service(s);
+        let count = ledger.replicas(s, v);
+        let limit = Limit::MaxPerServer {
+            service: service.name.clone(),
+            server: rule.inventory.server(v).id.clone(),
+        };
+        let found = (count > service.max_per_server)
+            .then(|| {
+                rule.exceeds(
+                    limit.clone(),
+                    f64::from(count),
+                    f64::from(service.max_per_server),
+                )
+            })
+            .flatten();
+        record(over, limit, found);
+    }
+
+    fn compare_power(&mut self, rule: &Rule, p: PowerId) {
+        let Judge::Ledger { ledger, over, .. } = self else {
+            return;
+        };
+        let component = rule.inventory.power(p);
+        let (normal, failover) = ledger.overloads(p);
+        for (value, limit) in [
+            (
+                normal,
+                Limit::PowerNormal {
+                    component: component.id.clone(),
+                },
+            ),
+            (
+                failover,
+                Limit::PowerFailover {
+                    component: component.id.clone(),
+                },
+            ),
         ] {
-            if steps.is_empty() {
-                continue;
-            }
-            let mut counts = state.clone();
-            for s in steps {
-                apply(&mut counts, s);
-            }
-            let (report, safety) = self.evaluate(&counts);
-            found.extend(self.compare(&safety, replicas, !replicas));
-            if only_side {
-                after = Some(Bounds::exact(
-                    self.inventory,
-                    self.services,
-                    &counts,
-                    &report,
-                    &safety,
-                ));
-            }
+            let found = value.and_then(|w| rule.exceeds(limit.clone(), w, component.limit_w()));
+            record(over, limit, found);
         }
-        (found, after)
+    }
+}
+
+fn record<K: Ord>(map: &mut BTreeMap<K, Violation>, key: K, found: Option<Violation>) {
+    match found {
+        Some(v) => {
+            map.insert(key, v);
+        }
+        None => {
+            map.remove(&key);
+        }
     }
 }
 
@@ -632,19 +662,17 @@ pub fn migrate(
     let mut bar = Bar::new(inventory, services, &a, &b);
     let all = steps(&a, &b);
     let max_parallel = options.max_parallel.max(1);
-    let mut state = a.clone();
     let mut pending: VecDeque<(Step, Option<Blockers>)> = all.iter().map(|s| (*s, None)).collect();
-    let mut clock = Clock::new(&bar);
+    let mut clock = Clock::new(&bar.rule);
     let mut waves: Vec<Vec<Step>> = Vec::new();
     let mut stones: BTreeSet<(ServiceId, ServerId)> = BTreeSet::new();
     while !pending.is_empty() {
-        let (wave, after) = next_wave(&mut bar, &clock, &state, &mut pending, max_parallel);
+        let wave = next_wave(&mut bar, &clock, &mut pending, max_parallel);
         if !wave.is_empty() {
             for s in &wave {
-                apply(&mut state, s);
+                bar.step(s);
             }
-            bar.advance(&wave, after);
-            clock.tick(&bar, &wave);
+            clock.tick(&bar.rule, &wave);
             waves.push(wave);
             continue;
         }
@@ -652,9 +680,12 @@ pub fn migrate(
         // only an exhaustive search from A may say none does.
         let mut proven = false;
         if !waves.iter().flatten().any(|s| s.temporary) && all.len() <= options.exhaustive_limit {
-            match exhaustive(&mut bar, &a, &all) {
+            for s in waves.iter().flatten().rev() {
+                bar.unstep(s);
+            }
+            match exhaustive(&mut bar, &all) {
                 Every::Order(order) => {
-                    let waves = pack(&mut bar, &a, &order, max_parallel);
+                    let waves = pack(&mut bar, &order, max_parallel);
                     return Ok(Migration {
                         waves,
                         checks: bar.checks,
@@ -663,13 +694,15 @@ pub fn migrate(
                 Every::None => proven = true,
                 Every::GaveUp => {}
             }
+            for s in waves.iter().flatten() {
+                bar.step(s);
+            }
         }
         if options.allow_temporary {
             let left: Vec<Step> = pending.iter().map(|(s, _)| *s).collect();
-            if let Some(stone) = stepping_stone(&mut bar, &state, &left, &mut stones) {
-                apply(&mut state, &stone);
-                bar.advance(&[stone], None);
-                clock.tick(&bar, &[stone]);
+            if let Some(stone) = stepping_stone(&mut bar, &left, &mut stones) {
+                bar.step(&stone);
+                clock.tick(&bar.rule, &[stone]);
                 waves.push(vec![stone]);
                 pending.push_back((
                     Step {
@@ -682,7 +715,7 @@ pub fn migrate(
             }
         }
         let left: Vec<Step> = pending.iter().map(|(s, _)| *s).collect();
-        return Err(blocked(&mut bar, &state, waves, &left, proven));
+        return Err(blocked(&mut bar, waves, &left, proven));
     }
     Ok(Migration {
         waves,
@@ -705,7 +738,7 @@ struct Blockers {
 }
 
 impl Blockers {
-    fn of(bar: &Bar, violations: &[Violation], at: u64) -> Self {
+    fn of(rule: &Rule, violations: &[Violation], at: u64) -> Self {
         let mut blockers = Blockers {
             servers: Vec::new(),
             components: Vec::new(),
@@ -715,7 +748,7 @@ impl Blockers {
         for violation in violations {
             match violation {
                 Violation::Fewer { service, .. } => {
-                    blockers.services.extend(bar.services.lookup(service));
+                    blockers.services.extend(rule.services.lookup(service));
                 }
                 Violation::Over { limit, .. } => {
                     let id = match limit {
@@ -726,7 +759,7 @@ impl Blockers {
                         | Limit::PowerFailover { component }
                         | Limit::PowerUnproven { component } => component,
                     };
-                    match bar.inventory.lookup(id) {
+                    match rule.inventory.lookup(id) {
                         Some(Component::Server(s)) => blockers.servers.push(s),
                         Some(Component::Power(p)) => blockers.components.push(p),
                         _ => {}
@@ -747,23 +780,23 @@ struct Clock {
 }
 
 impl Clock {
-    fn new(bar: &Bar) -> Self {
+    fn new(rule: &Rule) -> Self {
         Clock {
             now: 0,
-            removed_on: vec![0; bar.inventory.servers.len()],
-            removed_under: vec![0; bar.inventory.power.len()],
-            added_of: vec![0; bar.services.services.len()],
+            removed_on: vec![0; rule.inventory.servers.len()],
+            removed_under: vec![0; rule.inventory.power.len()],
+            added_of: vec![0; rule.services.services.len()],
         }
     }
 
-    fn tick(&mut self, bar: &Bar, wave: &[Step]) {
+    fn tick(&mut self, rule: &Rule, wave: &[Step]) {
         self.now += 1;
         for step in wave {
             match step.action {
                 Action::Add => self.added_of[step.service.index()] = self.now,
                 Action::Remove => {
                     self.removed_on[step.server.index()] = self.now;
-                    for p in &bar.reach[step.server.index()] {
+                    for p in &rule.reach[step.server.index()] {
                         self.removed_under[p.index()] = self.now;
                     }
                 }
@@ -789,12 +822,10 @@ impl Clock {
 fn next_wave(
     bar: &mut Bar,
     clock: &Clock,
-    state: &Counts,
     pending: &mut VecDeque<(Step, Option<Blockers>)>,
     max_parallel: usize,
-) -> (Vec<Step>, Option<Bounds>) {
+) -> Vec<Step> {
     let mut wave: Vec<Step> = Vec::new();
-    let mut after = None;
     for _ in 0..pending.len() {
         if wave.len() == max_parallel {
             break;
@@ -807,22 +838,20 @@ fn next_wave(
             continue;
         }
         wave.push(step);
-        let (found, bounds) = bar.judge_next(state, &wave);
-        if found.is_empty() {
-            after = bounds;
-        } else {
+        let found = bar.judge(&wave);
+        if !found.is_empty() {
             wave.pop();
             // Alone, it is blocked until a blocker changes; in a wave, the
             // other changes may be what made it unsafe.
             let waiting = if wave.is_empty() {
-                Some(Blockers::of(bar, &found, clock.now))
+                Some(Blockers::of(&bar.rule, &found, clock.now))
             } else {
                 waiting
             };
             pending.push_back((step, waiting));
         }
     }
-    (wave, after)
+    wave
 }
 
 /// A temporary replica that unblocks a pending removal: a replica of the
@@ -831,13 +860,11 @@ fn next_wave(
 /// free cores first, then by id, at most [`STONE_TRIES`] per removal.
 fn stepping_stone(
     bar: &mut Bar,
-    state: &Counts,
     pending: &[Step],
     tried: &mut BTreeSet<(ServiceId, ServerId)>,
 ) -> Option<Step> {
-    let inventory = bar.inventory;
-    // The bounds hold the current placement's cores exactly.
-    let used = bar.bounds.cpu.clone();
+    let inventory = bar.rule.inventory;
+    let used = bar.cpu_used();
     let mut servers: Vec<ServerId> = inventory.server_ids().collect();
     servers.sort_by(|x, y| {
         let free = |s: &ServerId| inventory.server(*s).cpu - used[s.index()];
@@ -850,7 +877,7 @@ fn stepping_stone(
         .collect();
     for removal in removals {
         let service = removal.service;
-        let requires = &bar.services.service(service).requires;
+        let requires = &bar.rule.services.service(service).requires;
         let mut tries = 0;
         for &server in &servers {
             if tries == STONE_TRIES {
@@ -872,12 +899,13 @@ fn stepping_stone(
                 server,
                 temporary: true,
             };
-            if !bar.judge(state, &[stone]).is_empty() {
+            if !bar.judge(&[stone]).is_empty() {
                 continue;
             }
-            let mut with_stone = state.clone();
-            apply(&mut with_stone, &stone);
-            if bar.judge(&with_stone, &[removal]).is_empty() {
+            bar.step(&stone);
+            let unblocks = bar.judge(&[removal]).is_empty();
+            bar.unstep(&stone);
+            if unblocks {
                 return Some(stone);
             }
         }
@@ -898,17 +926,12 @@ enum Every {
     GaveUp,
 }
 
-/// Work the exhaustive search may do, in placements judged × (servers +
-/// replicas): every order of 16 changes on a tiny fleet, a handful of
-/// placements on a large one. Counted, not timed, so the answer does not
-/// depend on the machine.
-const EXHAUSTIVE_BUDGET: usize = 4_000_000;
-
-/// Every order of `steps` from `a`, one change at a time: depth first over the
-/// sets of changes done, each set visited once (a set fixes the placement, so
-/// a set found unsafe or a dead end is one whatever order reached it). Its
-/// `None` is a proof that no order is safe.
-fn exhaustive(bar: &mut Bar, a: &Counts, steps: &[Step]) -> Every {
+/// Every order of `steps` from here, one change at a time: depth first over
+/// the sets of changes done, each set visited once (a set fixes the
+/// placement, so a set found unsafe or a dead end is one whatever order
+/// reached it). Its `None` is a proof that no order is safe. The bar ends
+/// where it started.
+fn exhaustive(bar: &mut Bar, steps: &[Step]) -> Every {
     struct Search<'s> {
         steps: &'s [Step],
         dead: BTreeSet<u64>,
@@ -916,7 +939,7 @@ fn exhaustive(bar: &mut Bar, a: &Counts, steps: &[Step]) -> Every {
         judged_left: usize,
     }
     /// Some(found) when decided, None when the budget ran out.
-    fn visit(bar: &mut Bar, search: &mut Search, state: &Counts, done: u64) -> Option<bool> {
+    fn visit(bar: &mut Bar, search: &mut Search, done: u64) -> Option<bool> {
         let steps = search.steps;
         if done.count_ones() as usize == steps.len() {
             return Some(true);
@@ -935,46 +958,48 @@ fn exhaustive(bar: &mut Bar, a: &Counts, steps: &[Step]) -> Every {
                 return None;
             }
             search.judged_left -= 1;
-            if !bar.judge(state, &[*step]).is_empty() {
+            if !bar.judge(&[*step]).is_empty() {
                 continue;
             }
-            let mut after = state.clone();
-            apply(&mut after, step);
+            bar.step(step);
             search.order.push(*step);
-            if visit(bar, search, &after, next)? {
-                return Some(true);
+            let found = visit(bar, search, next);
+            bar.unstep(step);
+            match found {
+                Some(false) => {
+                    search.order.pop();
+                    search.dead.insert(next);
+                }
+                decided => return decided,
             }
-            search.order.pop();
-            search.dead.insert(next);
         }
         Some(false)
     }
     assert!(steps.len() < 64, "exhaustive_limit above 63");
-    let size = bar.inventory.servers.len() + a.values().map(|&n| n as usize).sum::<usize>();
     let mut search = Search {
         steps,
         dead: BTreeSet::new(),
         order: Vec::new(),
-        judged_left: EXHAUSTIVE_BUDGET / size.max(1),
+        judged_left: EXHAUSTIVE_BUDGET / bar.judgement_cost().max(1),
     };
-    match visit(bar, &mut search, a, 0) {
+    match visit(bar, &mut search, 0) {
         Some(true) => Every::Order(search.order),
         Some(false) => Every::None,
         None => Every::GaveUp,
     }
 }
 
-/// Consecutive changes of a safe order merged into waves while each stays safe.
-fn pack(bar: &mut Bar, a: &Counts, order: &[Step], max_parallel: usize) -> Vec<Vec<Step>> {
-    let mut state = a.clone();
+/// Consecutive changes of a safe order from here merged into waves while
+/// each stays safe.
+fn pack(bar: &mut Bar, order: &[Step], max_parallel: usize) -> Vec<Vec<Step>> {
     let mut waves: Vec<Vec<Step>> = Vec::new();
     let mut wave: Vec<Step> = Vec::new();
     for step in order {
         wave.push(*step);
-        if wave.len() > max_parallel || !bar.judge(&state, &wave).is_empty() {
+        if wave.len() > max_parallel || !bar.judge(&wave).is_empty() {
             wave.pop();
             for s in &wave {
-                apply(&mut state, s);
+                bar.step(s);
             }
             waves.push(std::mem::replace(&mut wave, vec![*step]));
         }
@@ -985,18 +1010,12 @@ fn pack(bar: &mut Bar, a: &Counts, order: &[Step], max_parallel: usize) -> Vec<V
     waves
 }
 
-fn blocked(
-    bar: &mut Bar,
-    state: &Counts,
-    waves: Vec<Vec<Step>>,
-    pending: &[Step],
-    proven: bool,
-) -> Blocked {
+fn blocked(bar: &mut Bar, waves: Vec<Vec<Step>>, pending: &[Step], proven: bool) -> Blocked {
     let blocked = pending
         .iter()
         .map(|step| BlockedStep {
             step: *step,
-            why: bar.judge(state, &[*step]),
+            why: bar.judge(&[*step]),
         })
         .collect();
     Blocked {

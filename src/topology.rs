@@ -168,6 +168,20 @@ impl<'a> Topology<'a> {
     }
 }
 
+/// Every power component the draw of `server` can reach whatever has
+/// failed: its PSUs' components and all their ancestors, sorted.
+pub fn reach(inventory: &Inventory, server: ServerId) -> Vec<PowerId> {
+    let mut found: Vec<PowerId> = inventory.server(server).psu.clone();
+    let mut i = 0;
+    while i < found.len() {
+        found.extend(inventory.power(found[i]).feeds_from.iter().copied());
+        i += 1;
+    }
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
 /// Power loads of one placement's draw under many scenarios: the load each
 /// component receives straight from servers is computed once, and a scenario
 /// only re-routes the servers it touches.

@@ -12,6 +12,12 @@ use crate::topology::{Impact, LoadModel, Topology};
 
 /// Loads within this many watts of a limit count as within it (float noise).
 const LOAD_TOLERANCE_W: f64 = 1e-6;
+/// Cores or memory within this much of a server's capacity count as within
+/// it (float noise).
+const CAPACITY_TOLERANCE: f64 = 1e-9;
+
+mod ledger;
+pub use ledger::Ledger;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -289,15 +295,6 @@ pub struct Report {
     pub scenarios: usize,
     /// Every survive word checked, in first-use order.
     pub words: Vec<String>,
-    /// Per power component: the highest load with nothing failed and in
-    /// every listed scenario (not the searched `power:P%` families). With
-    /// `searched_families`, for `migrate`'s bounds; not in the JSON contract.
-    #[serde(skip)]
-    pub peak_load_w: Vec<f64>,
-    /// `power:P%` families searched rather than listed: their worst loads
-    /// are not in `peak_load_w`.
-    #[serde(skip)]
-    pub searched_families: usize,
 }
 
 impl Report {
@@ -525,7 +522,6 @@ pub fn check_during(
             }
         };
     overload(&normal_load, None, &mut findings);
-    let mut peak_load_w = normal_load.clone();
 
     for scenario in &set.scenarios {
         let impact = topology.impact(&scenario.failed);
@@ -572,9 +568,6 @@ pub fn check_during(
                 .map(|m| word_names[m.word].clone())
                 .collect();
             overload(&load, Some((&scenario.name, words)), &mut findings);
-            for (peak, w) in peak_load_w.iter_mut().zip(&load) {
-                *peak = peak.max(*w);
-            }
         }
     }
 
@@ -748,8 +741,6 @@ pub fn check_during(
         findings,
         scenarios: set.scenarios.len() + set.families.len(),
         words: word_names,
-        peak_load_w,
-        searched_families: set.families.len(),
     }
 }
 
@@ -894,7 +885,7 @@ fn normal_operation(
     }
     for s in inventory.server_ids() {
         let server = inventory.server(s);
-        if index.cpu_used[s.index()] > server.cpu + 1e-9 {
+        if index.cpu_used[s.index()] > server.cpu + CAPACITY_TOLERANCE {
             findings.push(Finding::new(
                 FindingKind::CpuOverCapacity {
                     server: server.id.clone(),
@@ -904,7 +895,7 @@ fn normal_operation(
                 server_at(s),
             ));
         }
-        if index.mem_used[s.index()] > server.mem_gb + 1e-9 {
+        if index.mem_used[s.index()] > server.mem_gb + CAPACITY_TOLERANCE {
             findings.push(Finding::new(
                 FindingKind::MemOverCapacity {
                     server: server.id.clone(),

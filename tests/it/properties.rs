@@ -169,6 +169,11 @@ impl Spec {
     }
 
     fn inv(&self) -> Inv {
+        self.inv_surviving_also(&[])
+    }
+
+    /// [`Spec::inv`] with `words` added to every service's survive list.
+    fn inv_surviving_also(&self, words: &[&str]) -> Inv {
         let mut datacenters = String::from("id\n");
         for d in 0..self.datacenters {
             datacenters += &format!("d{d}\n");
@@ -208,8 +213,9 @@ impl Spec {
         let mut services = String::new();
         for (i, min) in self.services.iter().enumerate() {
             services += &format!(
-                "[[service]]\nname = \"svc{i}\"\nmin_replicas = {min}\ncpu = 1\nmax_per_server = 8\nsurvive = [\"power:{}%\"]\n\n",
-                self.percent
+                "[[service]]\nname = \"svc{i}\"\nmin_replicas = {min}\ncpu = 1\nmax_per_server = 8\nsurvive = [\"power:{}%\"{}]\n\n",
+                self.percent,
+                words.iter().map(|w| format!(", \"{w}\"")).collect::<String>()
             );
         }
         let mut placement = String::from("service,server\n");
@@ -838,5 +844,120 @@ proptest! {
     #[test]
     fn worst_power_loads_match_brute_force(seed in any::<u64>()) {
         check_power_status(&Spec::random(seed))?;
+    }
+}
+
+// --- the ledger follows check change by change -------------------------------------------
+
+/// Each number `migrate`'s ledger keeps, next to what a whole `check` of the
+/// same placement reports, after every change of a random walk: replicas up
+/// per service and per word, cores and memory over capacity, and each power
+/// component's normal and worst failover overload.
+fn check_ledger(spec: &Spec, seed: u64) -> Result<(), TestCaseError> {
+    use faultplan::inventory::{Placement, Replica, ServerId, ServiceId};
+    use faultplan::verify::{check, Ledger};
+
+    let words: &[&str] = if seed % 2 == 1 { &["rack"] } else { &[] };
+    let loaded = spec.inv_surviving_also(words).load();
+    let (inventory, services) = (&loaded.inventory, &loaded.services);
+    let Some(mut ledger) = Ledger::new(inventory, services) else {
+        return Ok(());
+    };
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let mut placed: Vec<(ServiceId, ServerId)> = Vec::new();
+    let mut walk: Vec<(ServiceId, ServerId)> = loaded
+        .placement
+        .replicas
+        .iter()
+        .map(|r| (r.service, r.server))
+        .collect();
+    for _ in 0..8 {
+        let s = ServiceId(rng.gen_range(0..spec.services.len()) as u32);
+        let v = ServerId(rng.gen_range(0..spec.servers.len()) as u32);
+        walk.push((s, v));
+    }
+    let mut step = 0;
+    while step < walk.len() || !placed.is_empty() {
+        // Adds along the walk, with a removal of a random replica now and then.
+        if step < walk.len() && (placed.is_empty() || rng.gen_bool(0.7)) {
+            ledger.add(walk[step].0, walk[step].1);
+            placed.push(walk[step]);
+            step += 1;
+        } else {
+            let (s, v) = placed.swap_remove(rng.gen_range(0..placed.len()));
+            ledger.remove(s, v);
+        }
+        let placement = Placement {
+            file: None,
+            replicas: placed
+                .iter()
+                .map(|&(service, server)| Replica {
+                    service,
+                    server,
+                    line: 0,
+                })
+                .collect(),
+        };
+        let report = check(inventory, services, &placement, CheckOptions::default());
+        prop_assert_eq!(ledger.words(), &report.words[..]);
+        for (id, status) in services.ids().zip(&report.services) {
+            prop_assert_eq!(ledger.up(id), status.up, "{}", status.service);
+            for (w, worst) in status.worst_by_word.iter().enumerate() {
+                prop_assert_eq!(
+                    ledger.worst_up(id, w),
+                    worst.as_ref().map(|x| x.0),
+                    "{} under {}",
+                    status.service,
+                    report.words[w]
+                );
+            }
+        }
+        for v in inventory.server_ids() {
+            let id = &inventory.server(v).id;
+            let over = |code: &str| {
+                report.findings.iter().any(|f| match &f.kind {
+                    FindingKind::CpuOverCapacity { server, .. } => code == "cpu" && server == id,
+                    FindingKind::MemOverCapacity { server, .. } => code == "mem" && server == id,
+                    _ => false,
+                })
+            };
+            prop_assert_eq!(ledger.over_capacity(v), (over("cpu"), over("mem")), "{}", id);
+        }
+        for p in inventory.power_ids() {
+            let id = &inventory.power(p).id;
+            let (mut normal, mut failover): (Option<f64>, Option<f64>) = (None, None);
+            for f in &report.findings {
+                if let FindingKind::PowerOverload {
+                    component,
+                    scenario,
+                    load_w,
+                    ..
+                } = &f.kind
+                {
+                    if component == id {
+                        let slot = if scenario.is_some() { &mut failover } else { &mut normal };
+                        *slot = Some(slot.map_or(*load_w, |w: f64| w.max(*load_w)));
+                    }
+                }
+            }
+            let (n, f) = ledger.overloads(p);
+            for (mine, theirs, what) in [(n, normal, "normal"), (f, failover, "failover")] {
+                prop_assert_eq!(mine.is_some(), theirs.is_some(), "{} {} overload", id, what);
+                if let (Some(a), Some(b)) = (mine, theirs) {
+                    prop_assert!((a - b).abs() < 1e-6, "{} {}: {} vs {}", id, what, a, b);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_ledger_agrees_with_check_after_every_change(seed in any::<u64>()) {
+        let spec = Spec::random(seed);
+        check_ledger(&spec, seed)?;
     }
 }
