@@ -3,7 +3,8 @@
 # `plan` gives the target B; the current placement A is B with every 20th
 # replica (5%) moved to another server (the one 997 places further in
 # servers.csv, so A may break guarantees or limits, like a drifted fleet);
-# then `migrate --current A --target B` is timed.
+# then `migrate --current A --target B` is timed: alone, with
+# --allow-temporary, and with --max-parallel 32.
 #
 #   bench/migrate.sh             # tight1k and tight10k
 #   bench/migrate.sh tight1k     # one fleet
@@ -41,9 +42,10 @@ with open(sys.argv[3], "w", newline="") as out:
         w.writerow([row["service"], server])
 PY
   replicas=$(($(wc -l < "$dir/$name-target.csv") - 1))
-  for extra in "" --allow-temporary; do
+  for extra in "" --allow-temporary "--max-parallel 32"; do
     start=$EPOCHREALTIME
     rc=0
+    # shellcheck disable=SC2086 # $extra is zero or more words
     "$bin" migrate "$fleet" --current "$dir/$name-current.csv" --target "$dir/$name-target.csv" \
       $extra --format json > "$dir/$name-migrate.json" || rc=$?
     seconds=$(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.2f", e - s }')
