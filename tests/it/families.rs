@@ -356,7 +356,7 @@ proptest! {
 /// utility-b) rated 1000 W, and two dual-fed 250 W servers; `svc` has one
 /// replica per rack. Each utility carries 250 W per rack normally, 500 W for a
 /// rack whose other PDU has failed.
-fn room(racks: usize, utility_w: u32, word: &str, min_replicas: usize) -> Inv {
+pub(crate) fn room(racks: usize, utility_w: u32, word: &str, min_replicas: usize) -> Inv {
     let mut racks_csv = String::from("id,datacenter\n");
     let mut power = format!(
         "id,datacenter,kind,feeds_from,capacity_w\n\

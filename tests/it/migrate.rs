@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use faultplan::inventory::{Component, Placement, Replica, ServerId, ServiceId};
 use faultplan::migrate::{self, Action, MigrateOptions, Step};
+use faultplan::verify::{CheckOptions, Ledger};
 use proptest::prelude::*;
 
 use crate::support::{run_root, Inv, Loaded};
@@ -473,4 +474,60 @@ fn drift_between_what_runs_and_what_was_planned_is_reported_at_its_line() {
             .count(),
         0
     );
+}
+
+/// A `power:P%` family too large to list is searched, which the ledger cannot
+/// follow: each placement then gets a whole `check`. Seven racks of two
+/// dual-fed servers, 14 PDUs: `power:50%:pdu` has 9,908 sets (above the
+/// listing limit of 4,096). Half the PDUs take both PDUs of three racks, so
+/// one replica per rack keeps 4 up, exactly min_replicas: each replica moved
+/// to its rack's other server must be added before its old one goes.
+#[test]
+fn a_searched_power_family_is_judged_by_whole_checks() {
+    let mut loaded = crate::families::room(7, 20_000, "power:50%:pdu", 4).load();
+    assert!(Ledger::new(&loaded.inventory, &loaded.services).is_none());
+    let a = loaded.placement.clone();
+    let moved: Vec<(String, String)> = (1..=7)
+        .map(|r| ("svc".to_string(), format!("r{r}-s2")))
+        .collect();
+    let moved: Vec<(&str, &str)> = moved
+        .iter()
+        .map(|(s, v)| (s.as_str(), v.as_str()))
+        .collect();
+    let b = placement(&loaded, &moved);
+    // Room for all 14 changes in one wave: only the judge splits them.
+    let options = MigrateOptions {
+        max_parallel: 14,
+        ..MigrateOptions::default()
+    };
+    let migration = migrate::migrate(&loaded.inventory, &loaded.services, &a, &b, &options)
+        .expect("adding first is safe");
+    let (ca, cb) = (migrate::counts(&a), migrate::counts(&b));
+    assert!(loaded.check(CheckOptions::default()).passed());
+    let mut state = ca;
+    for wave in &migration.waves {
+        for mask in 0u32..(1 << wave.len()) {
+            let mut partial = state.clone();
+            for (i, step) in wave.iter().enumerate() {
+                if mask & (1 << i) != 0 {
+                    apply(&mut partial, step);
+                }
+            }
+            loaded.placement = migrate::placement(&partial);
+            let report = loaded.check(CheckOptions::default());
+            assert!(report.passed(), "{wave:?} {mask:b}: {:?}", report.findings);
+        }
+        for step in wave {
+            apply(&mut state, step);
+        }
+    }
+    assert_eq!(state, cb);
+    // Every add, then every removal: a removal with the adds leaves 3 up
+    // when the adds finish last.
+    let actions: Vec<Vec<Action>> = migration
+        .waves
+        .iter()
+        .map(|w| w.iter().map(|s| s.action).collect())
+        .collect();
+    assert_eq!(actions, vec![vec![Action::Add; 7], vec![Action::Remove; 7]]);
 }

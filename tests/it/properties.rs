@@ -921,7 +921,12 @@ fn check_ledger(spec: &Spec, seed: u64) -> Result<(), TestCaseError> {
                     _ => false,
                 })
             };
-            prop_assert_eq!(ledger.over_capacity(v), (over("cpu"), over("mem")), "{}", id);
+            prop_assert_eq!(
+                ledger.over_capacity(v),
+                (over("cpu"), over("mem")),
+                "{}",
+                id
+            );
         }
         for p in inventory.power_ids() {
             let id = &inventory.power(p).id;
@@ -935,7 +940,11 @@ fn check_ledger(spec: &Spec, seed: u64) -> Result<(), TestCaseError> {
                 } = &f.kind
                 {
                     if component == id {
-                        let slot = if scenario.is_some() { &mut failover } else { &mut normal };
+                        let slot = if scenario.is_some() {
+                            &mut failover
+                        } else {
+                            &mut normal
+                        };
                         *slot = Some(slot.map_or(*load_w, |w: f64| w.max(*load_w)));
                     }
                 }
