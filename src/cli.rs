@@ -562,6 +562,8 @@ fn maintenance(
         time_limit: Some(seconds),
         ..PlanOptions::default()
     });
+    let spinner = progress_spinner(matches!(format, DataFormat::Human));
+    let total = components.len();
     let verdicts = faultplan::maintenance::maintenance(
         &inventory,
         &services,
@@ -569,7 +571,15 @@ fn maintenance(
         &components,
         rule,
         options.as_ref(),
+        &mut |done| {
+            if let Some(spinner) = &spinner {
+                spinner.set_message(format!("{done} of {total} windows judged"));
+            }
+        },
     );
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
     print(&match format {
         DataFormat::Human => report::maintenance_human(&verdicts, &inventory, rule),
         DataFormat::Json => report::maintenance_json(&verdicts, &inventory, &services, rule),

@@ -62,7 +62,8 @@ pub fn components(inventory: &Inventory) -> Vec<Component> {
         .collect()
 }
 
-/// The verdict for each of `components`; `fix`: plan changes for the unsafe ones.
+/// The verdict for each of `components`; `fix`: plan changes for the unsafe
+/// ones. `judged` hears how many components have their verdict, after each.
 pub fn maintenance(
     inventory: &Inventory,
     services: &Services,
@@ -70,26 +71,29 @@ pub fn maintenance(
     components: &[Component],
     rule: Rule,
     fix: Option<&PlanOptions>,
+    judged: &mut dyn FnMut(usize),
 ) -> Vec<Verdict> {
     // Without survive words, `check` has no scenario to add to the window.
     let mut alone = services.clone();
     for service in &mut alone.services {
         service.survive.clear();
     }
-    let judged = match rule {
+    let by_rule = match rule {
         Rule::Guarantees => services,
         Rule::Alone => &alone,
     };
     components
         .iter()
-        .map(|&component| {
-            let errors = window_errors(inventory, judged, placement, component);
+        .enumerate()
+        .map(|(done, &component)| {
+            let errors = window_errors(inventory, by_rule, placement, component);
             let fix = match fix {
                 Some(options) if !errors.is_empty() => Some(plan_fix(
-                    inventory, services, judged, placement, component, options,
+                    inventory, services, by_rule, placement, component, options,
                 )),
                 _ => None,
             };
+            judged(done + 1);
             Verdict {
                 component,
                 kind: match component {
