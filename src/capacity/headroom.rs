@@ -22,9 +22,10 @@ use crate::verify::{self, CheckOptions, PlacementIndex, SinglePoint};
 /// How long the margins may search.
 #[derive(Debug, Clone)]
 pub struct MarginOptions {
-    /// Seconds for all the headroom searches together (split evenly among the
-    /// services), and for planning today's demand when no placement is given
-    /// or the given one breaks a guarantee.
+    /// Seconds for everything: planning today's demand when no placement is
+    /// given or the given one breaks a guarantee, then the headroom searches,
+    /// each service (in services.toml order) getting an even share of the
+    /// time left.
     pub seconds: f64,
     pub enumeration_limit: usize,
 }
@@ -275,19 +276,22 @@ pub fn margins(
         .as_ref()
         .map(|p| verify::check(inventory, services, p, check_options));
     let base_pair = base_placement.as_ref().zip(base_report.as_ref());
-    let per_service = (options.seconds - started.elapsed().as_secs_f64()).max(0.0)
-        / services.services.len().max(1) as f64;
+    // Each service gets an even share of what is left, so time a quick
+    // search does not use goes to the services after it.
+    let deadline = started + std::time::Duration::from_secs_f64(options.seconds);
+    let count = services.services.len();
     let headroom = services
         .ids()
         .map(|id| {
             progress(&format!("headroom of {}", services.service(id).name));
+            let left = deadline.saturating_duration_since(Instant::now());
             let slots = plan::slots(inventory, &topology, &set, &impacts, services.service(id));
             let search = Search {
                 inventory,
                 services,
                 id,
                 check_options,
-                deadline: Instant::now() + std::time::Duration::from_secs_f64(per_service),
+                deadline: Instant::now() + left / (count - id.index()) as u32,
                 plan_options: &plan_options,
             };
             search.run(&slots, base_pair)
@@ -353,7 +357,7 @@ impl Search<'_> {
                 let k = if first {
                     high as u32
                 } else {
-                    low + ((high as u32 - low) + 1) / 2
+                    low + (high as u32 - low).div_ceil(2)
                 };
                 first = false;
                 let raised = raised(self.services, self.id, k);

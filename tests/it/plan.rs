@@ -375,27 +375,7 @@ proptest! {
             .placement("service,server\n");
         let (loaded, outcome) = solve(&inv);
         // Brute force: each service on any subset of the 4 servers (max_per_server 1).
-        let mut feasible = false;
-        'search: for mask_a in 0u32..16 {
-            for mask_b in 0u32..16 {
-                let mut placement = Placement::default();
-                for j in 0..4u32 {
-                    for (mask, service) in [(mask_a, 0u32), (mask_b, 1)] {
-                        if mask & (1 << j) != 0 {
-                            placement.replicas.push(faultplan::inventory::Replica {
-                                service: faultplan::inventory::ServiceId(service),
-                                server: faultplan::inventory::ServerId(j),
-                                line: 0,
-                            });
-                        }
-                    }
-                }
-                if verify::check(&loaded.inventory, &loaded.services, &placement, CheckOptions::default()).passed() {
-                    feasible = true;
-                    break 'search;
-                }
-            }
-        }
+        let feasible = crate::support::exists_placement(&loaded.inventory, &loaded.services);
         match outcome {
             Ok(plan) => {
                 prop_assert!(feasible, "plan found a placement the brute force did not");

@@ -309,3 +309,32 @@ pub fn require_tool(name: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// Whether some placement of `services` passes `check`, searched
+/// exhaustively: every service on every subset of the servers. Only for tiny
+/// fleets whose services all have max_per_server 1 (so a subset is a
+/// placement), e.g. 4 servers and 2 services: 256 checks.
+pub fn exists_placement(inventory: &Inventory, services: &Services) -> bool {
+    use faultplan::inventory::{Replica, ServerId, ServiceId};
+    assert!(services.services.iter().all(|s| s.max_per_server == 1));
+    let n = inventory.servers.len() as u32;
+    let subsets = 1u64 << n;
+    let total = subsets.pow(services.services.len() as u32);
+    (0..total).any(|mut code| {
+        let mut placement = Placement::default();
+        for service in 0..services.services.len() as u32 {
+            let mask = code % subsets;
+            code /= subsets;
+            for j in 0..n {
+                if mask & (1 << j) != 0 {
+                    placement.replicas.push(Replica {
+                        service: ServiceId(service),
+                        server: ServerId(j),
+                        line: 0,
+                    });
+                }
+            }
+        }
+        verify::check(inventory, services, &placement, CheckOptions::default()).passed()
+    })
+}
