@@ -314,6 +314,17 @@ pub fn raised(services: &Services, id: ServiceId, k: u32) -> Services {
     out
 }
 
+/// Which raise a headroom search tries next.
+#[derive(Clone, Copy)]
+enum Phase {
+    /// The counting bound.
+    Counted,
+    /// The lower bound plus this step, doubled after each success.
+    Gallop(u32),
+    /// Halfway between the bounds.
+    Bisect,
+}
+
 /// One service's headroom search.
 struct Search<'a> {
     inventory: &'a Inventory,
@@ -345,32 +356,31 @@ impl Search<'_> {
             // Raises in (low, high] are still open; `upper` is what is proven.
             let mut high = upper;
             end = SearchEnd::Exact;
-            let mut first = true;
+            // The counting bound first: it is often exact, and then one plan
+            // settles the question. Otherwise gallop up from the lower bound
+            // (+1, +2, +4, ...: small raises place quickly), then bisect.
+            let mut phase = Phase::Counted;
             while i64::from(low) < high {
                 let left = self.deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     end = SearchEnd::TimeLimit;
                     break;
                 }
-                // The counting bound first: it is often exact and then one
-                // plan settles the question; then bisect.
-                let k = if first {
-                    high as u32
-                } else {
-                    low + (high as u32 - low).div_ceil(2)
+                let (k, seconds) = match phase {
+                    Phase::Counted => (high as u32, left.as_secs_f64() / 2.0),
+                    Phase::Gallop(step) => ((low + step).min(high as u32), left.as_secs_f64()),
+                    Phase::Bisect => (low + (high as u32 - low).div_ceil(2), left.as_secs_f64()),
                 };
-                first = false;
                 let raised = raised(self.services, self.id, k);
-                let options = (self.plan_options)(left.as_secs_f64());
-                match plan::plan(self.inventory, &raised, None, &options, &|_| {}) {
-                    Ok(plan) if plan.report.passed() => low = k,
-                    Ok(_) => high = i64::from(k) - 1,
+                let options = (self.plan_options)(seconds);
+                let placed = match plan::plan(self.inventory, &raised, None, &options, &|_| {}) {
+                    Ok(plan) => plan.report.passed(),
                     Err(PlanError::Infeasible(why)) => {
-                        high = i64::from(k) - 1;
-                        upper = high;
+                        upper = i64::from(k) - 1;
                         limit = Limit::Planner {
                             causes: why.causes.iter().map(|c| c.message()).collect(),
                         };
+                        false
                     }
                     Err(PlanError::NotFound(_)) => {
                         end = if self.deadline <= Instant::now() {
@@ -378,8 +388,22 @@ impl Search<'_> {
                         } else {
                             SearchEnd::Undecided
                         };
-                        high = i64::from(k) - 1;
+                        false
                     }
+                };
+                if placed {
+                    low = k;
+                    if let Phase::Gallop(step) = phase {
+                        phase = Phase::Gallop(step.saturating_mul(2));
+                    }
+                } else {
+                    // Not placed: raises from k up are left alone (refuted,
+                    // or undecided and so not claimed either way).
+                    high = i64::from(k) - 1;
+                    phase = match phase {
+                        Phase::Counted => Phase::Gallop(1),
+                        _ => Phase::Bisect,
+                    };
                 }
             }
             if i64::from(low) < upper && end == SearchEnd::Exact {

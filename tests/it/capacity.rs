@@ -718,6 +718,14 @@ mod margins {
             .unwrap_or_else(|| panic!("no headroom for {service}"))
     }
 
+    fn shows(run: &crate::support::Run, text: &str) {
+        assert!(
+            run.stdout.contains(text),
+            "{text:?} not in:\n{}",
+            run.stdout
+        );
+    }
+
     fn exact(h: &Headroom) -> Option<u32> {
         (h.search == SearchEnd::Exact && h.lower.map(i64::from) == Some(h.upper))
             .then_some(h.upper as u32)
@@ -995,26 +1003,13 @@ mod margins {
         );
         assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
         // 3 servers, a rack takes one: web can keep 2 up, min 1: headroom 1.
-        assert!(
-            run.stdout.contains("│ web     ┆ 1            ┆ 1 "),
-            "{}",
-            run.stdout
-        );
+        shows(&run, "│ web     ┆ 1            ┆ 1 ");
         // p carries s1 and s2 at 150 W and s3 idle at 50 W.
-        assert!(
-            run.stdout
-                .contains("│ p         ┆ pdu     ┆ dc         ┆ 100000  ┆ 350 "),
-            "{}",
-            run.stdout
-        );
+        shows(&run, "│ p         ┆ pdu     ┆ dc         ┆ 100000  ┆ 350 ");
         // One utility, one pdu: each alone takes every server (survive only
         // says `rack`, but a single point of failure is reported whatever
         // the words).
-        assert!(
-            run.stdout.contains("Single points of failure (2): each alone leaves a service below min_replicas\n  - power u: web 0/1 up\n  - power p: web 0/1 up\n"),
-            "{}",
-            run.stdout
-        );
+        shows(&run, "Single points of failure (2): each alone leaves a service below min_replicas\n  - power u: web 0/1 up\n  - power p: web 0/1 up\n");
         // One replica: rack r1 alone breaks web, a guarantee breaks → exit 1,
         // the report still printed.
         let run = run_in(
@@ -1022,27 +1017,11 @@ mod margins {
             &["capacity", INV, "--placement", "inv/lonely.csv"],
         );
         assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-        assert!(
-            run.stdout.contains("it BREAKS 1 guarantee(s)"),
-            "{}",
-            run.stdout
-        );
-        assert!(
-            run.stdout.contains("  - rack r1: web 0/1 up"),
-            "{}",
-            run.stdout
-        );
-        assert!(
-            run.stdout.contains("  - server s1: web 0/1 up"),
-            "{}",
-            run.stdout
-        );
+        shows(&run, "it BREAKS 1 guarantee(s)");
+        shows(&run, "  - rack r1: web 0/1 up");
+        shows(&run, "  - server s1: web 0/1 up");
         // The headroom is still proven, from a planned placement.
-        assert!(
-            run.stdout.contains("placements the planner found"),
-            "{}",
-            run.stdout
-        );
+        shows(&run, "placements the planner found");
         let json = run_in(
             tmp.path(),
             &[
@@ -1066,17 +1045,8 @@ mod margins {
         let tight = placed().edit("services.toml", "min_replicas = 1", "min_replicas = 3");
         let run = tight.run(&["capacity", INV]);
         assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-        assert!(
-            run.stdout.contains("TODAY'S DEMAND DOES NOT FIT (proven)"),
-            "{}",
-            run.stdout
-        );
-        assert!(
-            run.stdout
-                .contains("none: min_replicas cannot be kept today"),
-            "{}",
-            run.stdout
-        );
+        shows(&run, "TODAY'S DEMAND DOES NOT FIT (proven)");
+        shows(&run, "none: min_replicas cannot be kept today");
     }
 
     #[test]
@@ -1117,7 +1087,7 @@ mod margins {
         use faultplan::capacity::{margins, raised};
         use proptest::prelude::*;
 
-        use crate::support::{exists_placement, Inv};
+        use crate::support::{exists_placement, tiny_fleet};
 
         proptest! {
             #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
@@ -1132,26 +1102,7 @@ mod margins {
                 pdu_w in prop_oneof![Just(100000u32), Just(400u32)],
                 survive_power in any::<bool>(),
             ) {
-                let mut servers = String::from("id,rack,cpu,mem_gb,psu,idle_w,max_w\n");
-                for j in 0..4 {
-                    let psu = if dual[j] { format!("r{}-pa;r{}-pb", racks[j], racks[j]) } else { format!("r{}-pa", racks[j]) };
-                    servers.push_str(&format!("s{j},r{},{},64,{psu},50,150\n", racks[j], cpus[j]));
-                }
-                let mut power = String::from("id,datacenter,kind,feeds_from,capacity_w\nua,dc,utility,,100000\nub,dc,utility,,100000\n");
-                for r in 0..3 {
-                    power.push_str(&format!("r{r}-pa,dc,pdu,ua,{pdu_w}\nr{r}-pb,dc,pdu,ub,{pdu_w}\n"));
-                }
-                let survive = if survive_power { "[\"rack\", \"power:50%\"]" } else { "[\"rack\"]" };
-                let loaded = Inv::new()
-                    .datacenters("id\ndc\n")
-                    .racks("id,datacenter\nr0,dc\nr1,dc\nr2,dc\n")
-                    .power(&power)
-                    .servers(&servers)
-                    .services(&format!(
-                        "[[service]]\nname = \"a\"\nmin_replicas = {min_a}\ncpu = {cpu_a}\nsurvive = {survive}\n\n[[service]]\nname = \"b\"\nmin_replicas = 1\ncpu = {cpu_b}\nsurvive = {survive}\n"
-                    ))
-                    .placement("service,server\n")
-                    .load();
+                let loaded = tiny_fleet(&racks, &cpus, &dual, min_a, cpu_a, cpu_b, pdu_w, survive_power).load();
                 let options = faultplan::capacity::MarginOptions { seconds: 60.0, ..Default::default() };
                 let m = margins(&loaded.inventory, &loaded.services, None, &options, &|_| {});
                 let today = exists_placement(&loaded.inventory, &loaded.services);
