@@ -264,7 +264,7 @@ pub fn margins(
                 Ok(plan) => (Base::Planned, Some(plan.placement)),
                 Err(PlanError::Infeasible(why)) => (
                     Base::Infeasible {
-                        causes: why.causes.iter().map(|c| c.message()).collect(),
+                        causes: causes(&why),
                     },
                     None,
                 ),
@@ -312,6 +312,16 @@ pub fn raised(services: &Services, id: ServiceId, k: u32) -> Services {
     s.min_replicas += k;
     s.max_replicas = s.max_replicas.map(|m| m + k);
     out
+}
+
+/// The messages of the planner's causes, leaving out a group of binding
+/// limits it had no time to name (an empty group says nothing).
+fn causes(why: &plan::Explanation) -> Vec<String> {
+    why.causes
+        .iter()
+        .filter(|c| !matches!(c, plan::Cause::Binding { limits } if limits.is_empty()))
+        .map(|c| c.message())
+        .collect()
 }
 
 /// Which raise a headroom search tries next.
@@ -378,7 +388,7 @@ impl Search<'_> {
                     Err(PlanError::Infeasible(why)) => {
                         upper = i64::from(k) - 1;
                         limit = Limit::Planner {
-                            causes: why.causes.iter().map(|c| c.message()).collect(),
+                            causes: causes(&why),
                         };
                         false
                     }
