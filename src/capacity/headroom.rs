@@ -540,19 +540,15 @@ fn guaranteed(
                 .sum(),
         ]
     };
+    let active = || {
+        inventory
+            .servers
+            .iter()
+            .filter(|s| s.status == Status::Active)
+    };
     let raw = [
-        inventory
-            .servers
-            .iter()
-            .filter(|s| s.status == Status::Active)
-            .map(|s| s.cpu)
-            .sum(),
-        inventory
-            .servers
-            .iter()
-            .filter(|s| s.status == Status::Active)
-            .map(|s| s.mem_gb)
-            .sum(),
+        active().map(|s| s.cpu).sum(),
+        active().map(|s| s.mem_gb).sum(),
         inventory
             .power
             .iter()
