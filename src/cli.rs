@@ -214,7 +214,10 @@ enum Command {
     /// Write an inventory folder from another source of truth (NetBox).
     #[command(subcommand, after_help = crate::commands::IMPORT_EXIT_CODES)]
     Import(import::Source),
-    /// Capacity planning: does a grown demand still fit every guarantee?
+    /// Capacity planning: the fleet's safety margins (guaranteed capacity,
+    /// each service's headroom, power under failover, single points of
+    /// failure); with --growth, does a grown demand still fit; with
+    /// --catalog, what to buy.
     #[command(after_help = crate::commands::CAPACITY_EXIT_CODES)]
     Capacity(capacity::CapacityArgs),
 }

@@ -49,8 +49,8 @@ pub const MAINTENANCE_EXIT_CODES: &str = exit_codes!(
 pub const IMPORT_EXIT_CODES: &str =
     exit_codes!("  0  the inventory folder was written (the summary says what was skipped)",);
 pub const CAPACITY_EXIT_CODES: &str = exit_codes!(
-    "  0  the demand fits (or the purchase makes it fit), verified",
-    "  1  it does not fit (proven), no purchase helps, or undecided within the time limit",
+    "  0  the demand fits (or the purchase makes it fit), verified; without growth: the margins were printed, today's demand has a verified placement and --placement (if given) passes check",
+    "  1  it does not fit (proven), no purchase helps, or undecided within the time limit; without growth: today's demand has no verified placement, or --placement breaks a guarantee (the margins are still printed)",
 );
 pub const REPORT_EXIT_CODES: &str =
     exit_codes!("  0  the page was written (even when guarantees break)");

@@ -1,6 +1,7 @@
 //! `capacity`: questions about the fleet's margins answered with the planner
-//! and judged by `verify` (DESIGN.md): does a grown demand still fit, and
-//! (purchase.rs) what is the cheapest set of servers to buy so that it does.
+//! and judged by `verify` (DESIGN.md): does a grown demand still fit,
+//! (purchase.rs) what is the cheapest set of servers to buy so that it does,
+//! and (headroom.rs) how much margin the fleet has today.
 
 use crate::inventory::{Grown, Growth, Inventory, Services};
 use crate::plan::{self, Plan, PlanError, PlanOptions};
@@ -33,6 +34,12 @@ pub fn fit_growth(
     }
 }
 
+mod headroom;
 mod purchase;
+
+pub use headroom::{
+    margins, raised, Base, FamilyCapacity, Headroom, Limit, MarginOptions, Margins,
+    PlacementMargins, PowerLoad, SearchEnd, DEFAULT_MARGIN_SECONDS,
+};
 
 pub use purchase::{purchase, Answer, Bought, NewServer};

@@ -1,9 +1,10 @@
-//! `faultplan capacity`: the grown demand, and what to buy. Arguments are
-//! checked and outputs refused before any solving, as for `plan`.
+//! `faultplan capacity`: the fleet's margins, the grown demand, and what to
+//! buy. Arguments are checked and outputs refused before any solving, as
+//! for `plan`.
 
 use std::path::{Path, PathBuf};
 
-use faultplan::capacity::{Answer, NewServer};
+use faultplan::capacity::{Answer, Base, MarginOptions, NewServer, DEFAULT_MARGIN_SECONDS};
 use faultplan::export;
 use faultplan::inventory::{Catalog, Grown, Growth, Inventory, Location, Placement, Services};
 use faultplan::plan::PlanOptions;
@@ -37,7 +38,14 @@ pub(super) struct CapacityArgs {
     /// fleet with the purchase).
     #[arg(long, value_name = "FILE")]
     placement_out: Option<PathBuf>,
-    /// Stop after this many seconds [default: 300].
+    /// Without --growth, --growth-file or --catalog: the placement running
+    /// now (placement.csv). Adds its power loads (normal and worst-case
+    /// failover) and single points of failure to the margins, and the
+    /// headroom starts from it when it passes check.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["growth", "growth_file", "catalog"])]
+    placement: Option<PathBuf>,
+    /// Stop after this many seconds [default: 300; the margins report: 60,
+    /// shared by every service's headroom search].
     #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
     time_limit: Option<f64>,
     /// Output format.
@@ -58,6 +66,7 @@ pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
     let mut inputs = run_inputs(&args.inventory, &args.common, None);
     inputs.extend(args.growth_file.clone());
     inputs.extend(args.catalog.clone());
+    inputs.extend(args.placement.clone());
     let mut outputs: Vec<(&str, &Path)> = Vec::new();
     if let Some(path) = &args.out {
         outputs.push(("--out", path));
@@ -74,15 +83,7 @@ pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
         (None, None) if catalog.is_some() => {
             Growth::uniform(1.0, &services, &Location::file(Path::new("--growth")))?
         }
-        (None, None) => {
-            return Err(Failure::Input(
-                faultplan::inventory::InputError::new(
-                    Location::file(Path::new("capacity")),
-                    "expected --growth FACTOR, --growth-file FILE or --catalog FILE",
-                )
-                .into(),
-            ))
-        }
+        (None, None) => return margins(&args, &inventory, &services),
     };
     let options = PlanOptions {
         time_limit: args.time_limit,
@@ -168,6 +169,52 @@ fn buy(
         DataFormat::Json => report::purchase_json(grown, answer),
     })?;
     if verified.is_some() {
+        Ok(())
+    } else {
+        Err(Failure::Violated)
+    }
+}
+
+/// The margins report (no growth asked): exit 0 when today's demand has a
+/// verified placement (and a --placement given passes check), 1 otherwise.
+fn margins(args: &CapacityArgs, inventory: &Inventory, services: &Services) -> Result<(), Failure> {
+    if args.placement_out.is_some() {
+        return Err(Failure::Input(
+            faultplan::inventory::InputError::new(
+                Location::file(Path::new("--placement-out")),
+                "--placement-out needs --growth, --growth-file or --catalog",
+            )
+            .into(),
+        ));
+    }
+    let placement = args
+        .placement
+        .as_deref()
+        .map(|path| Placement::load(path, inventory, services))
+        .transpose()?;
+    let options = MarginOptions {
+        seconds: args.time_limit.unwrap_or(DEFAULT_MARGIN_SECONDS),
+        ..MarginOptions::default()
+    };
+    let spinner = progress_spinner(matches!(args.format, DataFormat::Human));
+    let progress = |m: &str| {
+        if let Some(spinner) = &spinner {
+            spinner.set_message(m.to_string());
+        }
+    };
+    let m =
+        faultplan::capacity::margins(inventory, services, placement.as_ref(), &options, &progress);
+    if let Some(spinner) = &spinner {
+        spinner.finish_and_clear();
+    }
+    let name = args.placement.as_ref().map(|p| p.display().to_string());
+    print(&match args.format {
+        DataFormat::Human => report::margins_human(&m, name.as_deref()),
+        DataFormat::Json => report::margins_json(&m),
+    })?;
+    let fits = matches!(m.base, Base::Given | Base::Planned);
+    let placement_ok = m.placement.as_ref().is_none_or(|p| p.passed);
+    if fits && placement_ok {
         Ok(())
     } else {
         Err(Failure::Violated)

@@ -125,6 +125,133 @@ fn fit(inventory: &Inventory, server: ServerId, cpu: f64, mem_gb: f64, max_per_s
     n.max(0.0) as u32
 }
 
+/// The counting argument of one service shape, alone on the fleet: how many
+/// of its replicas its eligible servers (active, with every label it
+/// requires) hold, by max_per_server, cpu and memory, with nothing failed and
+/// after the scenario of its survive words that takes the most of them down.
+///
+/// No placement keeps more replicas up than `total` with nothing failed, nor
+/// more than `fit_outside` in `scenario`; both are proven bounds, whatever
+/// the other services and the power limits do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slots {
+    pub eligible_servers: usize,
+    /// Replicas the eligible servers hold with nothing failed.
+    pub total: u32,
+    /// The binding scenario that leaves the fewest (first in scenario order,
+    /// listed sets before searched families, on ties): (replicas its surviving
+    /// eligible servers hold, eligible servers it takes down, its name). None
+    /// when no scenario of the survive words takes an eligible server down.
+    pub worst: Option<(u32, usize, String)>,
+    /// What caps the replicas per eligible server on most of them:
+    /// "max_per_server", "cpu" or "memory" (the first, on ties).
+    pub per_server: &'static str,
+}
+
+impl Slots {
+    /// The most replicas up in every scenario of the service's words.
+    pub fn fit_outside(&self) -> u32 {
+        self.worst.as_ref().map_or(self.total, |w| w.0)
+    }
+}
+
+/// [`Slots`] of `service` (any min_replicas: they do not enter the count).
+pub fn slots(
+    inventory: &Inventory,
+    topology: &Topology,
+    set: &ScenarioSet,
+    impacts: &[Impact],
+    service: &crate::inventory::Service,
+) -> Slots {
+    let survives = set.survives(service);
+    let eligible: Vec<ServerId> = inventory
+        .server_ids()
+        .filter(|s| {
+            let server = inventory.server(*s);
+            server.status == Status::Active && server.has_labels(&service.requires)
+        })
+        .collect();
+    let mut binding = [0usize; 3];
+    let fits: Vec<u32> = eligible
+        .iter()
+        .map(|s| {
+            let f = fit(
+                inventory,
+                *s,
+                service.cpu,
+                service.mem_gb,
+                service.max_per_server,
+            );
+            let server = inventory.server(*s);
+            let by = [
+                f == service.max_per_server,
+                service.cpu > 0.0 && f64::from(f + 1) * service.cpu > server.cpu + 1e-9,
+                service.mem_gb > 0.0 && f64::from(f + 1) * service.mem_gb > server.mem_gb + 1e-9,
+            ];
+            if let Some(i) = by.iter().position(|b| *b) {
+                binding[i] += 1;
+            }
+            f
+        })
+        .collect();
+    let total: u32 = fits.iter().sum();
+    let most = (0..3).max_by_key(|&i| (binding[i], 3 - i)).unwrap_or(0);
+    let per_server = ["max_per_server", "cpu", "memory"][most];
+    let mut fit_on = vec![0u32; inventory.servers.len()];
+    let mut is_eligible = vec![false; inventory.servers.len()];
+    for (s, f) in eligible.iter().zip(&fits) {
+        fit_on[s.index()] = *f;
+        is_eligible[s.index()] = true;
+    }
+    let lost_fit = |down: &[ServerId]| -> (u32, usize) {
+        let lost = down.iter().map(|s| fit_on[s.index()]).sum();
+        let count = down.iter().filter(|s| is_eligible[s.index()]).count();
+        (lost, count)
+    };
+    let mut worst: Option<(u32, usize, String)> = None;
+    for (index, scenario) in set.scenarios.iter().enumerate() {
+        if !scenario.binds(&survives) {
+            continue;
+        }
+        let (lost, count) = lost_fit(&impacts[index].down);
+        if count > 0 && worst.as_ref().is_none_or(|w| total - lost < w.0) {
+            worst = Some((total - lost, count, scenario.name.clone()));
+        }
+    }
+    for family in set
+        .families
+        .iter()
+        .filter(|f| service.survive.contains(&set.words[f.word]))
+    {
+        let (lost, members_set) = family
+            .search(topology)
+            .worst_loss(|s| u64::from(fit_on[s.index()]));
+        let lost = lost as u32;
+        if members_set.is_empty() {
+            continue;
+        }
+        let failed: Vec<Component> = members_set.iter().map(|p| Component::Power(*p)).collect();
+        let count = lost_fit(&topology.impact(&failed).down).1;
+        if count > 0 && worst.as_ref().is_none_or(|w| total - lost < w.0) {
+            let names: Vec<&str> = members_set
+                .iter()
+                .map(|p| inventory.power(*p).id.as_str())
+                .collect();
+            worst = Some((
+                total - lost,
+                count,
+                format!("{} {}", set.words[family.word], names.join("+")),
+            ));
+        }
+    }
+    Slots {
+        eligible_servers: eligible.len(),
+        total,
+        worst,
+        per_server,
+    }
+}
+
 /// Causes visible without the solver: each service alone, ignoring the others.
 pub fn structural(
     inventory: &Inventory,
@@ -149,28 +276,8 @@ pub fn structural(
     }
     for members in shapes.values() {
         let service = &services.services[members[0]];
-        let survives = set.survives(service);
-        let eligible: Vec<ServerId> = inventory
-            .server_ids()
-            .filter(|s| {
-                let server = inventory.server(*s);
-                server.status == Status::Active && server.has_labels(&service.requires)
-            })
-            .collect();
-        let fits: Vec<u32> = eligible
-            .iter()
-            .map(|s| {
-                fit(
-                    inventory,
-                    *s,
-                    service.cpu,
-                    service.mem_gb,
-                    service.max_per_server,
-                )
-            })
-            .collect();
-        let total: u32 = fits.iter().sum();
-        if eligible.is_empty() && service.min_replicas > 0 {
+        let slots = slots(inventory, &topology, set, impacts, service);
+        if slots.eligible_servers == 0 && service.min_replicas > 0 {
             for &i in members {
                 causes.push(Cause::NoEligibleServer {
                     service: services.services[i].name.clone(),
@@ -178,77 +285,30 @@ pub fn structural(
                     needed: service.min_replicas,
                 });
             }
-        } else if total < service.min_replicas {
+        } else if slots.total < service.min_replicas {
             for &i in members {
                 causes.push(Cause::TooFewEligibleServers {
                     service: services.services[i].name.clone(),
                     needed: service.min_replicas,
-                    fit: total,
-                    eligible_servers: eligible.len(),
+                    fit: slots.total,
+                    eligible_servers: slots.eligible_servers,
                 });
             }
             continue;
         }
-        if eligible.is_empty() {
+        if slots.eligible_servers == 0 {
             continue;
         }
-        let mut fit_on = vec![0u32; inventory.servers.len()];
-        let mut is_eligible = vec![false; inventory.servers.len()];
-        for (s, f) in eligible.iter().zip(&fits) {
-            fit_on[s.index()] = *f;
-            is_eligible[s.index()] = true;
-        }
-        let lost_fit = |down: &[ServerId]| -> (u32, usize) {
-            let lost = down.iter().map(|s| fit_on[s.index()]).sum();
-            let count = down.iter().filter(|s| is_eligible[s.index()]).count();
-            (lost, count)
-        };
-        let mut worst: Option<(u32, usize, String)> = None;
-        for (index, scenario) in set.scenarios.iter().enumerate() {
-            if !scenario.binds(&survives) {
-                continue;
-            }
-            let (lost, count) = lost_fit(&impacts[index].down);
-            if total - lost < service.min_replicas
-                && worst.as_ref().is_none_or(|w| total - lost < w.0)
-            {
-                worst = Some((total - lost, count, scenario.name.clone()));
-            }
-        }
-        for family in set
-            .families
-            .iter()
-            .filter(|f| service.survive.contains(&set.words[f.word]))
+        if let Some((fit_outside, eligible_down, scenario)) =
+            slots.worst.filter(|w| w.0 < service.min_replicas)
         {
-            let (lost, members_set) = family
-                .search(&topology)
-                .worst_loss(|s| u64::from(fit_on[s.index()]));
-            let lost = lost as u32;
-            if total - lost < service.min_replicas
-                && worst.as_ref().is_none_or(|w| total - lost < w.0)
-            {
-                let failed: Vec<Component> =
-                    members_set.iter().map(|p| Component::Power(*p)).collect();
-                let count = lost_fit(&topology.impact(&failed).down).1;
-                let names: Vec<&str> = members_set
-                    .iter()
-                    .map(|p| inventory.power(*p).id.as_str())
-                    .collect();
-                worst = Some((
-                    total - lost,
-                    count,
-                    format!("{} {}", set.words[family.word], names.join("+")),
-                ));
-            }
-        }
-        if let Some((fit_outside, eligible_down, scenario)) = worst {
             for &i in members {
                 causes.push(Cause::ScenarioLeavesTooFew {
                     service: services.services[i].name.clone(),
                     scenario: scenario.clone(),
                     needed: service.min_replicas,
                     fit_outside,
-                    eligible_servers: eligible.len(),
+                    eligible_servers: slots.eligible_servers,
                     eligible_down,
                     requires: service.requires.clone(),
                 });

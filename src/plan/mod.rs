@@ -32,7 +32,8 @@ mod state;
 use serde::Serialize;
 
 pub use buy::{cheapest_purchase, ForSale, Purchase, PurchaseOutcome};
-pub use explain::{Cause, Explanation, Limit};
+pub use explain::{slots, Cause, Explanation, Limit, Slots};
+pub use model::impacts;
 pub use solver::NAME as SOLVER;
 
 use crate::inventory::{Component, Inventory, Placement, PowerId, ServerId, ServiceId, Services};

@@ -15,7 +15,10 @@ pub mod overview;
 mod plan;
 mod sarif;
 
-pub use capacity::{growth_human, growth_json, purchase_csv, purchase_human, purchase_json};
+pub use capacity::{
+    growth_human, growth_json, margins_human, margins_json, purchase_csv, purchase_human,
+    purchase_json,
+};
 pub use diff::{changes_human, diff_human, diff_json};
 pub use github::check_github;
 pub use graph::graph_dot;

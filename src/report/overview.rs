@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::inventory::{Component, Inventory, Placement, RackId, Services, Status};
-use crate::topology::Topology;
+use crate::inventory::{Inventory, Placement, RackId, Services, Status};
+pub use crate::verify::SinglePoint;
 use crate::verify::{self, CheckOptions, PlacementIndex, PowerStatus, Report};
 
 /// Everything the HTML report shows, in drawing order.
@@ -109,15 +109,6 @@ pub struct PowerView {
     pub load: PowerStatus,
 }
 
-/// A rack, server or power component whose failure alone leaves some service
-/// that is whole in normal operation with fewer than min_replicas up.
-pub struct SinglePoint {
-    pub component: String,
-    pub kind: &'static str,
-    /// (service, replicas left up, min_replicas).
-    pub breaks: Vec<(String, u32, u32)>,
-}
-
 impl Overview {
     pub fn gather(
         inventory: &Inventory,
@@ -159,7 +150,7 @@ impl Overview {
             words: report.words.clone(),
             datacenters: datacenters(inventory, placement, &index),
             power: power_tree(inventory, loads),
-            single_points: single_points(inventory, services, &index),
+            single_points: verify::single_points(inventory, services, &index),
             report,
         }
     }
@@ -356,49 +347,6 @@ fn power_tree(inventory: &Inventory, loads: Vec<PowerStatus>) -> Vec<PowerView> 
             load: loads[p.index()].clone(),
         });
         stack.extend(children[p.index()].iter().rev().map(|&c| (c, depth + 1)));
-    }
-    out
-}
-
-fn single_points(
-    inventory: &Inventory,
-    services: &Services,
-    index: &PlacementIndex,
-) -> Vec<SinglePoint> {
-    let topology = Topology::new(inventory);
-    let candidates = inventory
-        .rack_ids()
-        .map(|r| (Component::Rack(r), "rack"))
-        .chain(
-            inventory
-                .power_ids()
-                .map(|p| (Component::Power(p), "power")),
-        )
-        .chain(
-            inventory
-                .server_ids()
-                .map(|s| (Component::Server(s), "server")),
-        );
-    let mut out = Vec::new();
-    for (component, kind) in candidates {
-        let down = topology.impact(&[component]).down;
-        let breaks: Vec<(String, u32, u32)> = index
-            .lost(&down)
-            .into_iter()
-            .filter_map(|(service, lost)| {
-                let up = index.up[service.index()];
-                let needed = services.service(service).min_replicas;
-                (up >= needed && up - lost < needed)
-                    .then(|| (services.service(service).name.clone(), up - lost, needed))
-            })
-            .collect();
-        if !breaks.is_empty() {
-            out.push(SinglePoint {
-                component: inventory.name(component),
-                kind,
-                breaks,
-            });
-        }
     }
     out
 }

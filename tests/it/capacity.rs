@@ -694,3 +694,434 @@ fn new_servers_take_the_lowest_free_units_when_positions_are_known() {
          r2-new1,r2,16,64,pa;pb,100,300,,cheap,4,1\n"
     );
 }
+
+mod margins {
+    //! `capacity` without growth: the margins report. Every number below is
+    //! counted by hand in the comments.
+
+    use faultplan::capacity::{margins, Base, Headroom, Limit, MarginOptions, Margins, SearchEnd};
+    use faultplan::inventory::{Inventory, Services};
+
+    use crate::support::{root, run_in, run_root, Inv, INV};
+
+    fn options(seconds: f64) -> MarginOptions {
+        MarginOptions {
+            seconds,
+            ..MarginOptions::default()
+        }
+    }
+
+    fn of<'m>(m: &'m Margins, service: &str) -> &'m Headroom {
+        m.services
+            .iter()
+            .find(|h| h.service == service)
+            .unwrap_or_else(|| panic!("no headroom for {service}"))
+    }
+
+    fn shows(run: &crate::support::Run, text: &str) {
+        assert!(
+            run.stdout.contains(text),
+            "{text:?} not in:\n{}",
+            run.stdout
+        );
+    }
+
+    fn exact(h: &Headroom) -> Option<u32> {
+        (h.search == SearchEnd::Exact && h.lower.map(i64::from) == Some(h.upper))
+            .then_some(h.upper as u32)
+    }
+
+    fn goodbarber(services: Option<&str>) -> (tempfile::TempDir, Inventory, Services) {
+        let dir = root().join("inventories/goodbarber");
+        let inventory = Inventory::load(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let path = match services {
+            Some(text) => {
+                let path = tmp.path().join("services.toml");
+                std::fs::write(&path, text).unwrap();
+                path
+            }
+            None => dir.join("services.toml"),
+        };
+        let services = Services::load(&path, &inventory).unwrap();
+        (tmp, inventory, services)
+    }
+
+    /// goodbarber: one datacenter, 4 racks of 20 servers each: 1 single-fed
+    /// (24 cores, 128 GB, on pdu-a, so down when utility-a is lost), 2 `hdd`
+    /// (24, 128), 13 plain (32, 192), 4 `ssd` (32, 384); two utilities of
+    /// 60,000 W × 0.8. Every service survives `rack` and `power:50%` and
+    /// has max_per_server 1.
+    #[test]
+    fn goodbarber_checked_by_hand() {
+        let (_tmp, inventory, services) = goodbarber(None);
+        let m = margins(&inventory, &services, None, &options(40.0), &|_| {});
+        let row = |family: &str, resource: &str| {
+            let f = m
+                .families
+                .iter()
+                .find(|f| f.family == family && f.resource == resource)
+                .unwrap();
+            (f.raw, f.guaranteed, f.stranded, f.worst_scenario.clone())
+        };
+        // Raw cores: 4 × (24 + 2×24 + 13×32 + 4×32) = 4 × 616 = 2464; a rack
+        // takes 616 of them. Memory: 4 × (128 + 256 + 2496 + 1536) = 17664,
+        // a rack 4416.
+        let r01 = Some("rack par1-r01".to_string());
+        assert_eq!(row("rack", "cpu"), (2464.0, 1848.0, 616.0, r01.clone()));
+        assert_eq!(row("rack", "mem_gb"), (17664.0, 13248.0, 4416.0, r01));
+        // A rack takes no root: all 2 × 48,000 W of the utilities' limits stay.
+        assert_eq!(row("rack", "power_w"), (96000.0, 96000.0, 0.0, None));
+        // Losing utility-a takes the 4 single-fed servers (4 × 24 cores,
+        // 4 × 128 GB) and its 48,000 W.
+        let ua = Some("power:50% par1-utility-a".to_string());
+        assert_eq!(row("power:50%", "cpu"), (2464.0, 2368.0, 96.0, ua.clone()));
+        assert_eq!(
+            row("power:50%", "mem_gb"),
+            (17664.0, 17152.0, 512.0, ua.clone())
+        );
+        assert_eq!(row("power:50%", "power_w"), (96000.0, 48000.0, 48000.0, ua));
+        assert_eq!(m.base, Base::Planned);
+        // No labels: 80 servers hold one replica each; a rack takes 20 of them
+        // (utility-a only 4), so at most 60 stay up: headroom ≤ 60 − min, and
+        // the planner places 60 (so ≥): web 60 − 18 = 42, api 60 − 15 = 45,
+        // push 60 − 6 = 54.
+        // `ssd`: 16 servers, a rack takes 4: 12 − 2 = 10 for session, 12 − 3
+        // = 9 for postgres and rabbitmq.
+        // `hdd`: 8 servers, a rack takes 2: 6 − 6 = 0 for media-storage.
+        for (service, headroom) in [
+            ("web", 42),
+            ("api", 45),
+            ("push", 54),
+            ("session", 10),
+            ("postgres", 9),
+            ("rabbitmq", 9),
+            ("media-storage", 0),
+        ] {
+            let h = of(&m, service);
+            assert_eq!(exact(h), Some(headroom), "{h:?}");
+            assert!(
+                matches!(&h.limit, Limit::Scenario { scenario, .. } if scenario == "rack par1-r01"),
+                "{h:?}"
+            );
+        }
+        let session = of(&m, "session");
+        assert_eq!(session.factor_lower, Some(6.0)); // (2 + 10) / 2
+        assert!(matches!(
+            &session.limit,
+            Limit::Scenario { fit_outside: 12, eligible_servers: 16, eligible_down: 4, requires, per_server: "max_per_server", .. }
+                if requires == &["ssd".to_string()]
+        ));
+        // redis and build-worker are bound by the whole fleet (memory, power)
+        // with the others: the counting gives only 60 − min, the planner
+        // proves less (51 and 24 with minutes of search). Whatever the time,
+        // the bounds printed are consistent with the counting.
+        for (service, counted) in [("redis", 57), ("build-worker", 30)] {
+            let h = of(&m, service);
+            assert!(h.upper <= counted, "{h:?}");
+            assert!(h.lower.is_some_and(|l| i64::from(l) <= h.upper), "{h:?}");
+        }
+    }
+
+    /// The services of goodbarber whose headroom the counting settles, so
+    /// the output does not depend on the machine's speed.
+    const SETTLED: &str = "[defaults]\nsurvive = [\"rack\", \"power:50%\"]\n\
+        [[service]]\nname = \"web\"\nmin_replicas = 18\ncpu = 8\nmem_gb = 32\n\
+        [[service]]\nname = \"session\"\nmin_replicas = 2\ncpu = 4\nmem_gb = 16\nrequires = [\"ssd\"]\n\
+        [[service]]\nname = \"media-storage\"\nmin_replicas = 6\ncpu = 8\nmem_gb = 64\nrequires = [\"hdd\"]\n";
+
+    #[test]
+    fn goodbarber_human_and_json() {
+        let tmp = tempfile::tempdir().unwrap();
+        let services = tmp.path().join("settled.toml");
+        std::fs::write(&services, SETTLED).unwrap();
+        let services = services.to_str().unwrap();
+        let run = run_root(&["capacity", "inventories/goodbarber", "--services", services]);
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        insta::assert_snapshot!("margins_goodbarber_human", run.stdout);
+        let run = run_root(&[
+            "capacity",
+            "inventories/goodbarber",
+            "--services",
+            services,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            json["format_version"],
+            faultplan::report::JSON_FORMAT_VERSION
+        );
+        assert_eq!(json["command"], "capacity");
+        assert_eq!(json["report"], "margins");
+        assert_eq!(json["base"], serde_json::json!({"status": "planned"}));
+        assert_eq!(
+            json["guaranteed"][0],
+            serde_json::json!({
+                "family": "rack", "resource": "cpu", "raw": 2464.0, "guaranteed": 1848.0,
+                "stranded": 616.0, "worst_scenario": "rack par1-r01"
+            })
+        );
+        assert_eq!(json["guaranteed"].as_array().unwrap().len(), 6);
+        assert_eq!(
+            json["headroom"][1],
+            serde_json::json!({
+                "service": "session", "min_replicas": 2, "lower": 10, "upper": 10,
+                "factor_lower": 6.0, "factor_upper": 6.0, "search": "exact",
+                "limit": {
+                    "by": "scenario", "scenario": "rack par1-r01", "fit_outside": 12,
+                    "eligible_servers": 16, "eligible_down": 4, "requires": ["ssd"],
+                    "per_server": "max_per_server"
+                }
+            })
+        );
+        assert_eq!(json["placement"], serde_json::Value::Null);
+    }
+
+    /// One datacenter, utility `u` → pdu `p`, racks r1..r3. `extra` servers
+    /// are appended to servers.csv.
+    fn small(servers: &str, services: &str, pdu_w: u32) -> Inv {
+        Inv::new()
+            .datacenters("id\ndc\n")
+            .racks("id,datacenter\nr1,dc\nr2,dc\nr3,dc\n")
+            .power(&format!(
+                "id,datacenter,kind,feeds_from,capacity_w,max_utilization\nu,dc,utility,,100000,1\np,dc,pdu,u,{pdu_w},1\n"
+            ))
+            .servers(&format!("id,rack,cpu,mem_gb,psu,idle_w,max_w,labels\n{servers}"))
+            .services(services)
+            .placement("service,server\n")
+    }
+
+    fn margins_of(inv: &Inv) -> Margins {
+        let loaded = inv.load();
+        margins(
+            &loaded.inventory,
+            &loaded.services,
+            None,
+            &options(30.0),
+            &|_| {},
+        )
+    }
+
+    #[test]
+    fn limited_by_labelled_servers() {
+        // Six servers over three racks; only g1 (r1) and g2 (r2) have `gpu`.
+        // ml requires gpu, survives a server, 2 per server: the eligible
+        // servers hold 4; losing one leaves 2, so min_replicas 1 can grow by
+        // exactly 1 (2 on each gpu server).
+        let inv = small(
+            "g1,r1,16,64,p,0,0,gpu\ng2,r2,16,64,p,0,0,gpu\n\
+             a1,r1,16,64,p,0,0,\na2,r2,16,64,p,0,0,\na3,r3,16,64,p,0,0,\na4,r3,16,64,p,0,0,\n",
+            "[[service]]\nname = \"ml\"\nmin_replicas = 1\ncpu = 8\nmax_per_server = 2\nrequires = [\"gpu\"]\nsurvive = [\"server\"]\n",
+            100000,
+        );
+        let m = margins_of(&inv);
+        let h = of(&m, "ml");
+        assert_eq!(exact(h), Some(1), "{h:?}");
+        assert_eq!(
+            h.limit,
+            Limit::Scenario {
+                scenario: "server g1".into(),
+                fit_outside: 2,
+                eligible_servers: 2,
+                eligible_down: 1,
+                requires: vec!["gpu".into()],
+                per_server: "max_per_server",
+            }
+        );
+    }
+
+    #[test]
+    fn limited_by_a_rack() {
+        // r1 has 3 servers, r2 and r3 one each: 5 replicas at most (one per
+        // server); losing r1 leaves 2. min_replicas 1 → headroom 1, the
+        // binding domain r1.
+        let inv = small(
+            "s1,r1,8,8,p,0,0,\ns2,r1,8,8,p,0,0,\ns3,r1,8,8,p,0,0,\ns4,r2,8,8,p,0,0,\ns5,r3,8,8,p,0,0,\n",
+            "[[service]]\nname = \"web\"\nmin_replicas = 1\ncpu = 8\nsurvive = [\"rack\"]\n",
+            100000,
+        );
+        let m = margins_of(&inv);
+        let h = of(&m, "web");
+        assert_eq!(exact(h), Some(1), "{h:?}");
+        assert!(
+            matches!(&h.limit, Limit::Scenario { scenario, fit_outside: 2, eligible_down: 3, .. } if scenario == "rack r1"),
+            "{h:?}"
+        );
+    }
+
+    #[test]
+    fn limited_by_power() {
+        // Four whole-server replicas could be placed (cores), 3 kept when a
+        // server fails, so the counting allows min 1 + 2. But pdu p carries
+        // 4 × 100 W idle + 100 W per replica within 600 W: 2 replicas at
+        // most, 1 kept when a server fails. Headroom 0, proven by the planner.
+        let inv = small(
+            "s1,r1,10,0,p,100,200,\ns2,r1,10,0,p,100,200,\ns3,r2,10,0,p,100,200,\ns4,r3,10,0,p,100,200,\n",
+            "[[service]]\nname = \"web\"\nmin_replicas = 1\ncpu = 10\nsurvive = [\"server\"]\n",
+            600,
+        );
+        let m = margins_of(&inv);
+        let h = of(&m, "web");
+        assert_eq!(exact(h), Some(0), "{h:?}");
+        match &h.limit {
+            Limit::Planner { causes } => assert!(
+                causes.iter().any(|c| c.contains("power limits")),
+                "{causes:?}"
+            ),
+            other => panic!("expected the planner's proof, got {other:?}"),
+        }
+        // The counting alone would have said 2.
+        assert_eq!(
+            faultplan::report::margins_human(&m, None)
+                .matches("the planner proves")
+                .count(),
+            1
+        );
+    }
+
+    /// A fleet and a placement that keeps every guarantee but for one rack:
+    /// the CLI's exit codes and the placement sections.
+    fn placed() -> Inv {
+        small(
+            "s1,r1,8,8,p,50,150,\ns2,r2,8,8,p,50,150,\ns3,r3,8,8,p,50,150,\n",
+            "[[service]]\nname = \"web\"\nmin_replicas = 1\ncpu = 8\nsurvive = [\"rack\"]\n",
+            100000,
+        )
+        .placement("service,server\nweb,s1\nweb,s2\n")
+        .file("lonely.csv", "service,server\nweb,s1\n")
+        .file("bad.csv", "service,server\nweb,s1\nweb,nowhere\n")
+    }
+
+    #[test]
+    fn cli_exit_codes_and_the_placement_sections() {
+        let tmp = placed().write();
+        let run = run_in(
+            tmp.path(),
+            &["capacity", INV, "--placement", "inv/placement.csv"],
+        );
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        // 3 servers, a rack takes one: web can keep 2 up, min 1: headroom 1.
+        shows(&run, "│ web     ┆ 1            ┆ 1 ");
+        // p carries s1 and s2 at 150 W and s3 idle at 50 W.
+        shows(&run, "│ p         ┆ pdu     ┆ dc         ┆ 100000  ┆ 350 ");
+        // One utility, one pdu: each alone takes every server (survive only
+        // says `rack`, but a single point of failure is reported whatever
+        // the words).
+        shows(&run, "Single points of failure (2): each alone leaves a service below min_replicas\n  - power u: web 0/1 up\n  - power p: web 0/1 up\n");
+        // One replica: rack r1 alone breaks web, a guarantee breaks → exit 1,
+        // the report still printed.
+        let run = run_in(
+            tmp.path(),
+            &["capacity", INV, "--placement", "inv/lonely.csv"],
+        );
+        assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+        shows(&run, "it BREAKS 1 guarantee(s)");
+        shows(&run, "  - rack r1: web 0/1 up");
+        shows(&run, "  - server s1: web 0/1 up");
+        // The headroom is still proven, from a planned placement.
+        shows(&run, "placements the planner found");
+        let json = run_in(
+            tmp.path(),
+            &[
+                "capacity",
+                INV,
+                "--placement",
+                "inv/lonely.csv",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(json.code, 1);
+        let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        assert_eq!(json["placement"]["passed"], false);
+        assert_eq!(
+            json["placement"]["single_points"][0],
+            serde_json::json!({"component": "r1", "kind": "rack", "breaks": [{"service": "web", "up": 0, "min_replicas": 1}]})
+        );
+        assert_eq!(json["placement"]["power"][1]["component"], "p");
+        // Today's demand does not fit (3 servers, a rack lost, 3 needed): exit 1.
+        let tight = placed().edit("services.toml", "min_replicas = 1", "min_replicas = 3");
+        let run = tight.run(&["capacity", INV]);
+        assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+        shows(&run, "TODAY'S DEMAND DOES NOT FIT (proven)");
+        shows(&run, "none: min_replicas cannot be kept today");
+    }
+
+    #[test]
+    fn bad_placement_names_file_line_and_column() {
+        let tmp = placed().write();
+        let run = run_in(tmp.path(), &["capacity", INV, "--placement", "inv/bad.csv"]);
+        assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("inv/bad.csv:3:"), "{}", run.stderr);
+        assert!(run.stderr.contains("nowhere"), "{}", run.stderr);
+        // --placement is for the margins only; --placement-out needs growth.
+        let run = run_in(
+            tmp.path(),
+            &[
+                "capacity",
+                INV,
+                "--growth",
+                "2",
+                "--placement",
+                "inv/placement.csv",
+            ],
+        );
+        assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+        let run = run_in(tmp.path(), &["capacity", INV, "--placement-out", "x.csv"]);
+        assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("--placement-out needs --growth"),
+            "{}",
+            run.stderr
+        );
+    }
+
+    mod brute_force {
+        //! On tiny random fleets: the printed lower bound is achievable (a
+        //! placement of min + lower passes `check`) and the upper bound is
+        //! not exceeded (no placement of min + upper + 1 does), both by
+        //! exhaustive search over every placement.
+
+        use faultplan::capacity::{margins, raised};
+        use proptest::prelude::*;
+
+        use crate::support::{exists_placement, tiny_fleet};
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+            #[test]
+            fn bounds_hold_against_every_placement(
+                racks in proptest::collection::vec(0usize..3, 4),
+                cpus in proptest::collection::vec(2u32..9, 4),
+                dual in proptest::collection::vec(any::<bool>(), 4),
+                min_a in 0u32..3,
+                cpu_a in 1u32..5,
+                cpu_b in 1u32..5,
+                pdu_w in prop_oneof![Just(100000u32), Just(400u32)],
+                survive_power in any::<bool>(),
+            ) {
+                let loaded = tiny_fleet(&racks, &cpus, &dual, min_a, cpu_a, cpu_b, pdu_w, survive_power).load();
+                let options = faultplan::capacity::MarginOptions { seconds: 60.0, ..Default::default() };
+                let m = margins(&loaded.inventory, &loaded.services, None, &options, &|_| {});
+                let today = exists_placement(&loaded.inventory, &loaded.services);
+                for (id, h) in loaded.services.ids().zip(&m.services) {
+                    prop_assert!(h.lower.is_none_or(|l| i64::from(l) <= h.upper), "{:?}", h);
+                    if let Some(lower) = h.lower {
+                        let grown = raised(&loaded.services, id, lower);
+                        prop_assert!(exists_placement(&loaded.inventory, &grown), "lower {:?} not achievable", h);
+                    } else {
+                        prop_assert!(!today || h.upper == -1, "no lower bound though today's demand fits: {:?}", h);
+                    }
+                    if h.upper >= 0 {
+                        let beyond = raised(&loaded.services, id, h.upper as u32 + 1);
+                        prop_assert!(!exists_placement(&loaded.inventory, &beyond), "upper {:?} exceeded", h);
+                    } else {
+                        prop_assert!(!today, "upper -1 but today's demand fits: {:?}", h);
+                    }
+                }
+            }
+        }
+    }
+}

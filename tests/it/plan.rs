@@ -354,48 +354,10 @@ proptest! {
         cpu_b in 1u32..5,
         survive_power in any::<bool>(),
     ) {
-        let mut servers = String::from("id,rack,cpu,mem_gb,psu,idle_w,max_w\n");
-        for j in 0..4 {
-            let psu = if dual[j] { format!("r{}-pa;r{}-pb", racks[j], racks[j]) } else { format!("r{}-pa", racks[j]) };
-            servers.push_str(&format!("s{j},r{},{},64,{psu},50,150\n", racks[j], cpus[j]));
-        }
-        let mut power = String::from("id,datacenter,kind,feeds_from,capacity_w\nua,dc,utility,,100000\nub,dc,utility,,100000\n");
-        for r in 0..3 {
-            power.push_str(&format!("r{r}-pa,dc,pdu,ua,100000\nr{r}-pb,dc,pdu,ub,100000\n"));
-        }
-        let survive = if survive_power { "[\"rack\", \"power:50%\"]" } else { "[\"rack\"]" };
-        let inv = Inv::new()
-            .datacenters("id\ndc\n")
-            .racks("id,datacenter\nr0,dc\nr1,dc\nr2,dc\n")
-            .power(&power)
-            .servers(&servers)
-            .services(&format!(
-                "[[service]]\nname = \"a\"\nmin_replicas = {min_a}\ncpu = {cpu_a}\nsurvive = {survive}\n\n[[service]]\nname = \"b\"\nmin_replicas = 1\ncpu = {cpu_b}\nsurvive = {survive}\n"
-            ))
-            .placement("service,server\n");
+        let inv = crate::support::tiny_fleet(&racks, &cpus, &dual, min_a, cpu_a, cpu_b, 100000, survive_power);
         let (loaded, outcome) = solve(&inv);
         // Brute force: each service on any subset of the 4 servers (max_per_server 1).
-        let mut feasible = false;
-        'search: for mask_a in 0u32..16 {
-            for mask_b in 0u32..16 {
-                let mut placement = Placement::default();
-                for j in 0..4u32 {
-                    for (mask, service) in [(mask_a, 0u32), (mask_b, 1)] {
-                        if mask & (1 << j) != 0 {
-                            placement.replicas.push(faultplan::inventory::Replica {
-                                service: faultplan::inventory::ServiceId(service),
-                                server: faultplan::inventory::ServerId(j),
-                                line: 0,
-                            });
-                        }
-                    }
-                }
-                if verify::check(&loaded.inventory, &loaded.services, &placement, CheckOptions::default()).passed() {
-                    feasible = true;
-                    break 'search;
-                }
-            }
-        }
+        let feasible = crate::support::exists_placement(&loaded.inventory, &loaded.services);
         match outcome {
             Ok(plan) => {
                 prop_assert!(feasible, "plan found a placement the brute force did not");

@@ -309,3 +309,81 @@ pub fn require_tool(name: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// Whether some placement of `services` passes `check`, searched
+/// exhaustively: every service on every subset of the servers. Only for tiny
+/// fleets whose services all have max_per_server 1 (so a subset is a
+/// placement), e.g. 4 servers and 2 services: 256 checks.
+pub fn exists_placement(inventory: &Inventory, services: &Services) -> bool {
+    use faultplan::inventory::{Replica, ServerId, ServiceId};
+    assert!(services.services.iter().all(|s| s.max_per_server == 1));
+    let n = inventory.servers.len() as u32;
+    let subsets = 1u64 << n;
+    let total = subsets.pow(services.services.len() as u32);
+    (0..total).any(|mut code| {
+        let mut placement = Placement::default();
+        for service in 0..services.services.len() as u32 {
+            let mask = code % subsets;
+            code /= subsets;
+            for j in 0..n {
+                if mask & (1 << j) != 0 {
+                    placement.replicas.push(Replica {
+                        service: ServiceId(service),
+                        server: ServerId(j),
+                        line: 0,
+                    });
+                }
+            }
+        }
+        verify::check(inventory, services, &placement, CheckOptions::default()).passed()
+    })
+}
+
+/// A tiny random fleet for exhaustive tests: 4 servers (`racks[j]` in 0..3,
+/// `cpus[j]` cores, dual-fed from A and B when `dual[j]`, else from A), pdus
+/// of `pdu_w` on two 100 kW utilities, and services `a` (min `min_a`, cpu
+/// `cpu_a`) and `b` (min 1, cpu `cpu_b`), both surviving `rack` (and
+/// `power:50%` when `survive_power`), max_per_server 1.
+#[allow(clippy::too_many_arguments)]
+pub fn tiny_fleet(
+    racks: &[usize],
+    cpus: &[u32],
+    dual: &[bool],
+    min_a: u32,
+    cpu_a: u32,
+    cpu_b: u32,
+    pdu_w: u32,
+    survive_power: bool,
+) -> Inv {
+    let mut servers = String::from("id,rack,cpu,mem_gb,psu,idle_w,max_w\n");
+    for j in 0..4 {
+        let psu = if dual[j] {
+            format!("r{}-pa;r{}-pb", racks[j], racks[j])
+        } else {
+            format!("r{}-pa", racks[j])
+        };
+        servers.push_str(&format!("s{j},r{},{},64,{psu},50,150\n", racks[j], cpus[j]));
+    }
+    let mut power = String::from(
+        "id,datacenter,kind,feeds_from,capacity_w\nua,dc,utility,,100000\nub,dc,utility,,100000\n",
+    );
+    for r in 0..3 {
+        power.push_str(&format!(
+            "r{r}-pa,dc,pdu,ua,{pdu_w}\nr{r}-pb,dc,pdu,ub,{pdu_w}\n"
+        ));
+    }
+    let survive = if survive_power {
+        "[\"rack\", \"power:50%\"]"
+    } else {
+        "[\"rack\"]"
+    };
+    Inv::new()
+        .datacenters("id\ndc\n")
+        .racks("id,datacenter\nr0,dc\nr1,dc\nr2,dc\n")
+        .power(&power)
+        .servers(&servers)
+        .services(&format!(
+            "[[service]]\nname = \"a\"\nmin_replicas = {min_a}\ncpu = {cpu_a}\nsurvive = {survive}\n\n[[service]]\nname = \"b\"\nmin_replicas = 1\ncpu = {cpu_b}\nsurvive = {survive}\n"
+        ))
+        .placement("service,server\n")
+}
