@@ -33,6 +33,7 @@ pub fn fit_growth(
     }
 }
 
+mod construct;
 mod purchase;
 
 pub use purchase::{purchase, Answer, Bought, NewServer};

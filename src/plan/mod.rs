@@ -31,8 +31,9 @@ mod state;
 
 use serde::Serialize;
 
-pub use buy::{cheapest_purchase, ForSale, Purchase, PurchaseOutcome};
+pub use buy::{cheapest_purchase, price_tolerance, ForSale, Purchase, PurchaseOutcome};
 pub use explain::{Cause, Explanation, Limit};
+pub use search::relative_gap;
 pub use solver::NAME as SOLVER;
 
 use crate::inventory::{Component, Inventory, Placement, PowerId, ServerId, ServiceId, Services};
@@ -207,6 +208,10 @@ pub struct NotFound {
     pub reason: String,
     /// What still blocks in the placement that came closest.
     pub violations: Vec<Finding>,
+    /// That placement (not verified: it breaks `violations`), for callers
+    /// that build on it (what to buy).
+    #[serde(skip)]
+    pub closest: Option<Placement>,
     pub suggestions: Vec<String>,
 }
 
@@ -399,10 +404,15 @@ fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<P
                     .into(),
             );
         }
+        let (violations, closest) = match closest {
+            Some((violations, placement)) => (violations, Some(placement)),
+            None => (Vec::new(), None),
+        };
         return Err(PlanError::NotFound(NotFound {
             seconds,
             reason,
-            violations: closest.unwrap_or_default(),
+            violations,
+            closest,
             suggestions,
         }));
     };

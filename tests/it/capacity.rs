@@ -372,6 +372,141 @@ fn power_not_space_or_cpu_sends_the_purchase_to_other_racks() {
     assert!(other.stdout.contains("p1"), "{}", other.stdout);
 }
 
+#[test]
+fn a_constructive_purchase_is_verified_and_plans_when_appended() {
+    // The ×1.5 case above: the planner's construction falls short of web's
+    // replicas; the constructive search buys `cheap` servers (1000 per web
+    // replica, `big` costs 1500 per replica since max_per_server is 1),
+    // spread over both racks, and takes back what is not needed. The exact
+    // model then finds nothing cheaper than its 2000: it stands, and it is
+    // the cheapest.
+    let inv = two_racks(2, 2, "").file("catalog.csv", CATALOG);
+    let tmp = inv.write();
+    let run = run_in(
+        tmp.path(),
+        &[
+            "capacity",
+            INV,
+            "--growth",
+            "1.5",
+            "--catalog",
+            "inv/catalog.csv",
+            "--out",
+            "buy.csv",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["found_by"], "constructive", "{}", run.stdout);
+    assert_eq!(json["verified"], true);
+    assert_eq!(json["price"], 2000.0);
+    assert_eq!(json["gap"], 0.0);
+    let purchase = std::fs::read_to_string(tmp.path().join("buy.csv")).unwrap();
+    let grown = "[[service]]\nname = \"web\"\nmin_replicas = 3\ncpu = 16\nsurvive = [\"rack\"]\n";
+    assert_appended_purchase_plans(tmp.path(), &purchase, grown);
+}
+
+mod constructive {
+    //! The constructive purchase against the optimum, through the library:
+    //! "cheapest" only with a proof.
+
+    use faultplan::capacity::{purchase, Answer};
+    use faultplan::inventory::Catalog;
+    use faultplan::plan::{Method, PlanOptions};
+
+    use crate::support::Inv;
+
+    /// Two racks of two 16-core servers; web and api (16 cores each, one
+    /// replica per server) must each keep 2 up after losing a rack: 2 per
+    /// rack each, 4 per rack in all, and a rack holds 2. So each rack needs
+    /// room for 2 more replicas of different services: one `c32` (1500,
+    /// holds both) per rack, 3000 in all, is the cheapest; two `c16` per
+    /// rack cost 4000. The constructive search, which buys for web first
+    /// and then api, and for each the cheapest model per replica (`c16`:
+    /// 1000 a replica, `c32`: 1500), buys the four `c16`.
+    fn fleet() -> Inv {
+        let mut servers = String::from("id,rack,cpu,mem_gb,psu,idle_w,max_w\n");
+        for r in 1..=2 {
+            for s in 1..=2 {
+                servers.push_str(&format!("r{r}-s{s},r{r},16,64,pa;pb,100,300\n"));
+            }
+        }
+        Inv::new()
+            .datacenters("id\ndc\n")
+            .racks("id,datacenter,u_height\nr1,dc,10\nr2,dc,10\n")
+            .power(
+                "id,datacenter,kind,feeds_from,capacity_w\nua,dc,utility,,100000\nub,dc,utility,,100000\npa,dc,pdu,ua,50000\npb,dc,pdu,ub,50000\n",
+            )
+            .servers(&servers)
+            .services(
+                "[[service]]\nname = \"web\"\nmin_replicas = 2\ncpu = 16\nsurvive = [\"rack\"]\n\
+                 [[service]]\nname = \"api\"\nmin_replicas = 2\ncpu = 16\nsurvive = [\"rack\"]\n",
+            )
+            .placement("service,server\n")
+            .file(
+                "catalog.csv",
+                "model,cpu,mem_gb,idle_w,max_w,price\nc16,16,64,100,300,1000\nc32,32,128,150,450,1500\n",
+            )
+    }
+
+    fn answer(method: Method) -> Answer {
+        let inv = fleet();
+        let loaded = inv.load();
+        let tmp = inv.write();
+        let catalog = Catalog::load(&tmp.path().join("inv/catalog.csv")).unwrap();
+        let options = PlanOptions {
+            method,
+            time_limit: Some(20.0),
+            ..PlanOptions::default()
+        };
+        purchase(
+            &loaded.inventory,
+            &loaded.services,
+            &catalog,
+            &options,
+            &|_| {},
+        )
+    }
+
+    #[test]
+    fn without_a_bound_a_dearer_purchase_is_not_called_cheapest() {
+        // No exact model (greedy): the constructive purchase, verified, at
+        // 4000 with no bound: printed, never "cheapest".
+        let Answer::Buy(bought) = answer(Method::Greedy) else {
+            panic!("a purchase exists and the constructive search finds one");
+        };
+        assert!(bought.outcome.is_ok(), "verified");
+        assert_eq!(bought.found_by, "constructive");
+        assert_eq!(bought.price, 4000.0);
+        assert_eq!(bought.bound, 0.0);
+        assert!(!bought.cheapest);
+        let text = faultplan::report::purchase_human(&[], &Answer::Buy(bought), &[]);
+        assert!(
+            text.contains("Buy 4 servers for 4000 (not proven cheapest: no lower bound above 0 was proven in time)"),
+            "{text}"
+        );
+        assert!(!text.contains("(cheapest"), "{text}");
+    }
+
+    #[test]
+    fn the_exact_model_beats_the_constructive_purchase_and_proves_it() {
+        // With the model: a purchase below 4000 exists, the model finds the
+        // 3000 one, the planner verifies it, and it is proven cheapest.
+        let Answer::Buy(bought) = answer(Method::Auto) else {
+            panic!("a purchase exists");
+        };
+        assert!(bought.outcome.is_ok(), "verified");
+        assert_eq!(bought.found_by, "exact");
+        assert_eq!(bought.price, 3000.0);
+        assert_eq!(bought.bound, 3000.0);
+        assert!(bought.cheapest);
+        let models: Vec<&str> = bought.servers.iter().map(|s| s.model.as_str()).collect();
+        assert_eq!(models, ["c32", "c32"]);
+    }
+}
+
 mod brute_force {
     //! Purchase minimality against exhaustive search on tiny fleets: every
     //! purchase cheaper than the one printed (within free units) leaves the
