@@ -39,11 +39,11 @@ struct Pick {
 
 /// What planning with a purchase gave.
 enum Attempt {
-    Works(Built),
+    Works(Box<Built>),
     /// Replicas short per service, with the inventory and the closest
     /// placement they were found on.
     Short {
-        inventory: Inventory,
+        inventory: Box<Inventory>,
         closest: Option<Placement>,
         short: BTreeMap<ServiceId, u32>,
     },
@@ -84,24 +84,24 @@ pub(super) fn construct(
         };
         let (short, closest) = match plan::plan(&after, services, None, &greedy, &|_| {}) {
             Ok(plan) => {
-                return Attempt::Works(Built {
+                return Attempt::Works(Box::new(Built {
                     price: rows.iter().map(|r| r.price).sum(),
                     servers: rows,
                     inventory: after,
                     plan: Ok(plan),
                     found_by: "constructive",
-                })
+                }))
             }
             Err(PlanError::Infeasible(explanation)) => {
                 (structural_shortages(services, &explanation.causes), None)
             }
             Err(PlanError::NotFound(not_found)) => (
                 shortages(services, &not_found.violations),
-                not_found.closest,
+                not_found.closest.map(|p| *p),
             ),
         };
         Attempt::Short {
-            inventory: after,
+            inventory: Box::new(after),
             closest,
             short,
         }
@@ -118,7 +118,7 @@ pub(super) fn construct(
             picks.len()
         ));
         match attempt(&picks) {
-            Attempt::Works(built) => break built,
+            Attempt::Works(built) => break *built,
             Attempt::Failed => return None,
             Attempt::Short {
                 inventory: after,
@@ -166,7 +166,7 @@ pub(super) fn construct(
             ));
             if let Attempt::Works(built) = attempt(&fewer) {
                 picks = fewer;
-                best = built;
+                best = *built;
             }
             end = start;
         }

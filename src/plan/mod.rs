@@ -211,7 +211,7 @@ pub struct NotFound {
     /// That placement (not verified: it breaks `violations`), for callers
     /// that build on it (what to buy).
     #[serde(skip)]
-    pub closest: Option<Placement>,
+    pub closest: Option<Box<Placement>>,
     pub suggestions: Vec<String>,
 }
 
@@ -405,7 +405,7 @@ fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<P
             );
         }
         let (violations, closest) = match closest {
-            Some((violations, placement)) => (violations, Some(placement)),
+            Some((violations, placement)) => (violations, Some(Box::new(placement))),
             None => (Vec::new(), None),
         };
         return Err(PlanError::NotFound(NotFound {
