@@ -133,16 +133,21 @@ pub(super) fn construct(
                     upstream: &upstream,
                 };
                 let before = picks.len();
-                // The closest placement's spare room is trusted less each
+                // Structural shortfalls (no closest placement) already count
+                // every server there is: all of them are bought. Otherwise
+                // the closest placement's spare room is trusted less each
                 // time it did not suffice, down to not at all.
                 loop {
-                    let mut spare = Spare::new(&after, services, closest.as_ref(), trust);
+                    let counted = if closest.is_some() { trust } else { 0.0 };
+                    let mut spare = Spare::new(&after, services, closest.as_ref(), counted);
                     buy(&shop, &short, &mut spare, &mut room.clone(), &mut picks);
-                    trust = if trust < 0.1 { 0.0 } else { trust / 2.0 };
+                    if closest.is_some() {
+                        trust = if trust < 0.1 { 0.0 } else { trust / 2.0 };
+                    }
                     if picks.len() > before {
                         break;
                     }
-                    if spare.trust == 0.0 {
+                    if counted == 0.0 {
                         return None;
                     }
                 }

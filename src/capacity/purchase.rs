@@ -12,12 +12,27 @@
 //! servers take. New servers get positions only in the first case (lowest
 //! free run that fits, largest servers first).
 //!
-//! The search: every server that could be bought goes into a copy of the
-//! inventory as a server "for sale"; the planner's exact model picks how
-//! many of each to buy at the least price (plan/buy.rs, whose optimum is a
-//! lower bound on every purchase); then the planner plans the inventory with
-//! exactly those servers, and `check` verifies it. "Cheapest" is printed only
-//! when the bound equals the price of a verified purchase.
+//! The search, around one incumbent as `plan` does:
+//! 1. today: the planner on the fleet as it is (a share of the time limit);
+//! 2. the incumbent: a constructive purchase (construct.rs), servers added
+//!    where the planner's construction falls short, re-planned until `check`
+//!    accepts, then taken back while it still plans: a verified price;
+//! 3. the bound: every server that could be bought goes into a copy of the
+//!    inventory as a server "for sale"; the planner's exact model (plan/
+//!    buy.rs, a relaxation of `check` for every purchase) gives bounds — from
+//!    cores and memory, its LP relaxation, its optimum — and looks for a
+//!    purchase cheaper than the incumbent, which the planner then plans on
+//!    the inventory with exactly those servers, and `check` verifies.
+//!
+//! "Cheapest" is printed only when a proven bound reaches the price of a
+//! verified purchase; otherwise the price, the bound and the gap.
+//!
+//! Why every wiring of a rack stays for sale (and not one per rack, which
+//! would make the model smaller): wirings differ in which power components
+//! carry the new server's draw (a single-fed server loads one side, a
+//! dual-fed one both, and only the latter survives losing a side), so no
+//! wiring dominates another and dropping one could lose the cheapest
+//! purchase, and with it the bound's meaning.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -90,7 +105,7 @@ const FOR_SALE: &str = "\u{1}for-sale";
 /// Share of the time limit the planner gets to say whether the demand fits
 /// as it is, and the share the constructive purchase gets.
 const TODAY_SHARE: f64 = 0.15;
-const CONSTRUCT_SHARE: f64 = 0.35;
+const CONSTRUCT_SHARE: f64 = 0.5;
 /// Share of the time limit left unused by the model's solves when a
 /// verified purchase is already there, for the solver's overrun.
 const MODEL_MARGIN: f64 = 0.2;
@@ -184,7 +199,9 @@ pub fn purchase(
                 Err(_) => (Vec::new(), inventory.clone()),
             };
             progress("planning on the inventory with the model's purchase");
-            let outcome = plan::plan(&after, services, None, &within(left()), progress);
+            // Its sub-solves overrun their limits too: half the margin.
+            let seconds = left() - MODEL_MARGIN * limit / 2.0;
+            let outcome = plan::plan(&after, services, None, &within(seconds), progress);
             let candidate = Built {
                 servers: rows,
                 inventory: after,
