@@ -196,7 +196,9 @@ pub fn purchase(
             let (rows, after) = match new_servers(inventory, catalog, &racks, servers) {
                 Ok(new) => new,
                 Err(why) if best.is_none() => return Answer::Unknown(why),
-                Err(_) => (Vec::new(), inventory.clone()),
+                // Its servers do not fit the racks' free units as they are
+                // split: the verified purchase stands, with the model's bound.
+                Err(_) => return finish(best, None, purchase.bound),
             };
             progress("planning on the inventory with the model's purchase");
             // Its sub-solves overrun their limits too: half the margin.
@@ -227,8 +229,13 @@ pub fn purchase(
             (bound, None)
         }
     };
-    // The model's purchase when nothing was verified: shown with why it
-    // was not (the classes are a relaxation).
+    finish(best, unverified, bound)
+}
+
+/// The answer: the verified purchase, or else the model's unverified one
+/// (shown with why it was not verified: the classes are a relaxation);
+/// "cheapest" only when it is verified and `bound` reaches its price.
+fn finish(best: Option<Built>, unverified: Option<Built>, bound: f64) -> Answer {
     let Some(best) = best.or(unverified) else {
         return Answer::Unknown("no purchase found".into());
     };
