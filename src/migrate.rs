@@ -310,7 +310,7 @@ impl<'a> Bar<'a> {
             ceiling,
             reach: inventory
                 .server_ids()
-                .map(|v| reach(inventory, v))
+                .map(|v| reach(inventory, &inventory.server(v).psu))
                 .collect(),
         };
         let judge = match Ledger::new(inventory, services) {

@@ -168,10 +168,10 @@ impl<'a> Topology<'a> {
     }
 }
 
-/// Every power component the draw of `server` can reach whatever has
-/// failed: its PSUs' components and all their ancestors, sorted.
-pub fn reach(inventory: &Inventory, server: ServerId) -> Vec<PowerId> {
-    let mut found: Vec<PowerId> = inventory.server(server).psu.clone();
+/// Every power component the draw of a server plugged into `psu` can reach
+/// whatever has failed: those components and all their ancestors, sorted.
+pub fn reach(inventory: &Inventory, psu: &[PowerId]) -> Vec<PowerId> {
+    let mut found: Vec<PowerId> = psu.to_vec();
     let mut i = 0;
     while i < found.len() {
         found.extend(inventory.power(found[i]).feeds_from.iter().copied());

@@ -34,6 +34,7 @@ pub fn fit_growth(
     }
 }
 
+mod construct;
 mod headroom;
 mod purchase;
 

@@ -12,17 +12,37 @@
 //! servers take. New servers get positions only in the first case (lowest
 //! free run that fits, largest servers first).
 //!
-//! The search: every server that could be bought goes into a copy of the
-//! inventory as a server "for sale"; the planner's exact model picks how
-//! many of each to buy at the least price (plan/buy.rs, whose optimum is a
-//! lower bound on every purchase); then the planner plans the inventory with
-//! exactly those servers, and `check` verifies it. "Cheapest" is printed only
-//! when the bound equals the price of a verified purchase.
+//! The search, around one incumbent as `plan` does:
+//! 1. today: the planner on the fleet as it is (a share of the time limit);
+//! 2. the incumbent: a constructive purchase (construct.rs), servers added
+//!    where the planner's construction falls short, re-planned until `check`
+//!    accepts, then taken back while it still plans: a verified price;
+//! 3. the bound: every server that could be bought goes into a copy of the
+//!    inventory as a server "for sale"; the planner's exact model (plan/
+//!    buy.rs, a relaxation of `check` for every purchase) gives bounds — from
+//!    cores and memory, its LP relaxation, its optimum — and looks for a
+//!    purchase cheaper than the incumbent, which the planner then plans on
+//!    the inventory with exactly those servers, and `check` verifies.
+//!
+//! "Cheapest" is printed only when a proven bound reaches the price of a
+//! verified purchase; otherwise the price, the bound and the gap.
+//!
+//! Why every wiring of a rack stays for sale (and not one per rack, which
+//! would make the model smaller): wirings differ in which power components
+//! carry the new server's draw (a single-fed server loads one side, a
+//! dual-fed one both, and only the latter survives losing a side), so no
+//! wiring dominates another and dropping one could lose the cheapest
+//! purchase, and with it the bound's meaning.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::inventory::{Catalog, Inventory, PowerId, RackId, Server, Services, Status};
-use crate::plan::{self, ForSale, Plan, PlanError, PlanOptions, PurchaseOutcome};
+use std::time::Instant;
+
+use super::construct;
+use crate::inventory::{
+    Catalog, CatalogModel, Inventory, PowerId, RackId, Server, ServerId, Services, Status,
+};
+use crate::plan::{self, ForSale, Method, Plan, PlanError, PlanOptions, PurchaseOutcome};
 
 /// One server to buy, as a servers.csv row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -50,26 +70,50 @@ pub enum Answer {
     Impossible {
         candidates: usize,
     },
-    /// The model found no answer in time; nothing is claimed.
+    /// No purchase was found in time; nothing is claimed.
     Unknown(String),
 }
 
 pub struct Bought {
     pub servers: Vec<NewServer>,
     pub price: f64,
-    /// A proven lower bound on the price of any purchase that works.
+    /// A proven lower bound on the price of any purchase that works (the
+    /// exact model's optimum, or its LP relaxation's; 0 when none was
+    /// proven in time).
     pub bound: f64,
     /// `bound == price` and the purchase is verified: it is the cheapest.
     pub cheapest: bool,
+    /// Which search found it: `constructive` (servers added where the
+    /// planner fell short, construct.rs) or `exact` (the purchase model).
+    pub found_by: &'static str,
     /// The inventory with the new servers.
     pub inventory: Inventory,
     /// The planner on that inventory: a verified placement, or why not.
     pub outcome: Result<Plan, PlanError>,
 }
 
+impl Bought {
+    /// (price − bound) / price: 0 when proven cheapest.
+    pub fn gap(&self) -> f64 {
+        crate::plan::relative_gap(self.price, self.bound)
+    }
+}
+
 /// Prefix of the ids of servers for sale in the inventory copy: never written.
 const FOR_SALE: &str = "\u{1}for-sale";
 
+/// Share of the time limit the planner gets to say whether the demand fits
+/// as it is, and the share the constructive purchase gets.
+const TODAY_SHARE: f64 = 0.15;
+const CONSTRUCT_SHARE: f64 = 0.5;
+/// Share of the time limit left unused by the model's solves when a
+/// verified purchase is already there, for the solver's overrun.
+const MODEL_MARGIN: f64 = 0.2;
+
+/// The search (see the module comment): today's fleet; a constructive
+/// purchase, verified, as the incumbent; the exact model for a cheaper one
+/// and for the bound. Every purchase returned as verified passed `check`
+/// on the inventory with it; the bound only ever comes from the model.
 pub fn purchase(
     inventory: &Inventory,
     services: &Services,
@@ -77,13 +121,161 @@ pub fn purchase(
     options: &PlanOptions,
     progress: &dyn Fn(&str),
 ) -> Answer {
-    let now = plan::plan(inventory, services, None, options, progress);
+    let started = Instant::now();
+    let limit = options.time_limit.unwrap_or(plan::DEFAULT_SECONDS);
+    let left = || (limit - started.elapsed().as_secs_f64()).max(0.0);
+    let within = |seconds: f64| PlanOptions {
+        time_limit: Some(seconds.max(0.1)),
+        ..options.clone()
+    };
+    let now = plan::plan(
+        inventory,
+        services,
+        None,
+        &within(limit * TODAY_SHARE),
+        progress,
+    );
     if let Ok(plan) = now {
         return Answer::NothingToBuy(Box::new(plan));
     }
-    progress("what to buy: the exact model with servers for sale");
     let racks = rack_space(inventory);
-    // Limits: one per rack (free units), then one per model with max_count.
+    progress("what to buy: a constructive purchase");
+    let seconds =
+        (limit * (TODAY_SHARE + CONSTRUCT_SHARE) - started.elapsed().as_secs_f64()).min(left());
+    let mut best = construct::construct(
+        inventory,
+        services,
+        catalog,
+        &racks,
+        &within(seconds),
+        progress,
+    );
+    progress("what to buy: the exact model with servers for sale");
+    let (extended, for_sale, limits, origin) = for_sale(inventory, catalog, &racks);
+    let candidates = for_sale.len();
+    let Ok(extended) = extended else {
+        return Answer::Unknown("an id of a server for sale is taken".into());
+    };
+    // A candidate of the model needs time to be planned and verified; and
+    // microlp overruns its limit by seconds on a large model, with the
+    // model's own set-up on top.
+    let model_seconds = if best.is_some() {
+        left() - MODEL_MARGIN * limit
+    } else {
+        left() * 0.5
+    };
+    let upper = best.as_ref().map(|b| b.price);
+    let outcome = if options.method == Method::Greedy {
+        PurchaseOutcome::NoneFound {
+            bound: 0.0,
+            why: "the exact model is not run with --method greedy".into(),
+        }
+    } else {
+        plan::cheapest_purchase(
+            &extended,
+            services,
+            &for_sale,
+            &limits,
+            upper,
+            &within(model_seconds),
+        )
+    };
+    let owned = inventory.servers.len();
+    let (bound, unverified) = match outcome {
+        PurchaseOutcome::Bought(purchase) => {
+            let servers = purchase
+                .servers
+                .iter()
+                .map(|s| {
+                    let m = origin[s.index() - owned];
+                    let mut server = extended.server(*s).clone();
+                    server.labels = catalog.models[m].labels.clone();
+                    (m, server)
+                })
+                .collect();
+            let (rows, after) = match new_servers(inventory, catalog, &racks, servers) {
+                Ok(new) => new,
+                Err(why) if best.is_none() => return Answer::Unknown(why),
+                // Its servers do not fit the racks' free units as they are
+                // split: the verified purchase stands, with the model's bound.
+                Err(_) => return finish(best, None, purchase.bound),
+            };
+            progress("planning on the inventory with the model's purchase");
+            // Its sub-solves overrun their limits too: half the margin.
+            let seconds = left() - MODEL_MARGIN * limit / 2.0;
+            let outcome = plan::plan(&after, services, None, &within(seconds), progress);
+            let candidate = Built {
+                servers: rows,
+                inventory: after,
+                plan: outcome,
+                price: purchase.price,
+                found_by: "exact",
+            };
+            if candidate.plan.is_ok() && upper.is_none_or(|u| purchase.price < u) {
+                best = Some(candidate);
+                (purchase.bound, None)
+            } else {
+                (purchase.bound, Some(candidate))
+            }
+        }
+        PurchaseOutcome::Impossible if best.is_none() => return Answer::Impossible { candidates },
+        // A verified purchase and a model that says none exists cannot both
+        // hold; the verified purchase stands, with no bound claimed.
+        PurchaseOutcome::Impossible => (0.0, None),
+        PurchaseOutcome::NoneFound { bound, why } => {
+            if best.is_none() {
+                return Answer::Unknown(why);
+            }
+            (bound, None)
+        }
+    };
+    finish(best, unverified, bound)
+}
+
+/// The answer: the verified purchase, or else the model's unverified one
+/// (shown with why it was not verified: the classes are a relaxation);
+/// "cheapest" only when it is verified and `bound` reaches its price.
+fn finish(best: Option<Built>, unverified: Option<Built>, bound: f64) -> Answer {
+    let Some(best) = best.or(unverified) else {
+        return Answer::Unknown("no purchase found".into());
+    };
+    let verified = best.plan.is_ok();
+    let bound = bound.min(best.price);
+    Answer::Buy(Box::new(Bought {
+        cheapest: verified && bound >= best.price - plan::price_tolerance(best.price),
+        servers: best.servers,
+        price: best.price,
+        bound,
+        found_by: best.found_by,
+        inventory: best.inventory,
+        outcome: best.plan,
+    }))
+}
+
+/// A purchase with its ids and positions, the inventory with it, and the
+/// planner on that inventory.
+pub(super) struct Built {
+    pub servers: Vec<NewServer>,
+    pub inventory: Inventory,
+    pub plan: Result<Plan, PlanError>,
+    pub price: f64,
+    pub found_by: &'static str,
+}
+
+/// Every server that could be bought, in a copy of the inventory, with the
+/// model's view of them (price, the limits they use) and the limits: one
+/// per rack (free units), then one per model with max_count. `origin` is
+/// each one's catalog model.
+fn for_sale(
+    inventory: &Inventory,
+    catalog: &Catalog,
+    racks: &[RackSpace],
+) -> (
+    Result<Inventory, String>,
+    Vec<ForSale>,
+    Vec<f64>,
+    Vec<usize>,
+) {
     let mut limits: Vec<f64> = racks.iter().map(|r| f64::from(r.free)).collect();
     let model_limit: Vec<Option<usize>> = catalog
         .models
@@ -97,7 +289,8 @@ pub fn purchase(
         .collect();
     let mut for_sale_servers = Vec::new();
     let mut for_sale = Vec::new();
-    let mut origin: Vec<(RackId, usize)> = Vec::new();
+    let mut origin = Vec::new();
+    let owned = inventory.servers.len();
     for rack in inventory.rack_ids() {
         let space = &racks[rack.index()];
         for (m, model) in catalog.models.iter().enumerate() {
@@ -117,61 +310,61 @@ pub fn purchase(
                             inventory.rack(rack).id,
                             model.model
                         ),
-                        rack,
-                        cpu: model.cpu,
-                        mem_gb: model.mem_gb,
-                        psu: psu.clone(),
-                        idle_w: model.idle_w,
-                        max_w: model.max_w,
                         labels,
-                        model: Some(model.model.clone()),
-                        position: None,
-                        u_height: model.u_height,
-                        status: Status::Active,
-                        line: 0,
+                        ..catalog_server(model, rack, psu.clone())
                     });
-                    origin.push((rack, m));
+                    origin.push(m);
                     let mut uses = vec![(rack.index(), f64::from(model.u_height))];
                     uses.extend(model_limit[m].map(|l| (l, 1.0)));
-                    for_sale.push((model.price, uses));
+                    for_sale.push(ForSale {
+                        server: ServerId((owned + for_sale.len()) as u32),
+                        price: model.price,
+                        uses,
+                    });
                 }
             }
         }
     }
-    let candidates = for_sale_servers.len();
-    let owned = inventory.servers.len();
-    let Ok(extended) = inventory.with_servers(for_sale_servers) else {
-        return Answer::Unknown("an id of a server for sale is taken".into());
-    };
-    let for_sale: Vec<ForSale> = for_sale
-        .into_iter()
-        .enumerate()
-        .map(|(i, (price, uses))| ForSale {
-            server: crate::inventory::ServerId((owned + i) as u32),
-            price,
-            uses,
-        })
-        .collect();
-    let purchase = match plan::cheapest_purchase(&extended, services, &for_sale, &limits, options) {
-        PurchaseOutcome::Bought(p) => p,
-        PurchaseOutcome::Impossible => return Answer::Impossible { candidates },
-        PurchaseOutcome::Unknown(why) => return Answer::Unknown(why),
-    };
-    // The bought servers, with their ids and positions for servers.csv.
+    (
+        inventory.with_servers(for_sale_servers),
+        for_sale,
+        limits,
+        origin,
+    )
+}
+
+/// A server of a catalog model in a rack, plugged into `psu` (its id is
+/// given later).
+pub(super) fn catalog_server(model: &CatalogModel, rack: RackId, psu: Vec<PowerId>) -> Server {
+    Server {
+        id: String::new(),
+        rack,
+        cpu: model.cpu,
+        mem_gb: model.mem_gb,
+        psu,
+        idle_w: model.idle_w,
+        max_w: model.max_w,
+        labels: model.labels.clone(),
+        model: Some(model.model.clone()),
+        position: None,
+        u_height: model.u_height,
+        status: Status::Active,
+        line: 0,
+    }
+}
+
+/// The bought servers (with their catalog model) as servers.csv rows with
+/// ids (`RACK-newN`) and positions, and the inventory with them.
+pub(super) fn new_servers(
+    inventory: &Inventory,
+    catalog: &Catalog,
+    racks: &[RackSpace],
+    mut bought: Vec<(usize, Server)>,
+) -> Result<(Vec<NewServer>, Inventory), String> {
     let mut taken: BTreeMap<RackId, u32> = BTreeMap::new();
     let mut occupied: Vec<BTreeSet<u32>> = racks.iter().map(|r| r.occupied.clone()).collect();
-    let mut bought: Vec<(usize, Server)> = purchase
-        .servers
-        .iter()
-        .map(|s| {
-            let i = s.index() - owned;
-            let mut server = extended.server(*s).clone();
-            server.labels = catalog.models[origin[i].1].labels.clone();
-            (origin[i].1, server)
-        })
-        .collect();
     // Largest first, so a tall server finds a run before small ones split it.
-    bought.sort_by_key(|(m, s)| (s.rack, std::cmp::Reverse(s.u_height), *m));
+    bought.sort_by_key(|(m, s)| (s.rack, std::cmp::Reverse(s.u_height), *m, s.psu.clone()));
     let mut rows = Vec::new();
     for (m, server) in &mut bought {
         let rack = inventory.rack(server.rack);
@@ -185,24 +378,20 @@ pub fn purchase(
         };
         let space = &racks[server.rack.index()];
         if space.positioned {
-            match first_fit(
+            let Some(p) = first_fit(
                 &occupied[server.rack.index()],
                 rack.u_height,
                 server.u_height,
-            ) {
-                Some(p) => {
-                    for u in p..p + server.u_height {
-                        occupied[server.rack.index()].insert(u);
-                    }
-                    server.position = Some(p);
-                }
-                None => {
-                    return Answer::Unknown(format!(
-                        "the purchase does not fit the free units of rack {} as they are split",
-                        rack.id
-                    ))
-                }
+            ) else {
+                return Err(format!(
+                    "the purchase does not fit the free units of rack {} as they are split",
+                    rack.id
+                ));
+            };
+            for u in p..p + server.u_height {
+                occupied[server.rack.index()].insert(u);
             }
+            server.position = Some(p);
         }
         let model = &catalog.models[*m];
         rows.push(NewServer {
@@ -224,30 +413,20 @@ pub fn purchase(
             price: model.price,
         });
     }
-    let Ok(after) = inventory.with_servers(bought.into_iter().map(|(_, s)| s).collect()) else {
-        return Answer::Unknown("an id of a new server is taken".into());
-    };
-    progress("planning on the inventory with the purchase");
-    let outcome = plan::plan(&after, services, None, options, progress);
-    let verified = outcome.is_ok();
-    Answer::Buy(Box::new(Bought {
-        servers: rows,
-        price: purchase.price,
-        bound: purchase.bound,
-        cheapest: verified && purchase.bound >= purchase.price - 1e-6 * purchase.price.max(1.0),
-        inventory: after,
-        outcome,
-    }))
+    let after = inventory
+        .with_servers(bought.into_iter().map(|(_, s)| s).collect())
+        .map_err(|_| "an id of a new server is taken".to_string())?;
+    Ok((rows, after))
 }
 
 /// A rack's room for new servers.
-struct RackSpace {
-    free: u32,
+pub(super) struct RackSpace {
+    pub free: u32,
     /// Every server has a position: new ones get positions too.
     positioned: bool,
     occupied: BTreeSet<u32>,
     /// The distinct `psu` lists of its servers, sorted.
-    wirings: Vec<Vec<PowerId>>,
+    pub wirings: Vec<Vec<PowerId>>,
 }
 
 fn rack_space(inventory: &Inventory) -> Vec<RackSpace> {

@@ -17,7 +17,7 @@
 
 use good_lp::ResolutionError;
 
-use super::milp::{Goal, Relax, Scope, SolveSettings};
+use super::milp::{Fixed, Goal, Relax, Scope, SolveSettings};
 use std::collections::BTreeMap;
 
 use super::model::{impacts, Buy, Counts, Model};
@@ -53,18 +53,30 @@ pub enum PurchaseOutcome {
     Bought(Purchase),
     /// No purchase within the limits makes the demand plannable (proven).
     Impossible,
-    /// The solver stopped without an answer.
-    Unknown(String),
+    /// No purchase from the model (none cheaper than `upper`, when given),
+    /// with the best lower bound it proved (0 when none): when the model
+    /// with "price below `upper`" is infeasible, `bound` is `upper`.
+    NoneFound {
+        bound: f64,
+        why: String,
+    },
 }
 
 /// The cheapest purchase by the model: `for_sale` names the servers of
 /// `inventory` that may be bought, `limits` the right-hand sides their
-/// `uses` count against (free rack units, max_count).
+/// `uses` count against (free rack units, max_count). `upper` is the price
+/// of a purchase already verified: the model then looks only for cheaper
+/// ones, and its "infeasible" proves that none exists.
+///
+/// The LP relaxation is solved first: its optimum bounds every purchase
+/// (the model is a relaxation of `check`, its LP one of the model), and it
+/// takes microlp seconds where the integer model may take minutes.
 pub fn cheapest_purchase(
     inventory: &Inventory,
     services: &Services,
     for_sale: &[ForSale],
     limits: &[f64],
+    upper: Option<f64>,
     options: &PlanOptions,
 ) -> PurchaseOutcome {
     let set = ScenarioSet::expand(inventory, &services.all_words(), options.enumeration_limit);
@@ -85,6 +97,16 @@ pub fn cheapest_purchase(
         relax: Relax::default(),
         initial: None,
     };
+    // Only purchases cheaper than the verified one are of interest.
+    let cheaper: Vec<Fixed> = upper
+        .map(|u| Fixed {
+            goal: Goal::Price,
+            at_most: u - price_tolerance(u),
+        })
+        .into_iter()
+        .collect();
+    let out_of_time = || started.elapsed().as_secs_f64() + 1.0 >= limit;
+    let mut lp_bound = 0.0;
     // Classes whose counts do not pack onto their servers are split into
     // single servers and the model solved again, as the planner does: each
     // model is a relaxation, a split one only a tighter one.
@@ -109,16 +131,48 @@ pub fn cheapest_purchase(
             price,
             limits: coefs.into_iter().zip(limits.iter().copied()).collect(),
         });
-        let outcome = match model.solve(Goal::Price, &[], Scope::Whole, &settings(false)) {
+        if split.is_empty() {
+            lp_bound = capacity_bound(&model);
+            match model.solve(Goal::Price, &[], Scope::Whole, &settings(true)) {
+                Ok(lp) if lp.optimal && lp.value > lp_bound => lp_bound = lp.value,
+                Err(ResolutionError::Infeasible) => return PurchaseOutcome::Impossible,
+                _ => {}
+            }
+            if let Some(u) = upper.filter(|u| lp_bound >= u - price_tolerance(*u)) {
+                return PurchaseOutcome::NoneFound {
+                    bound: lp_bound.min(u),
+                    why: "the LP bound reaches the verified price".into(),
+                };
+            }
+        }
+        if out_of_time() {
+            return last.unwrap_or(PurchaseOutcome::NoneFound {
+                bound: lp_bound,
+                why: format!("not found within the time limit of {limit} s"),
+            });
+        }
+        let outcome = match model.solve(Goal::Price, &cheaper, Scope::Whole, &settings(false)) {
             Ok(outcome) => outcome,
-            Err(ResolutionError::Infeasible) => return PurchaseOutcome::Impossible,
+            Err(ResolutionError::Infeasible) => {
+                return match upper {
+                    None => PurchaseOutcome::Impossible,
+                    // No purchase below the verified price works.
+                    Some(u) => PurchaseOutcome::NoneFound {
+                        bound: u,
+                        why: "no cheaper purchase exists".into(),
+                    },
+                };
+            }
             Err(e) => {
-                let why = if started.elapsed().as_secs_f64() + 1.0 >= limit {
+                let why = if out_of_time() {
                     format!("not found within the time limit of {limit} s")
                 } else {
                     format!("the solver stopped: {e}")
                 };
-                return last.unwrap_or(PurchaseOutcome::Unknown(why));
+                return last.unwrap_or(PurchaseOutcome::NoneFound {
+                    bound: lp_bound,
+                    why,
+                });
             }
         };
         let mut servers = Vec::new();
@@ -129,11 +183,7 @@ pub fn cheapest_purchase(
         let bound = if outcome.optimal {
             outcome.value
         } else {
-            // The LP relaxation's optimum bounds every integer purchase.
-            match model.solve(Goal::Price, &[], Scope::Whole, &settings(true)) {
-                Ok(lp) if lp.optimal => lp.value.min(outcome.value),
-                _ => 0.0,
-            }
+            lp_bound.min(outcome.value)
         };
         let answer = PurchaseOutcome::Bought(Purchase {
             servers,
@@ -150,6 +200,55 @@ pub fn cheapest_purchase(
         }
         last = Some(answer);
     }
+}
+
+/// A bound from cores and memory alone, for when the LP relaxation takes
+/// too long: every placement reserves at least Σ floor × cpu cores (each
+/// service's replica floor, as in the model), the servers owned and active
+/// have what they have, and the rest must be bought at no less than the
+/// lowest price per core of any server for sale; the same for memory.
+fn capacity_bound(model: &Model) -> f64 {
+    let Some(buy) = &model.buy else {
+        return 0.0;
+    };
+    let services = model.services;
+    let (mut cpu, mut mem) = (0.0, 0.0);
+    for id in services.ids() {
+        let floor = f64::from(model.replica_floor(id));
+        cpu += floor * services.service(id).cpu;
+        mem += floor * services.service(id).mem_gb;
+    }
+    let (mut per_core, mut per_gb) = (f64::INFINITY, f64::INFINITY);
+    for (k, class) in model.classes.iter().enumerate() {
+        match buy.price[k] {
+            None => {
+                cpu -= class.cpu * class.size();
+                mem -= class.mem_gb * class.size();
+            }
+            Some(price) => {
+                if class.cpu > 0.0 {
+                    per_core = per_core.min(price / class.cpu);
+                }
+                if class.mem_gb > 0.0 {
+                    per_gb = per_gb.min(price / class.mem_gb);
+                }
+            }
+        }
+    }
+    let bound = |missing: f64, per_unit: f64| {
+        if missing > 1e-9 && per_unit.is_finite() {
+            missing * per_unit
+        } else {
+            0.0
+        }
+    };
+    bound(cpu, per_core).max(bound(mem, per_gb))
+}
+
+/// Prices within this of each other are equal (float sums of catalog
+/// prices): a bound this close to a verified price proves it cheapest.
+pub fn price_tolerance(price: f64) -> f64 {
+    1e-6 * price.abs().max(1.0)
 }
 
 /// The servers of the classes whose counts first-fit decreasing cannot put

@@ -31,9 +31,10 @@ mod state;
 
 use serde::Serialize;
 
-pub use buy::{cheapest_purchase, ForSale, Purchase, PurchaseOutcome};
+pub use buy::{cheapest_purchase, price_tolerance, ForSale, Purchase, PurchaseOutcome};
 pub use explain::{slots, Cause, Explanation, Limit, Slots};
 pub use model::impacts;
+pub use search::relative_gap;
 pub use solver::NAME as SOLVER;
 
 use crate::inventory::{Component, Inventory, Placement, PowerId, ServerId, ServiceId, Services};
@@ -208,6 +209,10 @@ pub struct NotFound {
     pub reason: String,
     /// What still blocks in the placement that came closest.
     pub violations: Vec<Finding>,
+    /// That placement (not verified: it breaks `violations`), for callers
+    /// that build on it (what to buy).
+    #[serde(skip)]
+    pub closest: Option<Box<Placement>>,
     pub suggestions: Vec<String>,
 }
 
@@ -400,10 +405,15 @@ fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<P
                     .into(),
             );
         }
+        let (violations, closest) = match closest {
+            Some((violations, placement)) => (violations, Some(Box::new(placement))),
+            None => (Vec::new(), None),
+        };
         return Err(PlanError::NotFound(NotFound {
             seconds,
             reason,
-            violations: closest.unwrap_or_default(),
+            violations,
+            closest,
             suggestions,
         }));
     };

@@ -34,7 +34,7 @@ pub struct Search<'a> {
     pub solves: usize,
     /// The placement with the fewest errors that failed verification, for
     /// "not found": its errors say what still blocks.
-    pub closest: Option<Vec<Finding>>,
+    pub closest: Option<(Vec<Finding>, Placement)>,
     progress: &'a dyn Fn(&str),
 }
 
@@ -137,9 +137,9 @@ impl<'a> Search<'a> {
             if self
                 .closest
                 .as_ref()
-                .is_none_or(|best| errors.len() < best.len())
+                .is_none_or(|best| errors.len() < best.0.len())
             {
-                self.closest = Some(errors);
+                self.closest = Some((errors, placement));
             }
             return Offer::Rejected;
         }

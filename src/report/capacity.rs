@@ -176,11 +176,14 @@ pub fn purchase_human(grown: &[Grown], answer: &Answer, written: &[String]) -> S
                     "the exact model's choice; every purchase that works costs at least {}",
                     num(bought.bound)
                 )
-            } else {
+            } else if bought.bound > 0.0 {
                 format!(
-                    "not proven cheapest: every purchase that works costs at least {}",
-                    num(bought.bound)
+                    "not proven cheapest: every purchase that works costs at least {} (gap {}%)",
+                    num(bought.bound),
+                    num(crate::verify::round(100.0 * bought.gap()))
                 )
+            } else {
+                "not proven cheapest: no lower bound above 0 was proven in time".to_string()
             };
             let _ = writeln!(
                 out,
@@ -189,7 +192,15 @@ pub fn purchase_human(grown: &[Grown], answer: &Answer, written: &[String]) -> S
                 if bought.servers.len() == 1 { "" } else { "s" },
                 num(bought.price)
             );
-            let _ = writeln!(out, "{}\n", purchase_table(&bought.servers));
+            let _ = writeln!(out, "{}", purchase_table(&bought.servers));
+            let _ = writeln!(
+                out,
+                "Found by {}.\n",
+                match bought.found_by {
+                    "constructive" => "the constructive search (servers added where the planner fell short, then taken back while it still plans)",
+                    _ => "the exact model with servers for sale",
+                }
+            );
             match &bought.outcome {
                 Ok(plan) => fits_lines(&mut out, plan, " with the purchase"),
                 Err(PlanError::Infeasible(explanation)) => {
@@ -243,6 +254,8 @@ pub fn purchase_json(grown: &[Grown], answer: &Answer) -> String {
                 "price": bought.price,
                 "bound": bought.bound,
                 "cheapest": bought.cheapest,
+                "gap": bought.gap(),
+                "found_by": bought.found_by,
                 "verified": bought.outcome.as_ref().is_ok_and(|p| p.report.passed()),
                 "stats": bought.outcome.as_ref().ok().map(|p| &p.stats),
             })

@@ -109,7 +109,7 @@ impl<'a> Ledger<'a> {
         }
         let reach: Vec<Vec<PowerId>> = inventory
             .server_ids()
-            .map(|v| crate::topology::reach(inventory, v))
+            .map(|v| crate::topology::reach(inventory, &inventory.server(v).psu))
             .collect();
         let mut rerouted = vec![Vec::new(); servers];
         for (f, failover) in failovers.iter().enumerate() {

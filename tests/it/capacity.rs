@@ -164,6 +164,23 @@ const CATALOG: &str = "model,cpu,mem_gb,idle_w,max_w,price,u_height,labels,max_c
                        cheap,16,64,100,300,1000,1,,\n\
                        big,32,128,150,450,1500,2,,\n";
 
+/// `capacity INV --growth GROWTH --catalog inv/catalog.csv --out buy.csv`
+/// and `extra`, in `tmp`.
+fn buy(tmp: &std::path::Path, growth: &str, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec![
+        "capacity",
+        INV,
+        "--growth",
+        growth,
+        "--catalog",
+        "inv/catalog.csv",
+        "--out",
+        "buy.csv",
+    ];
+    args.extend_from_slice(extra);
+    run_in(tmp, &args)
+}
+
 /// Appends the purchase rows to servers.csv (as a user would, header
 /// dropped) and runs `plan`: it must succeed.
 fn assert_appended_purchase_plans(tmp: &std::path::Path, purchase: &str, services: &str) {
@@ -214,21 +231,7 @@ fn growth_by_half_needs_exactly_one_cheap_server_per_rack() {
     let tmp = inv.write();
     let now = run_in(tmp.path(), &["capacity", INV, "--growth", "1"]);
     assert_eq!(now.code, 0, "{}", now.stdout);
-    let run = run_in(
-        tmp.path(),
-        &[
-            "capacity",
-            INV,
-            "--growth",
-            "1.5",
-            "--catalog",
-            "inv/catalog.csv",
-            "--out",
-            "buy.csv",
-            "--placement-out",
-            "placement.csv",
-        ],
-    );
+    let run = buy(tmp.path(), "1.5", &["--placement-out", "placement.csv"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("Buy 2 servers for 2000 (cheapest"),
@@ -255,19 +258,7 @@ fn a_purchase_too_small_for_max_count_is_proven_impossible() {
     let catalog = "model,cpu,mem_gb,price,max_count\ncheap,16,64,1000,1\n";
     let inv = two_racks(2, 2, "").file("catalog.csv", catalog);
     let tmp = inv.write();
-    let run = run_in(
-        tmp.path(),
-        &[
-            "capacity",
-            INV,
-            "--growth",
-            "1.5",
-            "--catalog",
-            "inv/catalog.csv",
-            "--out",
-            "buy.csv",
-        ],
-    );
+    let run = buy(tmp.path(), "1.5", &[]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("NO PURCHASE HELPS"), "{}", run.stdout);
     assert!(!tmp.path().join("buy.csv").exists());
@@ -329,19 +320,7 @@ fn power_not_space_or_cpu_sends_the_purchase_to_other_racks() {
     // the two new servers go to r2 and r3.
     let inv = three_racks_r1_power_tight();
     let tmp = inv.write();
-    let run = run_in(
-        tmp.path(),
-        &[
-            "capacity",
-            INV,
-            "--growth",
-            "1.25",
-            "--catalog",
-            "inv/catalog.csv",
-            "--out",
-            "buy.csv",
-        ],
-    );
+    let run = buy(tmp.path(), "1.25", &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let purchase = std::fs::read_to_string(tmp.path().join("buy.csv")).unwrap();
     assert_eq!(
@@ -370,6 +349,92 @@ fn power_not_space_or_cpu_sends_the_purchase_to_other_racks() {
         .run(&["plan", INV, "--out", "x.csv"]);
     assert_eq!(other.code, 1, "{}{}", other.stdout, other.stderr);
     assert!(other.stdout.contains("p1"), "{}", other.stdout);
+}
+
+mod constructive {
+    //! The constructive purchase against the optimum, through the library:
+    //! "cheapest" only with a proof.
+
+    use faultplan::capacity::{purchase, Answer};
+    use faultplan::inventory::Catalog;
+    use faultplan::plan::{Method, PlanOptions};
+
+    use crate::support::Inv;
+
+    /// Two racks of two 16-core servers; web and api (16 cores each, one
+    /// replica per server) must each keep 2 up after losing a rack: 2 per
+    /// rack each, 4 per rack in all, and a rack holds 2. So each rack needs
+    /// room for 2 more replicas of different services: one `c32` (1500,
+    /// holds both) per rack, 3000 in all, is the cheapest; two `c16` per
+    /// rack cost 4000. The constructive search, which buys for web first
+    /// and then api, and for each the cheapest model per replica (`c16`:
+    /// 1000 a replica, `c32`: 1500), buys the four `c16`.
+    fn fleet() -> Inv {
+        super::two_racks(
+            2,
+            2,
+            "[[service]]\nname = \"api\"\nmin_replicas = 2\ncpu = 16\nsurvive = [\"rack\"]\n",
+        )
+        .file(
+            "catalog.csv",
+            "model,cpu,mem_gb,idle_w,max_w,price\nc16,16,64,100,300,1000\nc32,32,128,150,450,1500\n",
+        )
+    }
+
+    fn answer(method: Method) -> Answer {
+        let inv = fleet();
+        let loaded = inv.load();
+        let tmp = inv.write();
+        let catalog = Catalog::load(&tmp.path().join("inv/catalog.csv")).unwrap();
+        let options = PlanOptions {
+            method,
+            time_limit: Some(20.0),
+            ..PlanOptions::default()
+        };
+        purchase(
+            &loaded.inventory,
+            &loaded.services,
+            &catalog,
+            &options,
+            &|_| {},
+        )
+    }
+
+    #[test]
+    fn without_a_bound_a_dearer_purchase_is_not_called_cheapest() {
+        // No exact model (greedy): the constructive purchase, verified, at
+        // 4000 with no bound: printed, never "cheapest".
+        let Answer::Buy(bought) = answer(Method::Greedy) else {
+            panic!("a purchase exists and the constructive search finds one");
+        };
+        assert!(bought.outcome.is_ok(), "verified");
+        assert_eq!(bought.found_by, "constructive");
+        assert_eq!(bought.price, 4000.0);
+        assert_eq!(bought.bound, 0.0);
+        assert!(!bought.cheapest);
+        let text = faultplan::report::purchase_human(&[], &Answer::Buy(bought), &[]);
+        assert!(
+            text.contains("Buy 4 servers for 4000 (not proven cheapest: no lower bound above 0 was proven in time)"),
+            "{text}"
+        );
+        assert!(!text.contains("(cheapest"), "{text}");
+    }
+
+    #[test]
+    fn the_exact_model_beats_the_constructive_purchase_and_proves_it() {
+        // With the model: a purchase below 4000 exists, the model finds the
+        // 3000 one, the planner verifies it, and it is proven cheapest.
+        let Answer::Buy(bought) = answer(Method::Auto) else {
+            panic!("a purchase exists");
+        };
+        assert!(bought.outcome.is_ok(), "verified");
+        assert_eq!(bought.found_by, "exact");
+        assert_eq!(bought.price, 3000.0);
+        assert_eq!(bought.bound, 3000.0);
+        assert!(bought.cheapest);
+        let models: Vec<&str> = bought.servers.iter().map(|s| s.model.as_str()).collect();
+        assert_eq!(models, ["c32", "c32"]);
+    }
 }
 
 mod brute_force {
@@ -632,25 +697,24 @@ fn bad_catalog_names_file_line_and_column() {
 
 #[test]
 fn purchase_as_json() {
+    // The ×1.5 case above. The planner's construction falls short of web's
+    // replicas; the constructive search buys `cheap` servers (1000 per web
+    // replica; `big` costs 1500 per replica, max_per_server being 1),
+    // spread over both racks, and takes back what is not needed: 2000,
+    // verified. The exact model finds nothing cheaper, which proves it.
     let inv = two_racks(2, 2, "").file("catalog.csv", CATALOG);
-    let run = inv.run(&[
-        "capacity",
-        INV,
-        "--growth",
-        "1.5",
-        "--catalog",
-        "inv/catalog.csv",
-        "--format",
-        "json",
-    ]);
+    let tmp = inv.write();
+    let run = buy(tmp.path(), "1.5", &["--format", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["command"], "capacity");
     assert_eq!(json["status"], "buy");
     assert_eq!(json["price"], 2000.0);
     assert_eq!(json["bound"], 2000.0);
+    assert_eq!(json["gap"], 0.0);
     assert_eq!(json["cheapest"], true);
     assert_eq!(json["verified"], true);
+    assert_eq!(json["found_by"], "constructive");
     let ids: Vec<&str> = json["servers"]
         .as_array()
         .unwrap()
@@ -659,6 +723,10 @@ fn purchase_as_json() {
         .collect();
     assert_eq!(ids, ["r1-new1", "r2-new1"]);
     assert_eq!(json["growth"][0]["min_replicas"], serde_json::json!([2, 3]));
+    // The constructive purchase, appended as a user would, plans.
+    let purchase = std::fs::read_to_string(tmp.path().join("buy.csv")).unwrap();
+    let grown = "[[service]]\nname = \"web\"\nmin_replicas = 3\ncpu = 16\nsurvive = [\"rack\"]\n";
+    assert_appended_purchase_plans(tmp.path(), &purchase, grown);
 }
 
 #[test]
@@ -672,19 +740,7 @@ fn new_servers_take_the_lowest_free_units_when_positions_are_known() {
         .servers(servers)
         .file("catalog.csv", CATALOG);
     let tmp = inv.write();
-    let run = run_in(
-        tmp.path(),
-        &[
-            "capacity",
-            INV,
-            "--growth",
-            "1.5",
-            "--catalog",
-            "inv/catalog.csv",
-            "--out",
-            "buy.csv",
-        ],
-    );
+    let run = buy(tmp.path(), "1.5", &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let purchase = std::fs::read_to_string(tmp.path().join("buy.csv")).unwrap();
     assert_eq!(
