@@ -628,7 +628,7 @@ impl Default for MigrateOptions {
 #[derive(Debug, Clone)]
 pub struct Migration {
     pub waves: Vec<Vec<Step>>,
-    /// Placements `check` judged (both ends included).
+    /// Placements judged by `check`'s numbers (both ends included).
     pub checks: usize,
 }
 
