@@ -148,7 +148,10 @@ pub fn cheapest_purchase(
         if out_of_time() {
             return last.unwrap_or(PurchaseOutcome::NoneFound {
                 bound: lp_bound,
-                why: format!("not found within the time limit of {limit} s"),
+                why: format!(
+                    "not found within the time limit of {} s",
+                    super::rounded_seconds(limit)
+                ),
             });
         }
         let outcome = match model.solve(Goal::Price, &cheaper, Scope::Whole, &settings(false)) {
@@ -165,7 +168,10 @@ pub fn cheapest_purchase(
             }
             Err(e) => {
                 let why = if out_of_time() {
-                    format!("not found within the time limit of {limit} s")
+                    format!(
+                        "not found within the time limit of {} s",
+                        super::rounded_seconds(limit)
+                    )
                 } else {
                     format!("the solver stopped: {e}")
                 };

@@ -37,6 +37,16 @@ pub use model::impacts;
 pub use search::relative_gap;
 pub use solver::NAME as SOLVER;
 
+/// Seconds for messages: to a tenth, or three significant digits below one
+/// second (a time limit split between stages is no round number).
+pub(crate) fn rounded_seconds(seconds: f64) -> f64 {
+    if seconds >= 1.0 || seconds <= 0.0 || !seconds.is_finite() {
+        return (seconds * 10.0).round() / 10.0;
+    }
+    let scale = 10f64.powi(2 - seconds.log10().floor() as i32);
+    (seconds * scale).round() / scale
+}
+
 use crate::inventory::{Component, Inventory, Placement, PowerId, ServerId, ServiceId, Services};
 use crate::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
 use crate::topology::Topology;
@@ -388,7 +398,10 @@ fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<P
     } = search;
     let Some(incumbent) = incumbent else {
         let reason = if seconds >= limit {
-            format!("no placement found within the time limit of {} s", limit)
+            format!(
+                "no placement found within the time limit of {} s",
+                rounded_seconds(limit)
+            )
         } else {
             "no placement found: construction and repair got stuck and the exact model did not decide".to_string()
         };
@@ -584,4 +597,17 @@ pub fn changes(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod seconds_tests {
+    use super::rounded_seconds;
+
+    #[test]
+    fn seconds_in_messages_are_rounded() {
+        assert_eq!(rounded_seconds(10.4820450385), 10.5);
+        assert_eq!(rounded_seconds(60.0), 60.0);
+        assert_eq!(rounded_seconds(0.48204), 0.482);
+        assert_eq!(rounded_seconds(0.000001), 0.000001);
+    }
 }

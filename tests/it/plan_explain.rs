@@ -184,7 +184,7 @@ fn running_out_of_time_is_not_found_not_infeasible() {
     assert!(
         human
             .stderr
-            .starts_with("error: no placement found within the time limit"),
+            .starts_with("error: no placement found within the time limit of 0.000001 s"),
         "{}",
         human.stderr
     );
