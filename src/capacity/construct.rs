@@ -124,7 +124,7 @@ pub(super) fn construct(
                 closest,
                 short,
             } => {
-                let room = headroom(&after, services, closest.as_ref(), options);
+                let room = power_room(&after, services, closest.as_ref(), options);
                 let shop = Shop {
                     inventory,
                     services,
@@ -245,7 +245,7 @@ fn add_shortage(
 /// Per power component: watts left under its limit at the placement's
 /// highest load (normal operation and every scenario, as
 /// `verify::power_status` finds it).
-fn headroom(
+fn power_room(
     inventory: &Inventory,
     services: &Services,
     placement: Option<&Placement>,

@@ -250,8 +250,10 @@ pub fn margins(
         gap: 1.0,
         ..PlanOptions::default()
     };
-    let (base, base_placement) = match given {
-        Some((p, report)) if report.passed() => (Base::Given, Some(p.clone())),
+    // The verified placement of today's demand, with the `check` that
+    // accepted it (the given placement's, or the one the planner ran).
+    let (base, base_placement, base_report) = match given {
+        Some((p, report)) if report.passed() => (Base::Given, Some(p.clone()), Some(report)),
         _ => {
             progress("planning today's demand");
             match plan::plan(
@@ -261,20 +263,18 @@ pub fn margins(
                 &plan_options(options.seconds),
                 progress,
             ) {
-                Ok(plan) => (Base::Planned, Some(plan.placement)),
+                Ok(plan) => (Base::Planned, Some(plan.placement), Some(plan.report)),
                 Err(PlanError::Infeasible(why)) => (
                     Base::Infeasible {
                         causes: causes(&why),
                     },
                     None,
+                    None,
                 ),
-                Err(PlanError::NotFound(n)) => (Base::NotFound { reason: n.reason }, None),
+                Err(PlanError::NotFound(n)) => (Base::NotFound { reason: n.reason }, None, None),
             }
         }
     };
-    let base_report = base_placement
-        .as_ref()
-        .map(|p| verify::check(inventory, services, p, check_options));
     let base_pair = base_placement.as_ref().zip(base_report.as_ref());
     // Each service gets an even share of what is left, so time a quick
     // search does not use goes to the services after it.

@@ -61,9 +61,6 @@ pub struct Ledger<'a> {
     /// with nothing failed (it is down, or a component it reaches is not
     /// powered).
     rerouted: Vec<Vec<u32>>,
-    /// Per server, every component its draw can reach: its PSUs' components
-    /// and all their ancestors.
-    reach: Vec<Vec<PowerId>>,
 }
 
 /// A listed scenario that leaves some power component unpowered.
@@ -142,7 +139,6 @@ impl<'a> Ledger<'a> {
             deviation: vec![0.0; failovers.len() * power],
             failovers,
             rerouted,
-            reach,
         };
         for v in inventory.server_ids() {
             ledger.redraw(v);
@@ -254,11 +250,6 @@ impl<'a> Ledger<'a> {
             .max()
             .unwrap_or(0);
         Some(self.up[service.index()] - most)
-    }
-
-    /// Every component the draw of `server` can reach.
-    pub fn reach(&self, server: ServerId) -> &[PowerId] {
-        &self.reach[server.index()]
     }
 
     /// The overloads `check` reports on `p`: its load with nothing failed
