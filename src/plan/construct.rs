@@ -127,12 +127,15 @@ fn place(
         if deadline() {
             return false;
         }
-        let snapshot = evict.then(|| state.clone());
+        let mark = evict.then(|| state.mark());
         if fill(state, id, replicas, style, evict, &kept, deadline) {
+            if let Some(mark) = mark {
+                state.keep(mark);
+            }
             return true;
         }
-        if let Some(snapshot) = snapshot {
-            *state = snapshot;
+        if let Some(mark) = mark {
+            state.rollback(mark);
         } else {
             for (server, n) in state.replicas_on(id).collect::<Vec<_>>() {
                 for _ in 0..n {
@@ -218,12 +221,7 @@ fn fill(
     };
     let score = |state: &State, k: usize| -> (u64, u64, u64, usize) {
         let utilisation = state.rack_utilisation(k, service.cpu).max(0.0);
-        let roomiest = model.classes[k]
-            .servers
-            .iter()
-            .map(|s| state.free_cpu(*s))
-            .fold(0.0, f64::max)
-            .max(0.0);
+        let roomiest = state.roomiest(k).max(0.0);
         // Non-negative floats order like their bits.
         match style {
             Style::Pack => (
@@ -306,9 +304,10 @@ fn make_room(state: &mut State, id: ServiceId, k: usize) -> Option<ServerId> {
         })
         .collect();
     for server in servers {
-        let snapshot = state.clone();
+        let mark = state.mark();
         for _ in 0..3 {
             if state.fits(id, server) && state.power_block(k, service.cpu).is_none() {
+                state.keep(mark);
                 return Some(server);
             }
             let moved = if !state.fits(id, server) {
@@ -343,9 +342,10 @@ fn make_room(state: &mut State, id: ServiceId, k: usize) -> Option<ServerId> {
             }
         }
         if state.fits(id, server) && state.power_block(k, service.cpu).is_none() {
+            state.keep(mark);
             return Some(server);
         }
-        *state = snapshot;
+        state.rollback(mark);
     }
     None
 }
@@ -362,7 +362,7 @@ fn relocate(state: &mut State, t: ServiceId, from: ServerId) -> bool {
     state.remove(t, from);
     let mut best: Option<(u32, ServerId)> = None;
     for &b in &model.eligible[t.index()] {
-        if b == a {
+        if b == a || !state.class_may_fit(t, b) {
             continue;
         }
         let up = state.up_after(t, None, Some(b));

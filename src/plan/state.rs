@@ -19,6 +19,10 @@ pub struct State<'m, 'a> {
     pub model: &'m Model<'a>,
     free_cpu: Vec<f64>,
     free_mem: Vec<f64>,
+    /// Per class: the most free cpu and the most free memory on any of its
+    /// servers (not always the same server), so that a full class is passed
+    /// over without looking at its servers.
+    class_room: Vec<(f64, f64)>,
     /// Per rack: reserved and total cpu.
     rack_cpu: Vec<(f64, f64)>,
     row_load: Vec<f64>,
@@ -30,7 +34,17 @@ pub struct State<'m, 'a> {
     loss: Vec<Vec<u32>>,
     max_loss: Vec<u32>,
     at_max: Vec<u32>,
+    /// While a [`Mark`] is open: every add (true) and remove (false) since
+    /// the oldest one, so that trying a change costs what the change costs,
+    /// not a copy of the whole placement.
+    journal: Vec<(ServiceId, ServerId, bool)>,
+    open_marks: u32,
 }
+
+/// A point to roll a [`State`] back to; give it back with
+/// [`State::rollback`] or [`State::keep`].
+#[must_use]
+pub struct Mark(usize);
 
 impl<'m, 'a> State<'m, 'a> {
     pub fn new(model: &'m Model<'a>) -> Self {
@@ -56,10 +70,18 @@ impl<'m, 'a> State<'m, 'a> {
             .ids()
             .map(|id| vec![0; model.survival(id).sets.len()])
             .collect();
+        let free_cpu: Vec<f64> = inventory.servers.iter().map(|s| s.cpu).collect();
+        let free_mem: Vec<f64> = inventory.servers.iter().map(|s| s.mem_gb).collect();
+        let class_room = model
+            .classes
+            .iter()
+            .map(|class| room_of(&class.servers, &free_cpu, &free_mem))
+            .collect();
         State {
             model,
-            free_cpu: inventory.servers.iter().map(|s| s.cpu).collect(),
-            free_mem: inventory.servers.iter().map(|s| s.mem_gb).collect(),
+            free_cpu,
+            free_mem,
+            class_room,
             rack_cpu,
             row_load,
             on: vec![BTreeMap::new(); model.services.services.len()],
@@ -67,6 +89,8 @@ impl<'m, 'a> State<'m, 'a> {
             at_max: loss.iter().map(|l| l.len() as u32).collect(),
             max_loss: vec![0; loss.len()],
             loss,
+            journal: Vec::new(),
+            open_marks: 0,
         }
     }
 
@@ -113,8 +137,17 @@ impl<'m, 'a> State<'m, 'a> {
         self.loss[id.index()][set]
     }
 
-    pub fn free_cpu(&self, server: ServerId) -> f64 {
-        self.free_cpu[server.index()]
+    /// The most free cpu on a server of class `k`.
+    pub fn roomiest(&self, k: usize) -> f64 {
+        self.class_room[k].0
+    }
+
+    /// Whether some server of class `k` might take a replica of `id`: a
+    /// necessary condition (cpu and memory), cheap to ask.
+    pub fn class_may_fit(&self, id: ServiceId, k: usize) -> bool {
+        let service = self.model.services.service(id);
+        let (cpu, mem) = self.class_room[k];
+        cpu + 1e-9 >= service.cpu && mem + 1e-9 >= service.mem_gb
     }
 
     /// The rack's cpu utilisation after adding `cpu` to it.
@@ -160,7 +193,58 @@ impl<'m, 'a> State<'m, 'a> {
             && self.power_block(k, service.cpu).is_none()
     }
 
+    /// Marks the current placement, to come back to. Marks nest: roll back
+    /// or keep the newest first.
+    pub fn mark(&mut self) -> Mark {
+        self.open_marks += 1;
+        Mark(self.journal.len())
+    }
+
+    /// Undoes every add and remove since `mark`, newest first. The counts
+    /// come back exactly; loads and free room up to float rounding.
+    pub fn rollback(&mut self, mark: Mark) {
+        while self.journal.len() > mark.0 {
+            let (id, server, added) = self.journal.pop().expect("longer than the mark");
+            if added {
+                self.unjournaled_remove(id, server);
+            } else {
+                self.unjournaled_add(id, server);
+            }
+        }
+        self.close(mark);
+    }
+
+    /// Keeps every change since `mark`.
+    pub fn keep(&mut self, mark: Mark) {
+        self.close(mark);
+    }
+
+    fn close(&mut self, mark: Mark) {
+        debug_assert!(self.open_marks > 0 && self.journal.len() >= mark.0);
+        self.open_marks -= 1;
+        if self.open_marks == 0 {
+            self.journal.clear();
+        }
+    }
+
     pub fn add(&mut self, id: ServiceId, server: ServerId) {
+        if self.open_marks > 0 {
+            self.journal.push((id, server, true));
+        }
+        self.unjournaled_add(id, server);
+    }
+
+    pub fn remove(&mut self, id: ServiceId, server: ServerId) {
+        if !self.on[id.index()].contains_key(&server) {
+            return;
+        }
+        if self.open_marks > 0 {
+            self.journal.push((id, server, false));
+        }
+        self.unjournaled_remove(id, server);
+    }
+
+    fn unjournaled_add(&mut self, id: ServiceId, server: ServerId) {
         self.change(id, server, 1.0);
         let i = id.index();
         *self.on[i].entry(server).or_default() += 1;
@@ -178,7 +262,7 @@ impl<'m, 'a> State<'m, 'a> {
         }
     }
 
-    pub fn remove(&mut self, id: ServiceId, server: ServerId) {
+    fn unjournaled_remove(&mut self, id: ServiceId, server: ServerId) {
         let i = id.index();
         let Some(n) = self.on[i].get_mut(&server) else {
             return;
@@ -215,6 +299,11 @@ impl<'m, 'a> State<'m, 'a> {
         let k = self.class(server);
         self.free_cpu[server.index()] -= sign * service.cpu;
         self.free_mem[server.index()] -= sign * service.mem_gb;
+        self.class_room[k] = room_of(
+            &self.model.classes[k].servers,
+            &self.free_cpu,
+            &self.free_mem,
+        );
         self.rack_cpu[self.model.classes[k].rack.index()].0 += sign * service.cpu;
         let watts = self.model.classes[k].slope_w() * service.cpu;
         for &(r, coef) in &self.model.class_rows[k] {
@@ -258,6 +347,9 @@ impl<'m, 'a> State<'m, 'a> {
     /// The server of class `k` a replica of `id` would go to: the one with the
     /// most free cpu (spread) or the least that still fits (pack).
     pub fn server_in(&self, id: ServiceId, k: usize, pack: bool) -> Option<ServerId> {
+        if !self.class_may_fit(id, k) {
+            return None;
+        }
         let candidates = self.model.classes[k]
             .servers
             .iter()
@@ -290,4 +382,11 @@ impl<'m, 'a> State<'m, 'a> {
         }
         .sorted()
     }
+}
+
+/// The most free cpu and the most free memory over `servers`.
+fn room_of(servers: &[ServerId], free_cpu: &[f64], free_mem: &[f64]) -> (f64, f64) {
+    servers.iter().fold((0.0, 0.0), |(cpu, mem), s| {
+        (cpu.max(free_cpu[s.index()]), mem.max(free_mem[s.index()]))
+    })
 }
