@@ -275,7 +275,7 @@ fn fill(
             break;
         };
         let k = blocked[pos];
-        match make_room(state, id, k) {
+        match make_room(state, id, k, deadline) {
             Some(server) => state.add(id, server),
             None => {
                 blocked.remove(pos);
@@ -288,7 +288,12 @@ fn fill(
 /// Frees room for one replica of `id` on class `k` by moving at most a few
 /// replicas of other services elsewhere, each keeping its own guarantee.
 /// Returns the server that now has room.
-fn make_room(state: &mut State, id: ServiceId, k: usize) -> Option<ServerId> {
+fn make_room(
+    state: &mut State,
+    id: ServiceId,
+    k: usize,
+    deadline: &dyn Fn() -> bool,
+) -> Option<ServerId> {
     let model = state.model;
     let service = model.services.service(id);
     let servers: Vec<ServerId> = model.classes[k]
@@ -304,6 +309,9 @@ fn make_room(state: &mut State, id: ServiceId, k: usize) -> Option<ServerId> {
         })
         .collect();
     for server in servers {
+        if deadline() {
+            return None;
+        }
         let mark = state.mark();
         for _ in 0..3 {
             if state.fits(id, server) && state.power_block(k, service.cpu).is_none() {
@@ -316,7 +324,7 @@ fn make_room(state: &mut State, id: ServiceId, k: usize) -> Option<ServerId> {
                     .services_on(server)
                     .into_iter()
                     .filter(|&t| t != id)
-                    .any(|t| relocate(state, t, server))
+                    .any(|t| !deadline() && relocate(state, t, server))
             } else {
                 // A power row at its limit: move a replica off a class feeding it.
                 let row = state.power_block(k, service.cpu).expect("checked above");
@@ -333,7 +341,7 @@ fn make_room(state: &mut State, id: ServiceId, k: usize) -> Option<ServerId> {
                             .services_on(s)
                             .into_iter()
                             .filter(|&t| t != id)
-                            .any(|t| relocate(state, t, s))
+                            .any(|t| !deadline() && relocate(state, t, s))
                     })
                 })
             };
@@ -360,8 +368,14 @@ fn relocate(state: &mut State, t: ServiceId, from: ServerId) -> bool {
     let min = model.services.service(t).min_replicas;
     let needed = state.up(t).min(min);
     state.remove(t, from);
+    // One more replica raises the replicas up by at most one: the first
+    // class that reaches that is the one the whole scan would keep.
+    let ideal = state.up(t) + 1;
     let mut best: Option<(u32, ServerId)> = None;
     for &b in &model.eligible[t.index()] {
+        if best.is_some_and(|(u, _)| u >= ideal) {
+            break;
+        }
         if b == a || !state.class_may_fit(t, b) {
             continue;
         }

@@ -31,7 +31,9 @@ mod state;
 
 use serde::Serialize;
 
-pub use buy::{cheapest_purchase, price_tolerance, ForSale, Purchase, PurchaseOutcome};
+pub use buy::{
+    cheapest_purchase, price_tolerance, purchase_bound, ForSale, Purchase, PurchaseOutcome,
+};
 pub use explain::{slots, Cause, Explanation, Limit, Slots};
 pub use model::impacts;
 pub use search::relative_gap;
@@ -119,6 +121,11 @@ pub struct PlanOptions {
     pub enumeration_limit: usize,
     /// Stop improving once (value − bound) / value is at most this.
     pub gap: f64,
+    /// Construction and repair give up after this many steps (each place
+    /// where they would look at the clock counts one): a limit that, unlike
+    /// the time limit, gives the same answer on any machine. None: the time
+    /// limit only.
+    pub effort: Option<u64>,
 }
 
 impl Default for PlanOptions {
@@ -131,6 +138,7 @@ impl Default for PlanOptions {
             max_moves: None,
             enumeration_limit: DEFAULT_ENUMERATION_LIMIT,
             gap: DEFAULT_GAP,
+            effort: None,
         }
     }
 }
@@ -273,7 +281,11 @@ fn construct_and_repair(
 ) {
     loop {
         search.say(&format!("construct ({} classes)", model.classes.len()));
-        let deadline = || search.out_of_time();
+        let steps = std::cell::Cell::new(0u64);
+        let deadline = || {
+            steps.set(steps.get() + 1);
+            search.out_of_time() || search.options.effort.is_some_and(|e| steps.get() > e)
+        };
         let order = construct::order(model);
         let mut state = construct::construct(model, &order, style, search.current, &deadline);
         let complete = model.services.ids().all(|id| state.deficit(id) == 0);

@@ -521,7 +521,7 @@ fn power_rows(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     //! The model's power rows against `verify`'s loads: one power model, so a
     //! drift between the two fails here before it makes a plan wrong.
 
@@ -536,7 +536,7 @@ mod tests {
     /// A random inventory with A/B roots, UPSes and PDUs (some behind a
     /// transfer switch), single- and dual-fed servers in every status, and
     /// services that survive racks, single PDUs and half the power.
-    fn random_inventory(seed: u64) -> (tempfile::TempDir, Inventory, Services) {
+    pub(in crate::plan) fn random_inventory(seed: u64) -> (tempfile::TempDir, Inventory, Services) {
         let rng = &mut ChaCha8Rng::seed_from_u64(seed);
         let dir = tempfile::tempdir().expect("temporary folder");
         let write = |name: &str, text: &str| {

@@ -390,3 +390,73 @@ fn room_of(servers: &[ServerId], free_cpu: &[f64], free_mem: &[f64]) -> (f64, f6
         (cpu.max(free_cpu[s.index()]), mem.max(free_mem[s.index()]))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! Rolling back to a mark gives the state the mark was taken on, as a
+    //! copy of it would: the search tries changes on marks, not copies.
+
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::plan::model::{impacts, tests::random_inventory};
+    use crate::scenarios::ScenarioSet;
+
+    /// Random adds and removes.
+    fn wander(state: &mut State, rng: &mut ChaCha8Rng, steps: usize) {
+        let model = state.model;
+        let servers = model.inventory.servers.len() as u32;
+        for _ in 0..steps {
+            let id = ServiceId(rng.gen_range(0..model.services.services.len() as u32));
+            let server = ServerId(rng.gen_range(0..servers));
+            if rng.gen_bool(0.6) {
+                if state.can_add(id, server) {
+                    state.add(id, server);
+                }
+            } else {
+                state.remove(id, server);
+            }
+        }
+    }
+
+    #[test]
+    fn a_rollback_restores_what_a_copy_kept() {
+        for seed in 0..300 {
+            let (_dir, inventory, services) = random_inventory(seed);
+            let set = ScenarioSet::expand(&inventory, &services.all_words(), 4096);
+            let impacts = impacts(&inventory, &set);
+            let model = Model::new(&inventory, &services, &set, &impacts, None, &[]);
+            let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+            let mut state = State::new(&model);
+            wander(&mut state, rng, 12);
+            let copy = state.clone();
+            let outer = state.mark();
+            wander(&mut state, rng, 8);
+            let inner = state.mark();
+            wander(&mut state, rng, 8);
+            if rng.gen_bool(0.5) {
+                state.rollback(inner);
+            } else {
+                state.keep(inner);
+            }
+            wander(&mut state, rng, 8);
+            state.rollback(outer);
+            assert_eq!(state.on, copy.on, "seed {seed}");
+            assert_eq!(state.loss, copy.loss, "seed {seed}");
+            assert_eq!(state.max_loss, copy.max_loss, "seed {seed}");
+            assert_eq!(state.at_max, copy.at_max, "seed {seed}");
+            for k in 0..model.classes.len() {
+                let (cpu, mem) = state.class_room[k];
+                let (was_cpu, was_mem) = copy.class_room[k];
+                assert!((cpu - was_cpu).abs() < 1e-9 && (mem - was_mem).abs() < 1e-9);
+                assert_eq!(
+                    state.class_room[k],
+                    room_of(&model.classes[k].servers, &state.free_cpu, &state.free_mem),
+                    "seed {seed}: the class maxima follow the servers"
+                );
+            }
+            assert!(state.journal.is_empty() && state.open_marks == 0);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! A bound on the price of every purchase from a model small enough for
+//! microlp on a 1,000-server fleet: per class only the cores and memory
+//! reserved on it (not per service) and, for classes for sale, how many are
+//! bought.
+//!
+//! Why it is a bound: take any purchase P and any placement on the
+//! inventory with P that `check` accepts. Set b to P's servers per class
+//! for sale (as in buy.rs), u and w to the cores and memory the placement
+//! reserves per class. Then every row below holds:
+//! - cores and memory per class are within what its servers have;
+//! - for every service s, the classes s may use hold all replicas of every
+//!   service t that may only use classes s may use too, so they reserve
+//!   at least Σ floor(t) × cpu(t) cores (the replica floors are proven
+//!   lower bounds for every placement, model.rs; computed with every server
+//!   for sale in the inventory, they are at most the floor with P alone);
+//! - for every service s and each of its failure sets D, the replicas on
+//!   the classes outside D are at least min_replicas, and a class holds at
+//!   most fit(s, k) of them per server;
+//! - every power row of the model: a class draws idle_w per server plus
+//!   slope × the cores reserved on it, which is the draw FORMATS.md gives
+//!   summed over the class's servers;
+//! - the rack units and max_count limits.
+//!
+//! So the LP optimum is at most P's price, and an infeasible LP means no
+//! purchase within the limits makes the demand plannable.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use good_lp::{
+    constraint, variable, Constraint, Expression, ProblemVariables, ResolutionError, Solution,
+    SolutionStatus, SolverModel, Variable,
+};
+
+use super::super::milp::SolveSettings;
+use super::super::model::Model;
+use super::super::solver;
+
+/// The aggregate LP's optimum (a lower bound on the price of every
+/// purchase), or `Infeasible` when no purchase works. `model` must carry
+/// its `buy` (servers for sale, their prices and limits).
+pub fn aggregate_bound(model: &Model, settings: &SolveSettings) -> Result<f64, ResolutionError> {
+    let Some(buy) = &model.buy else {
+        return Ok(0.0);
+    };
+    let services = model.services;
+    let classes = &model.classes;
+    let used: BTreeSet<usize> = model.eligible.iter().flatten().copied().collect();
+    let mut vars = ProblemVariables::new();
+    let mut rows: Vec<Constraint> = Vec::new();
+    // Servers bought per class for sale. Classes no service may use are
+    // never worth buying: b stays 0 there (a purchase with such a server
+    // costs more than the same purchase without it, which also works).
+    let bought: Vec<Option<Variable>> = classes
+        .iter()
+        .enumerate()
+        .map(|(k, class)| {
+            buy.price[k]?;
+            used.contains(&k)
+                .then(|| vars.add(variable().min(0).max(class.size())))
+        })
+        .collect();
+    let servers_of = |k: usize| -> Expression {
+        match bought[k] {
+            Some(b) => Expression::from(b),
+            None if buy.price[k].is_some() => Expression::from(0.0),
+            None => Expression::from(classes[k].size()),
+        }
+    };
+    // Cores and memory reserved per class a service may use.
+    let mut cpu: BTreeMap<usize, Variable> = BTreeMap::new();
+    let mut mem: BTreeMap<usize, Variable> = BTreeMap::new();
+    for &k in &used {
+        let class = &classes[k];
+        let (c, m) = match bought[k] {
+            Some(_) => (vars.add(variable().min(0)), vars.add(variable().min(0))),
+            None if buy.price[k].is_some() => continue,
+            None => (
+                vars.add(variable().min(0).max(class.cpu * class.size())),
+                vars.add(variable().min(0).max(class.mem_gb * class.size())),
+            ),
+        };
+        if let Some(b) = bought[k] {
+            rows.push(constraint!(c <= class.cpu * b));
+            rows.push(constraint!(m <= class.mem_gb * b));
+        }
+        cpu.insert(k, c);
+        mem.insert(k, m);
+    }
+    // Demand per set of classes some service may use.
+    let eligible: BTreeSet<&Vec<usize>> = model.eligible.iter().collect();
+    for set in eligible {
+        let (mut cores, mut gb) = (0.0, 0.0);
+        for id in services.ids() {
+            let theirs = &model.eligible[id.index()];
+            if theirs.iter().all(|k| set.binary_search(k).is_ok()) {
+                let floor = f64::from(model.replica_floor(id));
+                cores += floor * services.service(id).cpu;
+                gb += floor * services.service(id).mem_gb;
+            }
+        }
+        let sum = |on: &BTreeMap<usize, Variable>| -> Expression {
+            set.iter().filter_map(|k| on.get(k)).copied().sum()
+        };
+        if cores > 0.0 {
+            rows.push(constraint!(sum(&cpu) >= cores));
+        }
+        if gb > 0.0 {
+            rows.push(constraint!(sum(&mem) >= gb));
+        }
+    }
+    // Replica slots outside each failure set (and in all, for the floor).
+    // Rows the servers owned already meet cannot bind and are left out.
+    let mut slots: BTreeSet<(Vec<(usize, u32)>, u32)> = BTreeSet::new();
+    for id in services.ids() {
+        let service = services.service(id);
+        let survival = model.survival(id);
+        let fit = |ks: &mut dyn Iterator<Item = usize>| -> Vec<(usize, u32)> {
+            ks.map(|k| (k, model.fit(id, k)))
+                .filter(|&(_, f)| f > 0)
+                .collect()
+        };
+        let all = &model.eligible[id.index()];
+        slots.insert((fit(&mut all.iter().copied()), model.replica_floor(id)));
+        for lost in &survival.sets {
+            let outside = fit(&mut all
+                .iter()
+                .copied()
+                .filter(|k| lost.binary_search(k).is_err()));
+            slots.insert((outside, service.min_replicas));
+        }
+    }
+    for (fits, needed) in slots {
+        let owned: f64 = fits
+            .iter()
+            .filter(|(k, _)| buy.price[*k].is_none())
+            .map(|&(k, f)| f64::from(f) * classes[k].size())
+            .sum();
+        if owned >= f64::from(needed) {
+            continue;
+        }
+        let have: Expression = fits
+            .iter()
+            .map(|&(k, f)| servers_of(k) * f64::from(f))
+            .sum();
+        rows.push(constraint!(have >= f64::from(needed)));
+    }
+    for row in &model.power {
+        let mut load = Expression::from(row.constant_w);
+        for &(k, share) in &row.coefs {
+            let class = &classes[k];
+            load += servers_of(k) * (share * class.idle_w);
+            if let Some(&c) = cpu.get(&k) {
+                load.add_mul(share * class.slope_w(), c);
+            }
+        }
+        rows.push(constraint!(load <= row.limit_w));
+    }
+    for (coefs, at_most) in &buy.limits {
+        let units: Expression = coefs
+            .iter()
+            .filter_map(|&(k, c)| bought[k].map(|b| c * b))
+            .sum();
+        rows.push(constraint!(units <= *at_most));
+    }
+    let price: Expression = bought
+        .iter()
+        .enumerate()
+        .filter_map(|(k, b)| Some(buy.price[k]? * (*b)?))
+        .sum();
+    let mut problem = solver::model(vars.minimise(price.clone()), settings, Vec::new());
+    for row in rows {
+        problem.add_constraint(row);
+    }
+    let solution = problem.solve()?;
+    // Only an LP solved to optimality bounds anything.
+    if !matches!(solution.status(), SolutionStatus::Optimal) {
+        return Err(ResolutionError::Other(
+            "the aggregate LP was not solved in time",
+        ));
+    }
+    Ok(solution.eval(&price))
+}
