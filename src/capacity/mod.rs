@@ -43,4 +43,4 @@ pub use headroom::{
     PlacementMargins, PowerLoad, SearchEnd, DEFAULT_MARGIN_SECONDS,
 };
 
-pub use purchase::{purchase, Answer, Bought, NewServer};
+pub use purchase::{purchase, purchase_bound, Answer, Bought, NewServer};

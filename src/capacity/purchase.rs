@@ -70,8 +70,13 @@ pub enum Answer {
     Impossible {
         candidates: usize,
     },
-    /// No purchase was found in time; nothing is claimed.
-    Unknown(String),
+    /// No purchase was found in time; nothing is claimed but `bound`: a
+    /// proven lower bound on the price of any purchase that works (0 when
+    /// none was proven).
+    Unknown {
+        why: String,
+        bound: f64,
+    },
 }
 
 pub struct Bought {
@@ -154,7 +159,10 @@ pub fn purchase(
     let (extended, for_sale, limits, origin) = for_sale(inventory, catalog, &racks);
     let candidates = for_sale.len();
     let Ok(extended) = extended else {
-        return Answer::Unknown("an id of a server for sale is taken".into());
+        return Answer::Unknown {
+            why: "an id of a server for sale is taken".into(),
+            bound: 0.0,
+        };
     };
     // A candidate of the model needs time to be planned and verified; and
     // microlp overruns its limit by seconds on a large model, with the
@@ -195,7 +203,12 @@ pub fn purchase(
                 .collect();
             let (rows, after) = match new_servers(inventory, catalog, &racks, servers) {
                 Ok(new) => new,
-                Err(why) if best.is_none() => return Answer::Unknown(why),
+                Err(why) if best.is_none() => {
+                    return Answer::Unknown {
+                        why,
+                        bound: purchase.bound,
+                    }
+                }
                 // Its servers do not fit the racks' free units as they are
                 // split: the verified purchase stands, with the model's bound.
                 Err(_) => return finish(best, None, purchase.bound),
@@ -224,7 +237,7 @@ pub fn purchase(
         PurchaseOutcome::Impossible => (0.0, None),
         PurchaseOutcome::NoneFound { bound, why } => {
             if best.is_none() {
-                return Answer::Unknown(why);
+                return Answer::Unknown { why, bound };
             }
             (bound, None)
         }
@@ -232,12 +245,34 @@ pub fn purchase(
     finish(best, unverified, bound)
 }
 
+/// A proven lower bound on the price of every purchase from `catalog`
+/// (within the racks' free units and max_count) that makes the demand
+/// plannable, from the quick bounds alone (cores and memory, the aggregate
+/// LP: plan/buy/aggregate.rs). None: no purchase does.
+pub fn purchase_bound(
+    inventory: &Inventory,
+    services: &Services,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<f64> {
+    let racks = rack_space(inventory);
+    let (extended, for_sale, limits, _) = for_sale(inventory, catalog, &racks);
+    // An id for sale already taken: nothing is proven but 0.
+    let Ok(extended) = extended else {
+        return Some(0.0);
+    };
+    plan::purchase_bound(&extended, services, &for_sale, &limits, options)
+}
+
 /// The answer: the verified purchase, or else the model's unverified one
 /// (shown with why it was not verified: the classes are a relaxation);
 /// "cheapest" only when it is verified and `bound` reaches its price.
 fn finish(best: Option<Built>, unverified: Option<Built>, bound: f64) -> Answer {
     let Some(best) = best.or(unverified) else {
-        return Answer::Unknown("no purchase found".into());
+        return Answer::Unknown {
+            why: "no purchase found".into(),
+            bound,
+        };
     };
     let verified = best.plan.is_ok();
     let bound = bound.min(best.price);

@@ -150,7 +150,7 @@ fn buy(
                 bought.servers.as_slice(),
             )
         }),
-        Answer::Impossible { .. } | Answer::Unknown(_) => None,
+        Answer::Impossible { .. } | Answer::Unknown { .. } => None,
     };
     let mut written = Vec::new();
     if let Some((after, placement, servers)) = verified {

@@ -170,7 +170,7 @@ pub fn purchase_human(grown: &[Grown], answer: &Answer, written: &[String]) -> S
         }
         Answer::Buy(bought) => {
             let claim = if bought.cheapest {
-                "cheapest: no purchase that works costs less (the exact model's bound)".to_string()
+                "cheapest: no purchase that works costs less (a proven lower bound reaches its price)".to_string()
             } else if bought.outcome.is_err() {
                 format!(
                     "the exact model's choice; every purchase that works costs at least {}",
@@ -222,11 +222,18 @@ pub fn purchase_human(grown: &[Grown], answer: &Answer, written: &[String]) -> S
                 "NO PURCHASE HELPS: no set of catalog servers within the racks' free units and max_count makes the demand plannable (proven by the exact model over {candidates} servers for sale)"
             );
         }
-        Answer::Unknown(why) => {
+        Answer::Unknown { why, bound } => {
             let _ = writeln!(
                 out,
                 "UNDECIDED: no purchase found ({why}). This is not a proof that none exists."
             );
+            if *bound > 0.0 {
+                let _ = writeln!(
+                    out,
+                    "Any purchase that makes the demand plannable costs at least {} (proven bound).",
+                    num(*bound)
+                );
+            }
         }
     }
     if !written.is_empty() {
@@ -264,7 +271,9 @@ pub fn purchase_json(grown: &[Grown], answer: &Answer) -> String {
             "status": "impossible",
             "servers_for_sale": candidates,
         }),
-        Answer::Unknown(why) => json!({"status": "not_found", "reason": why}),
+        Answer::Unknown { why, bound } => {
+            json!({"status": "not_found", "reason": why, "bound": bound})
+        }
     };
     let mut value = value;
     let map = value.as_object_mut().expect("an object");

@@ -366,9 +366,11 @@ mod constructive {
     /// rack each, 4 per rack in all, and a rack holds 2. So each rack needs
     /// room for 2 more replicas of different services: one `c32` (1500,
     /// holds both) per rack, 3000 in all, is the cheapest; two `c16` per
-    /// rack cost 4000. The constructive search, which buys for web first
-    /// and then api, and for each the cheapest model per replica (`c16`:
-    /// 1000 a replica, `c32`: 1500), buys the four `c16`.
+    /// rack cost 4000, one `c64` per rack 5000. The constructive search
+    /// buys for web first and then api, for each the cheapest model per
+    /// replica (`c16`: 1000 a replica, `c32`: 1500, `c64`: 2500), which
+    /// gives the four `c16`, or per core (`c64`: 39, `c32`: 47, `c16`:
+    /// 62.5), which gives the two `c64`: 4000 is the cheaper of the two.
     fn fleet() -> Inv {
         super::two_racks(
             2,
@@ -377,7 +379,7 @@ mod constructive {
         )
         .file(
             "catalog.csv",
-            "model,cpu,mem_gb,idle_w,max_w,price\nc16,16,64,100,300,1000\nc32,32,128,150,450,1500\n",
+            "model,cpu,mem_gb,idle_w,max_w,price\nc16,16,64,100,300,1000\nc32,32,128,150,450,1500\nc64,64,256,200,600,2500\n",
         )
     }
 
@@ -442,7 +444,7 @@ mod brute_force {
     //! purchase cheaper than the one printed (within free units) leaves the
     //! demand unplannable, and when "cheapest" is claimed the purchase works.
 
-    use faultplan::capacity::{purchase, Answer};
+    use faultplan::capacity::{purchase, purchase_bound, Answer};
     use faultplan::inventory::Catalog;
     use faultplan::plan::{plan, PlanError, PlanOptions};
     use rand::{Rng, SeedableRng};
@@ -567,6 +569,7 @@ mod brute_force {
     #[test]
     fn no_cheaper_purchase_works() {
         let mut kinds = [0; 3];
+        let mut bounded = 0;
         for seed in 0..12 {
             let f = fleet(seed);
             let loaded = inv(&f, "").load();
@@ -588,6 +591,23 @@ mod brute_force {
             };
             let mut all = purchases(&f);
             all.sort_by_key(|p| price(p));
+            // The quick bound alone (cores, memory and the aggregate LP):
+            // no purchase that works costs less, and "none works" is true.
+            let bound = purchase_bound(&loaded.inventory, &loaded.services, &catalog, &options);
+            let cheapest_working = all.iter().find(|p| works(&f, p)).map(|p| price(p));
+            match (bound, cheapest_working) {
+                (None, Some(p)) => {
+                    panic!("seed {seed}: bound says impossible, a purchase of {p} works")
+                }
+                (Some(b), Some(p)) => assert!(
+                    b <= f64::from(p) + 1e-6,
+                    "seed {seed}: bound {b} above a working purchase of {p}"
+                ),
+                (_, None) => {}
+            }
+            if bound.is_some_and(|b| b > 0.0) {
+                bounded += 1;
+            }
             match &answer {
                 Answer::NothingToBuy(_) => {
                     kinds[0] += 1;
@@ -621,11 +641,13 @@ mod brute_force {
                         assert!(!works(&f, p), "seed {seed}: impossible, yet {p:?} works");
                     }
                 }
-                Answer::Unknown(why) => panic!("seed {seed}: undecided: {why}"),
+                Answer::Unknown { why, .. } => panic!("seed {seed}: undecided: {why}"),
             }
         }
-        // The seeds reach every answer, purchases most.
+        // The seeds reach every answer, purchases most, and the quick
+        // bound proves something above 0 on some.
         assert!(kinds[0] >= 1 && kinds[1] >= 4 && kinds[2] >= 1, "{kinds:?}");
+        assert!(bounded >= 3, "{bounded}");
     }
 }
 
