@@ -384,7 +384,10 @@ mod constructive {
     }
 
     fn answer(method: Method) -> Answer {
-        let inv = fleet();
+        answer_on(fleet(), method)
+    }
+
+    fn answer_on(inv: Inv, method: Method) -> Answer {
         let loaded = inv.load();
         let tmp = inv.write();
         let catalog = Catalog::load(&tmp.path().join("inv/catalog.csv")).unwrap();
@@ -420,6 +423,25 @@ mod constructive {
             "{text}"
         );
         assert!(!text.contains("(cheapest"), "{text}");
+    }
+
+    #[test]
+    fn the_per_core_search_finds_the_dense_purchase() {
+        // Without `c64`: per replica still buys the four `c16` (4000), per
+        // core the two `c32` (3000, the cheapest), and the cheaper is kept,
+        // found without the model.
+        let inv = fleet().file(
+            "catalog.csv",
+            "model,cpu,mem_gb,idle_w,max_w,price\nc16,16,64,100,300,1000\nc32,32,128,150,450,1500\n",
+        );
+        let Answer::Buy(bought) = answer_on(inv, Method::Greedy) else {
+            panic!("a purchase exists and the constructive search finds one");
+        };
+        assert!(bought.outcome.is_ok(), "verified");
+        assert_eq!(bought.found_by, "constructive");
+        assert_eq!(bought.price, 3000.0);
+        let models: Vec<&str> = bought.servers.iter().map(|s| s.model.as_str()).collect();
+        assert_eq!(models, ["c32", "c32"]);
     }
 
     #[test]
