@@ -237,6 +237,12 @@ pub fn purchase(
         PurchaseOutcome::Impossible => (0.0, None),
         PurchaseOutcome::NoneFound { bound, why } => {
             if best.is_none() {
+                // The model's own limit is a share of the user's: name both
+                // searches and the limit the user gave.
+                let why = format!(
+                    "the constructive search got stuck and the purchase model found none ({why}; --time-limit {} s)",
+                    plan::rounded_seconds(limit)
+                );
                 return Answer::Unknown { why, bound };
             }
             (bound, None)

@@ -225,7 +225,7 @@ pub fn purchase_human(grown: &[Grown], answer: &Answer, written: &[String]) -> S
         Answer::Unknown { why, bound } => {
             let _ = writeln!(
                 out,
-                "UNDECIDED: no purchase found ({why}). This is not a proof that none exists."
+                "UNDECIDED: no purchase found: {why}. This is not a proof that none exists."
             );
             if *bound > 0.0 {
                 let _ = writeln!(

@@ -426,6 +426,27 @@ mod constructive {
     }
 
     #[test]
+    fn an_undecided_answer_prints_the_bound_it_proved_and_no_other() {
+        let undecided = |bound: f64| {
+            faultplan::report::purchase_human(
+                &[],
+                &Answer::Unknown {
+                    why: "out of time".into(),
+                    bound,
+                },
+                &[],
+            )
+        };
+        let text = undecided(2_496_750.0);
+        assert!(
+            text.contains("UNDECIDED: no purchase found: out of time. This is not a proof that none exists.")
+                && text.contains("Any purchase that makes the demand plannable costs at least 2496750 (proven bound)."),
+            "{text}"
+        );
+        assert!(!undecided(0.0).contains("costs at least"));
+    }
+
+    #[test]
     fn the_per_core_search_finds_the_dense_purchase() {
         // Without `c64`: per replica still buys the four `c16` (4000), per
         // core the two `c32` (3000, the cheapest), and the cheaper is kept,
