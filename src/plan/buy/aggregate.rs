@@ -49,7 +49,8 @@ pub fn aggregate_bound(model: &Model, settings: &SolveSettings) -> Result<f64, R
     let mut rows: Vec<Constraint> = Vec::new();
     // Servers bought per class for sale. Classes no service may use are
     // never worth buying: b stays 0 there (a purchase with such a server
-    // costs more than the same purchase without it, which also works).
+    // costs no less than the same purchase without it, which also works:
+    // prices are never negative, and an empty server only adds draw).
     let bought: Vec<Option<Variable>> = classes
         .iter()
         .enumerate()
