@@ -85,15 +85,10 @@ pub fn cheapest_purchase(
     let impacts = impacts(inventory, &set);
     let started = std::time::Instant::now();
     let limit = options.time_limit.unwrap_or(super::DEFAULT_SECONDS);
-    let settings = |relaxed: bool| SolveSettings {
-        // What is left of the time limit, for each solve.
-        time_limit: Some((limit - started.elapsed().as_secs_f64()).max(1.0)),
-        threads: options.threads,
-        slack: false,
-        relaxed,
-        max_moves: None,
-        relax: Relax::default(),
-        initial: None,
+    // What is left of the time limit, for each solve.
+    let settings = |relaxed: bool| {
+        let left = (limit - started.elapsed().as_secs_f64()).max(1.0);
+        purchase_settings(Some(left), options.threads, relaxed)
     };
     // Only purchases cheaper than the verified one are of interest.
     let cheaper: Vec<Fixed> = upper
@@ -211,16 +206,23 @@ pub fn purchase_bound(
     let impacts = impacts(inventory, &set);
     let mut model = Model::new(inventory, services, &set, &impacts, None, &[]);
     model.buy = Some(buy_of(&model, for_sale, limits));
-    let settings = SolveSettings {
-        time_limit: options.time_limit,
-        threads: options.threads,
+    quick_bound(
+        &model,
+        &purchase_settings(options.time_limit, options.threads, true),
+    )
+}
+
+/// How the purchase models are solved: every limit in force, no slack.
+fn purchase_settings(time_limit: Option<f64>, threads: u32, relaxed: bool) -> SolveSettings {
+    SolveSettings {
+        time_limit,
+        threads,
         slack: false,
-        relaxed: true,
+        relaxed,
         max_moves: None,
         relax: Relax::default(),
         initial: None,
-    };
-    quick_bound(&model, &settings)
+    }
 }
 
 /// The larger of the cores-and-memory bound and the aggregate LP's; None
