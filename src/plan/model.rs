@@ -265,6 +265,19 @@ impl<'a> Model<'a> {
         &self.groups[self.group_of[service.index()]]
     }
 
+    /// Each set of failure sets with the services that share it (they need
+    /// the same labels, so they may use the same classes).
+    pub fn survival_groups(&self) -> impl Iterator<Item = (&Survival, Vec<ServiceId>)> + '_ {
+        self.groups.iter().enumerate().map(|(g, survival)| {
+            let members = self
+                .services
+                .ids()
+                .filter(|id| self.group_of[id.index()] == g)
+                .collect();
+            (survival, members)
+        })
+    }
+
     /// Adds "survive losing these components" for one service (a `power:P%`
     /// family too large to list, added lazily). True when the set is new.
     pub fn add_survival(&mut self, service: ServiceId, failed: &[Component], name: &str) -> bool {

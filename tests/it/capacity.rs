@@ -694,6 +694,60 @@ mod brute_force {
     }
 }
 
+/// r1 has an 8-core server, r2 and r3 one 1-core server each; `a` and `b`
+/// (1 core, up to 8 per server) each keep 2 replicas up after losing a rack.
+/// Each alone fits outside r1 (2 cores there), so neither's own replica
+/// counts ask for anything; together they need 4 cores outside r1: two
+/// 1-core servers (100 each) in r2 or r3, 200. Outside r2 or r3 the 8 cores
+/// of r1 suffice. The bound sees this only by adding up the cores the
+/// services sharing a failure set keep outside it.
+#[test]
+fn the_bound_adds_up_the_cores_services_keep_outside_a_failure() {
+    use faultplan::capacity::{purchase, purchase_bound, Answer};
+    use faultplan::inventory::Catalog;
+    use faultplan::plan::PlanOptions;
+
+    let service = |name: &str| {
+        format!("[[service]]\nname = \"{name}\"\nmin_replicas = 2\ncpu = 1\nmax_per_server = 8\nsurvive = [\"rack\"]\n")
+    };
+    let inv = Inv::new()
+        .datacenters("id\ndc\n")
+        .racks("id,datacenter,u_height\nr1,dc,3\nr2,dc,3\nr3,dc,3\n")
+        .power("id,datacenter,kind,feeds_from,capacity_w\nu,dc,utility,,100000\np,dc,pdu,u,50000\n")
+        .servers(
+            "id,rack,cpu,mem_gb,psu,idle_w,max_w\nr1-s1,r1,8,0,p,50,130\nr2-s1,r2,1,0,p,50,60\nr3-s1,r3,1,0,p,50,60\n",
+        )
+        .services(&format!("{}{}", service("a"), service("b")))
+        .placement("service,server\n")
+        .file(
+            "catalog.csv",
+            "model,cpu,mem_gb,idle_w,max_w,price\nc1,1,0,50,60,100\n",
+        );
+    let loaded = inv.load();
+    let tmp = inv.write();
+    let catalog = Catalog::load(&tmp.path().join("inv/catalog.csv")).unwrap();
+    let options = PlanOptions {
+        time_limit: Some(20.0),
+        ..PlanOptions::default()
+    };
+    let bound = purchase_bound(&loaded.inventory, &loaded.services, &catalog, &options)
+        .expect("a purchase works");
+    assert!((bound - 200.0).abs() < 1e-6, "{bound}");
+    match purchase(
+        &loaded.inventory,
+        &loaded.services,
+        &catalog,
+        &options,
+        &|_| {},
+    ) {
+        Answer::Buy(bought) => {
+            assert_eq!(bought.price, 200.0);
+            assert!(bought.cheapest && bought.outcome.is_ok());
+        }
+        _ => panic!("a purchase of 200 works"),
+    }
+}
+
 #[test]
 fn bad_catalog_names_file_line_and_column() {
     let inv = two_racks(2, 2, "");

@@ -16,6 +16,9 @@
 //! - for every service s and each of its failure sets D, the replicas on
 //!   the classes outside D are at least min_replicas, and a class holds at
 //!   most fit(s, k) of them per server;
+//! - summed over the services that share their failure sets (and so their
+//!   classes), those replicas outside D reserve at least Σ min_replicas ×
+//!   cpu cores there, and as much memory likewise;
 //! - every power row of the model: a class draws idle_w per server plus
 //!   slope × the cores reserved on it, which is the draw FORMATS.md gives
 //!   summed over the class's servers;
@@ -107,6 +110,37 @@ pub fn aggregate_bound(model: &Model, settings: &SolveSettings) -> Result<f64, R
         }
         if gb > 0.0 {
             rows.push(constraint!(sum(&mem) >= gb));
+        }
+    }
+    // Cores and memory outside each failure set of a group: each service of
+    // the group keeps min_replicas up when the set is lost, all on the
+    // group's classes outside it.
+    for (survival, members) in model.survival_groups() {
+        let Some(first) = members.first() else {
+            continue;
+        };
+        let (mut cores, mut gb) = (0.0, 0.0);
+        for id in &members {
+            let service = services.service(*id);
+            cores += f64::from(service.min_replicas) * service.cpu;
+            gb += f64::from(service.min_replicas) * service.mem_gb;
+        }
+        let theirs = &model.eligible[first.index()];
+        for lost in &survival.sets {
+            let outside = |on: &BTreeMap<usize, Variable>| -> Expression {
+                theirs
+                    .iter()
+                    .filter(|k| lost.binary_search(k).is_err())
+                    .filter_map(|k| on.get(k))
+                    .copied()
+                    .sum()
+            };
+            if cores > 0.0 {
+                rows.push(constraint!(outside(&cpu) >= cores));
+            }
+            if gb > 0.0 {
+                rows.push(constraint!(outside(&mem) >= gb));
+            }
         }
     }
     // Replica slots outside each failure set (and in all, for the floor).
