@@ -82,6 +82,114 @@ pub fn construct<'m, 'a>(
     state
 }
 
+/// Like [`construct`] from nothing, but first places together the services
+/// that need a replica on most of their eligible servers, one per server
+/// ([`crowded`]). Placed one after another, the first of them fill the
+/// servers the last ones need; here each server, visited across racks in
+/// turn (the most cores first within a rack), takes the ones whose need is
+/// most urgent (replicas still to place per server still to visit) while
+/// they fit. Each keeps to the failure budget of its floor, so a service
+/// that reaches its floor survives by construction; one left short keeps
+/// what it has and is completed the usual way.
+pub fn construct_together<'m, 'a>(
+    model: &'m Model<'a>,
+    order: &[ServiceId],
+    style: Style,
+    deadline: &dyn Fn() -> bool,
+) -> State<'m, 'a> {
+    let mut state = State::new(model);
+    let together: Vec<ServiceId> = order
+        .iter()
+        .copied()
+        .filter(|&id| crowded(model, id))
+        .collect();
+    if together.len() >= 2 {
+        place_together(&mut state, &together);
+    }
+    for &id in order {
+        if state.deficit(id) > 0 && !deadline() {
+            place(&mut state, id, style, false, deadline);
+        }
+    }
+    state
+}
+
+/// At most one replica per server, and fewer than two eligible servers per
+/// replica it needs at least (its floor).
+fn crowded(model: &Model, id: ServiceId) -> bool {
+    let eligible = &model.eligible[id.index()];
+    let servers: u64 = eligible
+        .iter()
+        .map(|&k| model.classes[k].servers.len() as u64)
+        .sum();
+    let needed = u64::from(model.replica_floor(id).max(1));
+    eligible.iter().all(|&k| model.fit(id, k) <= 1) && servers < 2 * needed
+}
+
+fn place_together(state: &mut State, together: &[ServiceId]) {
+    let model = state.model;
+    let target = |id: ServiceId| {
+        let service = model.services.service(id);
+        model.replica_floor(id).max(service.min_replicas)
+    };
+    // Servers by rack, the most cores first, then taken one per rack in turn.
+    let mut by_rack: std::collections::BTreeMap<_, Vec<ServerId>> = Default::default();
+    for class in &model.classes {
+        by_rack
+            .entry(class.rack)
+            .or_default()
+            .extend(&class.servers);
+    }
+    let cores = |server: &ServerId| model.inventory.server(*server).cpu;
+    for servers in by_rack.values_mut() {
+        servers.sort_by(|a, b| cores(b).total_cmp(&cores(a)).then(a.cmp(b)));
+    }
+    let mut visits: Vec<ServerId> = Vec::new();
+    for i in 0.. {
+        let before = visits.len();
+        visits.extend(by_rack.values().filter_map(|servers| servers.get(i)));
+        if visits.len() == before {
+            break;
+        }
+    }
+    let eligible_on = |id: ServiceId, server: ServerId| {
+        model.class_of[server.index()]
+            .is_some_and(|k| model.eligible[id.index()].binary_search(&k).is_ok())
+    };
+    // Servers still to visit that each service may use.
+    let mut ahead: Vec<u64> = together
+        .iter()
+        .map(|&id| visits.iter().filter(|&&v| eligible_on(id, v)).count() as u64)
+        .collect();
+    for &server in &visits {
+        let k = model.class_of[server.index()].expect("visits hold classed servers");
+        let mut urgent: Vec<(usize, f64)> = together
+            .iter()
+            .enumerate()
+            .filter(|&(_, &id)| eligible_on(id, server))
+            .map(|(i, &id)| {
+                let left = target(id).saturating_sub(state.total(id));
+                (i, f64::from(left) / ahead[i].max(1) as f64)
+            })
+            .collect();
+        urgent.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (i, need) in urgent {
+            ahead[i] -= 1;
+            let id = together[i];
+            if need <= 0.0 || !state.can_add(id, server) {
+                continue;
+            }
+            let budget = target(id) - model.services.service(id).min_replicas;
+            let allowed = model.survival(id).sets_of_class[k]
+                .iter()
+                .all(|&j| state.loss_in(id, j as usize) < budget);
+            if allowed {
+                state.add(id, server);
+            }
+        }
+    }
+}
+
 /// Repairs every service still short of its guarantee, freeing room by moving
 /// other services' replicas; rounds until nothing improves.
 pub fn repair(state: &mut State, order: &[ServiceId], style: Style, deadline: &dyn Fn() -> bool) {

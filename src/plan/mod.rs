@@ -56,6 +56,7 @@ use crate::verify::{self, Finding, Report};
 use construct::Style;
 use model::Model;
 use search::Search;
+use state::State;
 
 /// Seconds for the whole solve when no time limit is given.
 pub(crate) const DEFAULT_SECONDS: f64 = 300.0;
@@ -292,7 +293,20 @@ fn construct_and_repair(
         if !complete {
             construct::repair(&mut state, &order, style, &deadline);
         }
-        let still_short = model.services.ids().any(|id| state.deficit(id) > 0);
+        let short =
+            |state: &State| -> u32 { model.services.ids().map(|id| state.deficit(id)).sum() };
+        // Services left short: try again placing the crowded ones together
+        // first (construct.rs), with an effort of its own, and keep the
+        // construction that leaves less short.
+        steps.set(0);
+        if short(&state) > 0 && search.current.is_none() && !deadline() {
+            let mut together = construct::construct_together(model, &order, style, &deadline);
+            construct::repair(&mut together, &order, style, &deadline);
+            if short(&together) < short(&state) {
+                state = together;
+            }
+        }
+        let still_short = short(&state) > 0;
         let mut placement = state.placement();
         if still_short && search.options.method != Method::Greedy {
             lns::repair(search, model, &order, &mut placement, style);

@@ -388,3 +388,51 @@ fn the_same_input_gives_the_same_bytes() {
     }
     assert!(outputs.windows(2).all(|w| w[0] == w[1]));
 }
+
+/// One rack: `big` (8 cores) and `a`, `b`, `d` (2 cores each); nothing to
+/// survive. `ones` (3 × 1 core) and `halves` (3 × 0.5) each need 3 of the 4
+/// servers, `pairs` 2 × 2 cores, `solo` 1 × 2. Placed one after another on
+/// the roomiest servers, `ones` takes big, a and b, then `halves` big, d
+/// and a: every 2-core server keeps less than 2 cores, `pairs` finds only
+/// big, and repair, which moves a replica to another class of servers,
+/// has only big to move to, which holds one of each already. Placed together, both crowded services share big, a and b (a
+/// replica of each per server) and leave d whole for `pairs`.
+#[test]
+fn services_that_need_most_servers_are_placed_together() {
+    let inv = Inv::new()
+        .datacenters("id\ndc\n")
+        .racks("id,datacenter\nr,dc\n")
+        .power("id,datacenter,kind,feeds_from,capacity_w\nu,dc,utility,,100000\np,dc,pdu,u,50000\n")
+        .servers(
+            "id,rack,cpu,mem_gb,psu,idle_w,max_w\na,r,2,0,p,50,100\nb,r,2,0,p,50,100\nbig,r,8,0,p,50,100\nd,r,2,0,p,50,100\n",
+        )
+        .services(
+            "[defaults]\nsurvive = []\n\
+             [[service]]\nname = \"halves\"\nmin_replicas = 3\ncpu = 0.5\n\
+             [[service]]\nname = \"solo\"\nmin_replicas = 1\ncpu = 2\n\
+             [[service]]\nname = \"pairs\"\nmin_replicas = 2\ncpu = 2\n\
+             [[service]]\nname = \"ones\"\nmin_replicas = 3\ncpu = 1\n",
+        )
+        .placement("service,server\n");
+    let loaded = inv.load();
+    let options = PlanOptions {
+        method: faultplan::plan::Method::Greedy,
+        ..PlanOptions::default()
+    };
+    let plan = plan(&loaded.inventory, &loaded.services, None, &options, &|_| {})
+        .unwrap_or_else(|_| panic!("the crowded services placed together leave room"));
+    let on = |service: &str| -> Vec<String> {
+        let mut servers: Vec<String> = plan
+            .placement
+            .replicas
+            .iter()
+            .filter(|r| loaded.services.service(r.service).name == service)
+            .map(|r| loaded.inventory.server(r.server).id.clone())
+            .collect();
+        servers.sort();
+        servers
+    };
+    assert_eq!(on("ones"), ["a", "b", "big"]);
+    assert_eq!(on("halves"), ["a", "b", "big"]);
+    assert_eq!(on("pairs"), ["big", "d"]);
+}
