@@ -90,28 +90,30 @@ pub fn construct<'m, 'a>(
 /// most urgent (replicas still to place per server still to visit) while
 /// they fit. Each keeps to the failure budget of its floor, so a service
 /// that reaches its floor survives by construction; one left short keeps
-/// what it has and is completed the usual way.
+/// what it has and is completed the usual way. None when fewer than two
+/// services are crowded: that construction would be [`construct`]'s.
 pub fn construct_together<'m, 'a>(
     model: &'m Model<'a>,
     order: &[ServiceId],
     style: Style,
     deadline: &dyn Fn() -> bool,
-) -> State<'m, 'a> {
-    let mut state = State::new(model);
+) -> Option<State<'m, 'a>> {
     let together: Vec<ServiceId> = order
         .iter()
         .copied()
         .filter(|&id| crowded(model, id))
         .collect();
-    if together.len() >= 2 {
-        place_together(&mut state, &together);
+    if together.len() < 2 {
+        return None;
     }
+    let mut state = State::new(model);
+    place_together(&mut state, &together);
     for &id in order {
         if state.deficit(id) > 0 && !deadline() {
             place(&mut state, id, style, false, deadline);
         }
     }
-    state
+    Some(state)
 }
 
 /// At most one replica per server, and fewer than two eligible servers per

@@ -300,10 +300,13 @@ fn construct_and_repair(
         // construction that leaves less short.
         steps.set(0);
         if short(&state) > 0 && search.current.is_none() && !deadline() {
-            let mut together = construct::construct_together(model, &order, style, &deadline);
-            construct::repair(&mut together, &order, style, &deadline);
-            if short(&together) < short(&state) {
-                state = together;
+            if let Some(mut together) =
+                construct::construct_together(model, &order, style, &deadline)
+            {
+                construct::repair(&mut together, &order, style, &deadline);
+                if short(&together) < short(&state) {
+                    state = together;
+                }
             }
         }
         let still_short = short(&state) > 0;
