@@ -74,12 +74,24 @@ pub fn construct<'m, 'a>(
         Some(current) => State::from_placement(model, current),
         None => State::new(model),
     };
+    place_short(&mut state, order, style, deadline);
+    state
+}
+
+/// Places, in `order`, every service still short of its guarantee.
+fn place_short(state: &mut State, order: &[ServiceId], style: Style, deadline: &dyn Fn() -> bool) {
     for &id in order {
         if state.deficit(id) > 0 && !deadline() {
-            place(&mut state, id, style, false, deadline);
+            place(state, id, style, false, deadline);
         }
     }
-    state
+}
+
+/// The replica count a service is first placed with: its proven floor.
+fn first_target(model: &Model, id: ServiceId) -> u32 {
+    model
+        .replica_floor(id)
+        .max(model.services.service(id).min_replicas)
 }
 
 /// Like [`construct`] from nothing, but first places together the services
@@ -108,11 +120,7 @@ pub fn construct_together<'m, 'a>(
     }
     let mut state = State::new(model);
     place_together(&mut state, &together);
-    for &id in order {
-        if state.deficit(id) > 0 && !deadline() {
-            place(&mut state, id, style, false, deadline);
-        }
-    }
+    place_short(&mut state, order, style, deadline);
     Some(state)
 }
 
@@ -130,10 +138,7 @@ fn crowded(model: &Model, id: ServiceId) -> bool {
 
 fn place_together(state: &mut State, together: &[ServiceId]) {
     let model = state.model;
-    let target = |id: ServiceId| {
-        let service = model.services.service(id);
-        model.replica_floor(id).max(service.min_replicas)
-    };
+    let target = |id: ServiceId| first_target(model, id);
     // Servers by rack, the most cores first, then taken one per rack in turn.
     let mut by_rack: std::collections::BTreeMap<_, Vec<ServerId>> = Default::default();
     for class in &model.classes {
@@ -182,10 +187,7 @@ fn place_together(state: &mut State, together: &[ServiceId]) {
                 continue;
             }
             let budget = target(id) - model.services.service(id).min_replicas;
-            let allowed = model.survival(id).sets_of_class[k]
-                .iter()
-                .all(|&j| state.loss_in(id, j as usize) < budget);
-            if allowed {
+            if state.within_budget(id, k, budget) {
                 state.add(id, server);
             }
         }
@@ -231,7 +233,7 @@ fn place(
         .map(|&k| u64::from(model.class_fit(id, k)))
         .sum::<u64>()
         .min(u64::from(service.max_replicas.unwrap_or(u32::MAX))) as u32;
-    let start = model.replica_floor(id).max(service.min_replicas);
+    let start = first_target(model, id);
     let kept: Vec<(ServerId, u32)> = state.replicas_on(id).collect();
     for replicas in targets(start, ceiling) {
         if deadline() {
@@ -304,12 +306,7 @@ fn fill(
         }
     }
     let budget = replicas - service.min_replicas;
-    let survival = model.survival(id);
-    let allowed = |state: &State, k: usize| {
-        survival.sets_of_class[k]
-            .iter()
-            .all(|&j| state.loss_in(id, j as usize) < budget)
-    };
+    let allowed = |state: &State, k: usize| state.within_budget(id, k, budget);
     for &(server, n) in kept {
         let Some(k) = model.class_of[server.index()] else {
             continue;

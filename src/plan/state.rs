@@ -137,6 +137,15 @@ impl<'m, 'a> State<'m, 'a> {
         self.loss[id.index()][set]
     }
 
+    /// Whether one more replica of `id` on class `k` leaves every failure set
+    /// holding at most `budget` of its replicas (replicas − min_replicas:
+    /// then the service survives each set by construction).
+    pub fn within_budget(&self, id: ServiceId, k: usize, budget: u32) -> bool {
+        self.model.survival(id).sets_of_class[k]
+            .iter()
+            .all(|&j| self.loss_in(id, j as usize) < budget)
+    }
+
     /// The most free cpu on a server of class `k`.
     pub fn roomiest(&self, k: usize) -> f64 {
         self.class_room[k].0
