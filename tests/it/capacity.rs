@@ -566,6 +566,24 @@ mod brute_force {
         }
     }
 
+    /// Three services of at most one replica per server, each needing most
+    /// of the servers, some that cannot share one: where the bound counts
+    /// servers by the services they hold together.
+    fn crowded_fleet(seed: u64) -> Fleet {
+        let mut f = fleet(seed);
+        let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0xc0ffee);
+        f.services.clear();
+        for name in ["a", "b", "c"] {
+            f.services.push_str(&format!(
+                "[[service]]\nname = \"{name}\"\nmin_replicas = {}\ncpu = {}\nsurvive = {}\n",
+                rng.gen_range(1..=4),
+                [4, 8, 12][rng.gen_range(0..3)],
+                ["[]", "[\"rack\"]"][rng.gen_range(0..2)],
+            ));
+        }
+        f
+    }
+
     /// Every purchase within free units: per rack, how many of each model.
     fn purchases(f: &Fleet) -> Vec<Vec<(usize, usize, u32)>> {
         let mut all: Vec<Vec<(usize, usize, u32)>> = vec![Vec::new()];
@@ -692,6 +710,46 @@ mod brute_force {
         assert!(kinds[0] >= 1 && kinds[1] >= 4 && kinds[2] >= 1, "{kinds:?}");
         assert!(bounded >= 3, "{bounded}");
     }
+
+    /// The bound never exceeds the cheapest purchase that works, found by
+    /// trying every purchase, and says "none works" only when none does.
+    #[test]
+    fn the_bound_holds_where_services_crowd() {
+        let mut raised = 0;
+        for seed in 0..16 {
+            let f = crowded_fleet(seed);
+            let loaded = inv(&f, "").load();
+            let tmp = inv(&f, "").write();
+            let catalog = Catalog::load(&tmp.path().join("inv/catalog.csv")).unwrap();
+            let options = PlanOptions {
+                time_limit: Some(20.0),
+                ..PlanOptions::default()
+            };
+            let bound = purchase_bound(&loaded.inventory, &loaded.services, &catalog, &options);
+            let price = |p: &[(usize, usize, u32)]| -> u32 {
+                p.iter().map(|&(_, m, n)| n * f.models[m].1).sum()
+            };
+            let mut all = purchases(&f);
+            all.sort_by_key(|p| price(p));
+            let cheapest = all.iter().find(|p| works(&f, p)).map(|p| price(p));
+            match (bound, cheapest) {
+                (None, Some(p)) => {
+                    panic!("seed {seed}: bound says impossible, a purchase of {p} works")
+                }
+                (Some(b), Some(p)) => {
+                    assert!(
+                        b <= f64::from(p) + 1e-6,
+                        "seed {seed}: bound {b} above a working purchase of {p}"
+                    );
+                    if b > 0.0 {
+                        raised += 1;
+                    }
+                }
+                (_, None) => {}
+            }
+        }
+        assert!(raised >= 4, "{raised}");
+    }
 }
 
 /// r1 has an 8-core server, r2 and r3 one 1-core server each; `a` and `b`
@@ -722,6 +780,56 @@ fn the_bound_adds_up_the_cores_services_keep_outside_a_failure() {
         .file(
             "catalog.csv",
             "model,cpu,mem_gb,idle_w,max_w,price\nc1,1,0,50,60,100\n",
+        );
+    let loaded = inv.load();
+    let tmp = inv.write();
+    let catalog = Catalog::load(&tmp.path().join("inv/catalog.csv")).unwrap();
+    let options = PlanOptions {
+        time_limit: Some(20.0),
+        ..PlanOptions::default()
+    };
+    let bound = purchase_bound(&loaded.inventory, &loaded.services, &catalog, &options)
+        .expect("a purchase works");
+    assert!((bound - 200.0).abs() < 1e-6, "{bound}");
+    match purchase(
+        &loaded.inventory,
+        &loaded.services,
+        &catalog,
+        &options,
+        &|_| {},
+    ) {
+        Answer::Buy(bought) => {
+            assert_eq!(bought.price, 200.0);
+            assert!(bought.cheapest && bought.outcome.is_ok());
+        }
+        _ => panic!("a purchase of 200 works"),
+    }
+}
+
+/// Worked by hand. Two 2-core servers; `a` needs two replicas of 2 cores,
+/// `b` two of 1 core, at most one per server. Cores alone say one more
+/// 2-core server (6 needed, 4 owned): 100. But a server holding `a` is
+/// full, so `a` and `b` need four servers between them: two more, 200.
+/// Only counting servers by the services they hold together sees it.
+#[test]
+fn the_bound_counts_servers_services_cannot_share() {
+    use faultplan::capacity::{purchase, purchase_bound, Answer};
+    use faultplan::inventory::Catalog;
+    use faultplan::plan::PlanOptions;
+
+    let service = |name: &str, cpu: u32| {
+        format!("[[service]]\nname = \"{name}\"\nmin_replicas = 2\ncpu = {cpu}\nsurvive = []\n")
+    };
+    let inv = Inv::new()
+        .datacenters("id\ndc\n")
+        .racks("id,datacenter,u_height\nr1,dc,4\n")
+        .power("id,datacenter,kind,feeds_from,capacity_w\nu,dc,utility,,100000\np,dc,pdu,u,50000\n")
+        .servers("id,rack,cpu,mem_gb,psu,idle_w,max_w\ns1,r1,2,0,p,50,60\ns2,r1,2,0,p,50,60\n")
+        .services(&format!("{}{}", service("a", 2), service("b", 1)))
+        .placement("service,server\n")
+        .file(
+            "catalog.csv",
+            "model,cpu,mem_gb,idle_w,max_w,price\nc2,2,0,50,60,100\n",
         );
     let loaded = inv.load();
     let tmp = inv.write();

@@ -1,7 +1,8 @@
 //! A bound on the price of every purchase from a model small enough for
 //! microlp on a 1,000-server fleet: per class only the cores and memory
-//! reserved on it (not per service) and, for classes for sale, how many are
-//! bought.
+//! reserved on it (not per service), for classes for sale how many are
+//! bought, and for a few crowded services how many servers hold which of
+//! them.
 //!
 //! Why it is a bound: take any purchase P and any placement on the
 //! inventory with P that `check` accepts. Set b to P's servers per class
@@ -19,6 +20,13 @@
 //! - summed over the services that share their failure sets (and so their
 //!   classes), those replicas outside D reserve at least Σ min_replicas ×
 //!   cpu cores there, and as much memory likewise;
+//! - for the few services that take at most one replica per server and
+//!   need most of the servers they may use ([`crowded`]), count per class
+//!   the servers by which of those services they hold (a combination
+//!   that fits one server's cores and memory): those counts add up to at
+//!   most the class's servers, the replicas they give each service meet
+//!   its floor and its min_replicas outside each of its failure sets, and
+//!   the cores and memory they take are reserved on the class;
 //! - every power row of the model: a class draws idle_w per server plus
 //!   slope × the cores reserved on it, which is the draw FORMATS.md gives
 //!   summed over the class's servers;
@@ -37,6 +45,7 @@ use good_lp::{
 use super::super::milp::SolveSettings;
 use super::super::model::Model;
 use super::super::solver;
+use crate::inventory::ServiceId;
 
 /// The aggregate LP's optimum (a lower bound on the price of every
 /// purchase), or `Infeasible` when no purchase works. `model` must carry
@@ -179,6 +188,14 @@ pub fn aggregate_bound(model: &Model, settings: &SolveSettings) -> Result<f64, R
             .sum();
         rows.push(constraint!(have >= f64::from(needed)));
     }
+    rows.extend(shared_server_rows(
+        model,
+        &mut vars,
+        &used,
+        &servers_of,
+        &cpu,
+        &mem,
+    ));
     for row in &model.power {
         let mut load = Expression::from(row.constant_w);
         for &(k, share) in &row.coefs {
@@ -214,4 +231,136 @@ pub fn aggregate_bound(model: &Model, settings: &SolveSettings) -> Result<f64, R
         ));
     }
     Ok(solution.eval(&price))
+}
+
+/// At most this many services are counted together per server: their
+/// combinations per class are 2^n variables.
+const MOST_SHARING: usize = 5;
+
+/// The services worth counting per server: at most one replica fits on
+/// each server they may use, and their replica floor needs more than half
+/// of the servers owned there (the rest are bought). The most crowded
+/// first, at most [`MOST_SHARING`]. Any set of such services gives valid
+/// rows; these are where servers, not cores, run short: a server that
+/// holds one cannot hold another that does not fit beside it, which the
+/// per-class cores above do not see.
+fn crowded(model: &Model) -> Vec<ServiceId> {
+    let Some(buy) = &model.buy else {
+        return Vec::new();
+    };
+    let mut found: Vec<(f64, ServiceId)> = model
+        .services
+        .ids()
+        .filter_map(|id| {
+            let eligible = &model.eligible[id.index()];
+            if eligible.iter().any(|&k| model.fit(id, k) > 1) {
+                return None;
+            }
+            let owned: f64 = eligible
+                .iter()
+                .filter(|&&k| buy.price[k].is_none() && model.fit(id, k) == 1)
+                .map(|&k| model.classes[k].size())
+                .sum();
+            let floor = f64::from(model.replica_floor(id));
+            (2.0 * floor > owned).then(|| (floor / owned.max(1.0), id))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    found.truncate(MOST_SHARING);
+    found.into_iter().map(|(_, id)| id).collect()
+}
+
+/// The rows that count servers by the crowded services they hold (see the
+/// module comment). Per class k where they may go: either every one of
+/// them fits on one server together, and each service's replicas on k
+/// are at most its servers; or y_P ≥ 0 servers hold the combination P
+/// (those that fit), Σ_P y_P ≤ the servers of k, and a service's replicas
+/// on k are Σ_{P ∋ s} y_P. Either way the cores and memory those replicas
+/// take are at most what k reserves. Per crowded service, its replicas are
+/// at least its floor, and those a failure set takes down leave at least
+/// min_replicas.
+fn shared_server_rows(
+    model: &Model,
+    vars: &mut ProblemVariables,
+    used: &BTreeSet<usize>,
+    servers_of: &dyn Fn(usize) -> Expression,
+    cpu: &BTreeMap<usize, Variable>,
+    mem: &BTreeMap<usize, Variable>,
+) -> Vec<Constraint> {
+    let crowded = crowded(model);
+    let service = |i: usize| model.services.service(crowded[i]);
+    let mut rows = Vec::new();
+    // Per crowded service, its replicas per class.
+    let mut on: Vec<BTreeMap<usize, Expression>> = vec![BTreeMap::new(); crowded.len()];
+    for &k in used {
+        let (Some(&c), Some(&m)) = (cpu.get(&k), mem.get(&k)) else {
+            continue;
+        };
+        let class = &model.classes[k];
+        let here: Vec<usize> = (0..crowded.len())
+            .filter(|&i| {
+                let id = crowded[i];
+                model.fit(id, k) == 1 && model.eligible[id.index()].binary_search(&k).is_ok()
+            })
+            .collect();
+        let members = |combination: u32| -> Vec<usize> {
+            (0..here.len())
+                .filter(|b| combination & (1 << b) != 0)
+                .map(|b| here[b])
+                .collect()
+        };
+        let fits = |members: &[usize]| {
+            let cores: f64 = members.iter().map(|&i| service(i).cpu).sum();
+            let gb: f64 = members.iter().map(|&i| service(i).mem_gb).sum();
+            // The tolerance `verify` allows on a server (as `Model::fit`).
+            cores <= class.cpu + 1e-9 && gb <= class.mem_gb + 1e-9
+        };
+        // (servers, the crowded services each holds)
+        let mut counted: Vec<(Variable, Vec<usize>)> = Vec::new();
+        let all = (1u32 << here.len()) - 1;
+        if fits(&members(all)) {
+            for i in members(all) {
+                let replicas = vars.add(variable().min(0));
+                rows.push(constraint!(replicas <= servers_of(k)));
+                counted.push((replicas, vec![i]));
+            }
+        } else {
+            for combination in 1..=all {
+                let held = members(combination);
+                if fits(&held) {
+                    counted.push((vars.add(variable().min(0)), held));
+                }
+            }
+            let servers: Expression = counted.iter().map(|(y, _)| *y).sum();
+            rows.push(constraint!(servers <= servers_of(k)));
+        }
+        let (mut cores, mut gb) = (Expression::from(0.0), Expression::from(0.0));
+        for (n, held) in counted {
+            for i in held {
+                cores.add_mul(service(i).cpu, n);
+                gb.add_mul(service(i).mem_gb, n);
+                *on[i].entry(k).or_default() += n;
+            }
+        }
+        if !here.is_empty() {
+            rows.push(constraint!(cores <= c));
+            rows.push(constraint!(gb <= m));
+        }
+    }
+    // Each failure set's row takes the replicas it takes down from the
+    // service's total. A set is a few classes while the classes outside it
+    // are nearly all: the rows stay short, which microlp needs to solve
+    // them in seconds on 1,000 servers.
+    for (i, &id) in crowded.iter().enumerate() {
+        let total = vars.add(variable().min(0));
+        let placed: Expression = on[i].values().cloned().sum();
+        rows.push(constraint!(total <= placed));
+        rows.push(constraint!(total >= f64::from(model.replica_floor(id))));
+        let min = f64::from(service(i).min_replicas);
+        for lost in &model.survival(id).sets {
+            let down: Expression = lost.iter().filter_map(|k| on[i].get(k)).cloned().sum();
+            rows.push(constraint!(total - down >= min));
+        }
+    }
+    rows
 }
