@@ -254,6 +254,70 @@ fn growth_by_half_needs_exactly_one_cheap_server_per_rack() {
 }
 
 #[test]
+fn goodbarber_grown_needs_eight_servers_of_the_cheapest_model() {
+    // docs/examples: web and api ×1.5, build-worker ×2 (60 up after losing
+    // any of the 4 racks), catalog DL360-32c 9000, DL360-32c-ssd 11000,
+    // DL380-24c-hdd 12000. One replica per server (max_per_server 1), so
+    // build-worker needs a server for each of its at least 80 replicas (60
+    // outside each rack: 80 in all); the fleet has 80. media-storage needs
+    // 8 (6 outside each rack) on the hdd servers, of which the fleet has 8,
+    // and build-worker (96 GB) and media-storage (64 GB) do not fit
+    // together on one of them (128 GB). So 88 replicas need 88 servers:
+    // 8 new ones, at least 8 × 9000 = 72000; and 8 × DL360-32c, 2 per
+    // rack, work. The searches alone bought DL380-24c-hdd for
+    // media-storage (93000); the swap for the cheaper model gets 72000,
+    // and the aggregate bound (crowded services) proves it cheapest.
+    let mut inv = Inv::new();
+    let dir = crate::support::root().join("inventories/goodbarber");
+    for file in [
+        "datacenters.csv",
+        "racks.csv",
+        "power.csv",
+        "servers.csv",
+        "services.toml",
+    ] {
+        inv = inv.file(file, &std::fs::read_to_string(dir.join(file)).unwrap());
+    }
+    let examples = crate::support::root().join("docs/examples");
+    for file in ["growth.csv", "catalog.csv"] {
+        inv = inv.file(file, &std::fs::read_to_string(examples.join(file)).unwrap());
+    }
+    let tmp = inv.write();
+    let run = run_in(
+        tmp.path(),
+        &[
+            "capacity",
+            INV,
+            "--growth-file",
+            "inv/growth.csv",
+            "--catalog",
+            "inv/catalog.csv",
+            "--out",
+            "buy.csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("Buy 8 servers for 72000 (cheapest"),
+        "{}",
+        run.stdout
+    );
+    let purchase = std::fs::read_to_string(tmp.path().join("buy.csv")).unwrap();
+    let models: Vec<&str> = purchase
+        .lines()
+        .skip(1)
+        .map(|row| row.split(',').nth(8).unwrap())
+        .collect();
+    assert_eq!(models, ["DL360-32c"; 8], "{purchase}");
+    let grown = std::fs::read_to_string(dir.join("services.toml"))
+        .unwrap()
+        .replace("min_replicas = 18", "min_replicas = 27")
+        .replace("min_replicas = 15", "min_replicas = 23")
+        .replace("min_replicas = 30", "min_replicas = 60");
+    assert_appended_purchase_plans(tmp.path(), &purchase, &grown);
+}
+
+#[test]
 fn a_purchase_too_small_for_max_count_is_proven_impossible() {
     let catalog = "model,cpu,mem_gb,price,max_count\ncheap,16,64,1000,1\n";
     let inv = two_racks(2, 2, "").file("catalog.csv", catalog);
@@ -370,7 +434,10 @@ mod constructive {
     /// buys for web first and then api, for each the cheapest model per
     /// replica (`c16`: 1000 a replica, `c32`: 1500, `c64`: 2500), which
     /// gives the four `c16`, or per core (`c64`: 39, `c32`: 47, `c16`:
-    /// 62.5), which gives the two `c64`: 4000 is the cheaper of the two.
+    /// 62.5), which gives the two `c64`; then it swaps servers for cheaper
+    /// models while the purchase still plans: a `c16` in place of a `c64`
+    /// leaves its rack one replica short, a `c32` does not, so the two
+    /// `c64` become the two `c32`.
     fn fleet() -> Inv {
         super::two_racks(
             2,
@@ -405,11 +472,37 @@ mod constructive {
         )
     }
 
+    /// The same fleet with at most one `c32`: the cheapest is one `c32` in
+    /// one rack and two `c16` in the other, 3500. The constructive search
+    /// gives 4000: per replica the four `c16` (no cheaper model to swap
+    /// to), per core the two `c64`, of which max_count lets one become a
+    /// `c32` (4000, not cheaper).
+    fn one_c32() -> Inv {
+        fleet().file(
+            "catalog.csv",
+            "model,cpu,mem_gb,idle_w,max_w,price,max_count\nc16,16,64,100,300,1000,\nc32,32,128,150,450,1500,1\nc64,64,256,200,600,2500,\n",
+        )
+    }
+
+    #[test]
+    fn the_constructive_search_swaps_servers_for_a_cheaper_model() {
+        // Without the model (greedy): the two `c64` the per-core search
+        // buys become two `c32`, 3000, where the searches alone give 4000.
+        let Answer::Buy(bought) = answer(Method::Greedy) else {
+            panic!("a purchase exists and the constructive search finds one");
+        };
+        assert!(bought.outcome.is_ok(), "verified");
+        assert_eq!(bought.found_by, "constructive");
+        assert_eq!(bought.price, 3000.0);
+        let models: Vec<&str> = bought.servers.iter().map(|s| s.model.as_str()).collect();
+        assert_eq!(models, ["c32", "c32"]);
+    }
+
     #[test]
     fn without_a_bound_a_dearer_purchase_is_not_called_cheapest() {
         // No exact model (greedy): the constructive purchase, verified, at
         // 4000 with no bound: printed, never "cheapest".
-        let Answer::Buy(bought) = answer(Method::Greedy) else {
+        let Answer::Buy(bought) = answer_on(one_c32(), Method::Greedy) else {
             panic!("a purchase exists and the constructive search finds one");
         };
         assert!(bought.outcome.is_ok(), "verified");
@@ -468,17 +561,18 @@ mod constructive {
     #[test]
     fn the_exact_model_beats_the_constructive_purchase_and_proves_it() {
         // With the model: a purchase below 4000 exists, the model finds the
-        // 3000 one, the planner verifies it, and it is proven cheapest.
-        let Answer::Buy(bought) = answer(Method::Auto) else {
+        // 3500 one, the planner verifies it, and it is proven cheapest.
+        let Answer::Buy(bought) = answer_on(one_c32(), Method::Auto) else {
             panic!("a purchase exists");
         };
         assert!(bought.outcome.is_ok(), "verified");
         assert_eq!(bought.found_by, "exact");
-        assert_eq!(bought.price, 3000.0);
-        assert_eq!(bought.bound, 3000.0);
+        assert_eq!(bought.price, 3500.0);
+        assert_eq!(bought.bound, 3500.0);
         assert!(bought.cheapest);
-        let models: Vec<&str> = bought.servers.iter().map(|s| s.model.as_str()).collect();
-        assert_eq!(models, ["c32", "c32"]);
+        let mut models: Vec<&str> = bought.servers.iter().map(|s| s.model.as_str()).collect();
+        models.sort_unstable();
+        assert_eq!(models, ["c16", "c16", "c32"]);
     }
 }
 
