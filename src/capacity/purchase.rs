@@ -110,10 +110,16 @@ const FOR_SALE: &str = "\u{1}for-sale";
 /// Share of the time limit the planner gets to say whether the demand fits
 /// as it is, and the share the constructive purchase gets.
 const TODAY_SHARE: f64 = 0.15;
-const CONSTRUCT_SHARE: f64 = 0.5;
+const CONSTRUCT_SHARE: f64 = 0.4;
 /// Share of the time limit left unused by the model's solves when a
 /// verified purchase is already there, for the solver's overrun.
 const MODEL_MARGIN: f64 = 0.2;
+/// Share of the time limit the quick bounds leave unused, for microlp's
+/// overrun of its limit.
+const BOUND_MARGIN: f64 = 0.05;
+/// Seconds below which the purchase model is not started: its first solve
+/// alone would overrun them.
+const MODEL_LEAST: f64 = 1.0;
 
 /// The search (see the module comment): today's fleet; a constructive
 /// purchase, verified, as the incumbent; the exact model for a cheaper one
@@ -155,7 +161,6 @@ pub fn purchase(
         &within(seconds),
         progress,
     );
-    progress("what to buy: the exact model with servers for sale");
     let (extended, for_sale, limits, origin) = for_sale(inventory, catalog, &racks);
     let candidates = for_sale.len();
     let Ok(extended) = extended else {
@@ -164,14 +169,6 @@ pub fn purchase(
             bound: 0.0,
         };
     };
-    // A candidate of the model needs time to be planned and verified; and
-    // microlp overruns its limit by seconds on a large model, with the
-    // model's own set-up on top.
-    let model_seconds = if best.is_some() {
-        left() - MODEL_MARGIN * limit
-    } else {
-        left() * 0.5
-    };
     let upper = best.as_ref().map(|b| b.price);
     let outcome = if options.method == Method::Greedy {
         PurchaseOutcome::NoneFound {
@@ -179,14 +176,56 @@ pub fn purchase(
             why: "the exact model is not run with --method greedy".into(),
         }
     } else {
-        plan::cheapest_purchase(
+        // The quick bounds first, with all the time left: they are what
+        // proves a purchase cheapest or bounds the gap, and on 1,000
+        // servers the model's own solves after them rarely finish. Given
+        // only the model's share, the aggregate LP (10 s to 30 s there on
+        // a slow machine) missed it and the bound fell back on cores and
+        // memory.
+        progress("what to buy: the aggregate bound");
+        let quick = plan::purchase_bound(
             &extended,
             services,
             &for_sale,
             &limits,
-            upper,
-            &within(model_seconds),
-        )
+            &within(left() - BOUND_MARGIN * limit),
+        );
+        // A candidate of the model needs time to be planned and verified;
+        // and microlp overruns its limit by seconds on a large model, with
+        // the model's own set-up on top.
+        let model_seconds = if best.is_some() {
+            left() - MODEL_MARGIN * limit
+        } else {
+            left() * 0.5
+        };
+        match (quick, upper) {
+            (None, _) => PurchaseOutcome::Impossible,
+            (Some(bound), Some(u)) if bound >= u - plan::price_tolerance(u) => {
+                PurchaseOutcome::NoneFound {
+                    bound,
+                    why: "the aggregate bound reaches the verified price".into(),
+                }
+            }
+            (Some(bound), _) if model_seconds < MODEL_LEAST => PurchaseOutcome::NoneFound {
+                bound,
+                why: format!(
+                    "no time left for the purchase model (--time-limit {} s)",
+                    plan::rounded_seconds(limit)
+                ),
+            },
+            (Some(bound), _) => {
+                progress("what to buy: the exact model with servers for sale");
+                plan::cheapest_purchase(
+                    &extended,
+                    services,
+                    &for_sale,
+                    &limits,
+                    upper,
+                    bound,
+                    &within(model_seconds),
+                )
+            }
+        }
     };
     let owned = inventory.servers.len();
     let (bound, unverified) = match outcome {

@@ -70,15 +70,18 @@ pub enum PurchaseOutcome {
 /// of a purchase already verified: the model then looks only for cheaper
 /// ones, and its "infeasible" proves that none exists.
 ///
-/// The LP relaxation is solved first: its optimum bounds every purchase
-/// (the model is a relaxation of `check`, its LP one of the model), and it
-/// takes microlp seconds where the integer model may take minutes.
+/// `proven` is a bound already proven on every purchase (the quick bounds,
+/// [`purchase_bound`]). The LP relaxation is solved first: its optimum
+/// bounds every purchase too (the model is a relaxation of `check`, its LP
+/// one of the model), and it takes microlp seconds where the integer model
+/// may take minutes.
 pub fn cheapest_purchase(
     inventory: &Inventory,
     services: &Services,
     for_sale: &[ForSale],
     limits: &[f64],
     upper: Option<f64>,
+    proven: f64,
     options: &PlanOptions,
 ) -> PurchaseOutcome {
     let set = ScenarioSet::expand(inventory, &services.all_words(), options.enumeration_limit);
@@ -99,7 +102,7 @@ pub fn cheapest_purchase(
         .into_iter()
         .collect();
     let out_of_time = || started.elapsed().as_secs_f64() + 1.0 >= limit;
-    let mut lp_bound = 0.0;
+    let mut lp_bound = proven;
     // Classes whose counts do not pack onto their servers are split into
     // single servers and the model solved again, as the planner does: each
     // model is a relaxation, a split one only a tighter one.
@@ -111,10 +114,6 @@ pub fn cheapest_purchase(
         let mut model = Model::new(inventory, services, &set, &impacts, None, &split);
         model.buy = Some(buy_of(&model, for_sale, limits));
         if split.is_empty() {
-            match quick_bound(&model, &settings(true)) {
-                Some(bound) => lp_bound = bound,
-                None => return PurchaseOutcome::Impossible,
-            }
             match model.solve(Goal::Price, &[], Scope::Whole, &settings(true)) {
                 Ok(lp) if lp.optimal && lp.value > lp_bound => lp_bound = lp.value,
                 Err(ResolutionError::Infeasible) => return PurchaseOutcome::Impossible,
@@ -163,16 +162,29 @@ pub fn cheapest_purchase(
                 });
             }
         };
+        // The quick bound sees what the classes do not (crowded services
+        // that cannot share one server, buy/aggregate.rs): a class model's
+        // purchase below it cannot work, and planning it would only spend
+        // the time left proving so.
+        let bound = if outcome.optimal {
+            outcome.value.max(lp_bound)
+        } else {
+            lp_bound
+        };
+        if outcome.value < bound - price_tolerance(bound) {
+            return PurchaseOutcome::NoneFound {
+                bound,
+                why: format!(
+                    "the model's purchase ({}) costs less than the proven bound",
+                    outcome.value
+                ),
+            };
+        }
         let mut servers = Vec::new();
         for (k, &b) in outcome.bought.iter().enumerate() {
             servers.extend(model.classes[k].servers.iter().take(b as usize).copied());
         }
         servers.sort_unstable();
-        let bound = if outcome.optimal {
-            outcome.value
-        } else {
-            lp_bound.min(outcome.value)
-        };
         let answer = PurchaseOutcome::Bought(Purchase {
             servers,
             price: outcome.value,
