@@ -855,10 +855,6 @@ mod brute_force {
 /// services sharing a failure set keep outside it.
 #[test]
 fn the_bound_adds_up_the_cores_services_keep_outside_a_failure() {
-    use faultplan::capacity::{purchase, purchase_bound, Answer};
-    use faultplan::inventory::Catalog;
-    use faultplan::plan::PlanOptions;
-
     let service = |name: &str| {
         format!("[[service]]\nname = \"{name}\"\nmin_replicas = 2\ncpu = 1\nmax_per_server = 8\nsurvive = [\"rack\"]\n")
     };
@@ -875,29 +871,7 @@ fn the_bound_adds_up_the_cores_services_keep_outside_a_failure() {
             "catalog.csv",
             "model,cpu,mem_gb,idle_w,max_w,price\nc1,1,0,50,60,100\n",
         );
-    let loaded = inv.load();
-    let tmp = inv.write();
-    let catalog = Catalog::load(&tmp.path().join("inv/catalog.csv")).unwrap();
-    let options = PlanOptions {
-        time_limit: Some(20.0),
-        ..PlanOptions::default()
-    };
-    let bound = purchase_bound(&loaded.inventory, &loaded.services, &catalog, &options)
-        .expect("a purchase works");
-    assert!((bound - 200.0).abs() < 1e-6, "{bound}");
-    match purchase(
-        &loaded.inventory,
-        &loaded.services,
-        &catalog,
-        &options,
-        &|_| {},
-    ) {
-        Answer::Buy(bought) => {
-            assert_eq!(bought.price, 200.0);
-            assert!(bought.cheapest && bought.outcome.is_ok());
-        }
-        _ => panic!("a purchase of 200 works"),
-    }
+    assert_bound_is_the_cheapest_price(inv, 200.0);
 }
 
 /// Worked by hand. Two 2-core servers; `a` needs two replicas of 2 cores,
@@ -907,10 +881,6 @@ fn the_bound_adds_up_the_cores_services_keep_outside_a_failure() {
 /// Only counting servers by the services they hold together sees it.
 #[test]
 fn the_bound_counts_servers_services_cannot_share() {
-    use faultplan::capacity::{purchase, purchase_bound, Answer};
-    use faultplan::inventory::Catalog;
-    use faultplan::plan::PlanOptions;
-
     let service = |name: &str, cpu: u32| {
         format!("[[service]]\nname = \"{name}\"\nmin_replicas = 2\ncpu = {cpu}\nsurvive = []\n")
     };
@@ -925,6 +895,16 @@ fn the_bound_counts_servers_services_cannot_share() {
             "catalog.csv",
             "model,cpu,mem_gb,idle_w,max_w,price\nc2,2,0,50,60,100\n",
         );
+    assert_bound_is_the_cheapest_price(inv, 200.0);
+}
+
+/// The quick bound of `inv` (catalog in inv/catalog.csv) is `price`, and
+/// the purchase found costs `price`, verified and called cheapest.
+fn assert_bound_is_the_cheapest_price(inv: Inv, price: f64) {
+    use faultplan::capacity::{purchase, purchase_bound, Answer};
+    use faultplan::inventory::Catalog;
+    use faultplan::plan::PlanOptions;
+
     let loaded = inv.load();
     let tmp = inv.write();
     let catalog = Catalog::load(&tmp.path().join("inv/catalog.csv")).unwrap();
@@ -934,7 +914,7 @@ fn the_bound_counts_servers_services_cannot_share() {
     };
     let bound = purchase_bound(&loaded.inventory, &loaded.services, &catalog, &options)
         .expect("a purchase works");
-    assert!((bound - 200.0).abs() < 1e-6, "{bound}");
+    assert!((bound - price).abs() < 1e-6, "{bound}");
     match purchase(
         &loaded.inventory,
         &loaded.services,
@@ -943,10 +923,10 @@ fn the_bound_counts_servers_services_cannot_share() {
         &|_| {},
     ) {
         Answer::Buy(bought) => {
-            assert_eq!(bought.price, 200.0);
+            assert_eq!(bought.price, price);
             assert!(bought.cheapest && bought.outcome.is_ok());
         }
-        _ => panic!("a purchase of 200 works"),
+        _ => panic!("a purchase of {price} works"),
     }
 }
 
