@@ -16,13 +16,16 @@
 //! 1. today: the planner on the fleet as it is (a share of the time limit);
 //! 2. the incumbent: a constructive purchase (construct.rs), servers added
 //!    where the planner's construction falls short, re-planned until `check`
-//!    accepts, then taken back while it still plans: a verified price;
+//!    accepts, then taken back and swapped for cheaper models while it
+//!    still plans: a verified price;
 //! 3. the bound: every server that could be bought goes into a copy of the
-//!    inventory as a server "for sale"; the planner's exact model (plan/
-//!    buy.rs, a relaxation of `check` for every purchase) gives bounds — from
-//!    cores and memory, its LP relaxation, its optimum — and looks for a
-//!    purchase cheaper than the incumbent, which the planner then plans on
-//!    the inventory with exactly those servers, and `check` verifies.
+//!    inventory as a server "for sale"; the quick bounds (cores and memory,
+//!    the aggregate LP) get all the time left; then, when they do not reach
+//!    the verified price, the planner's exact model (plan/buy.rs, a
+//!    relaxation of `check` for every purchase) gives bounds — its LP
+//!    relaxation, its optimum — and looks for a purchase cheaper than the
+//!    incumbent, which the planner then plans on the inventory with exactly
+//!    those servers, and `check` verifies.
 //!
 //! "Cheapest" is printed only when a proven bound reaches the price of a
 //! verified purchase; otherwise the price, the bound and the gap.
@@ -83,8 +86,8 @@ pub struct Bought {
     pub servers: Vec<NewServer>,
     pub price: f64,
     /// A proven lower bound on the price of any purchase that works (the
-    /// exact model's optimum, or its LP relaxation's; 0 when none was
-    /// proven in time).
+    /// largest of the quick bounds, the model's LP relaxation and its
+    /// optimum; 0 when none was proven in time).
     pub bound: f64,
     /// `bound == price` and the purchase is verified: it is the cheapest.
     pub cheapest: bool,
