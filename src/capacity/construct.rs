@@ -340,15 +340,21 @@ fn swap_for_cheaper_models(
     }
 }
 
-/// Each rack's new servers fit its free units, and each model's count its
-/// max_count.
-fn within_limits(catalog: &Catalog, racks: &[RackSpace], picks: &[Pick]) -> bool {
+/// The rack units `picks` take per rack, and how many of each model.
+fn taken(catalog: &Catalog, racks: &[RackSpace], picks: &[Pick]) -> (Vec<u32>, Vec<u32>) {
     let mut units = vec![0u32; racks.len()];
     let mut count = vec![0u32; catalog.models.len()];
     for p in picks {
         units[p.rack.index()] += catalog.models[p.model].u_height;
         count[p.model] += 1;
     }
+    (units, count)
+}
+
+/// Each rack's new servers fit its free units, and each model's count its
+/// max_count.
+fn within_limits(catalog: &Catalog, racks: &[RackSpace], picks: &[Pick]) -> bool {
+    let (units, count) = taken(catalog, racks, picks);
     units.iter().zip(racks).all(|(u, r)| *u <= r.free)
         && count
             .iter()
@@ -563,12 +569,13 @@ fn buy(
     picks: &mut Vec<Pick>,
 ) {
     let catalog = shop.catalog;
-    let mut free: Vec<u32> = shop.racks.iter().map(|r| r.free).collect();
-    let mut count = vec![0u32; catalog.models.len()];
-    for p in picks.iter() {
-        free[p.rack.index()] -= catalog.models[p.model].u_height;
-        count[p.model] += 1;
-    }
+    let (units, mut count) = taken(catalog, shop.racks, picks);
+    let mut free: Vec<u32> = shop
+        .racks
+        .iter()
+        .zip(&units)
+        .map(|(r, u)| r.free - u)
+        .collect();
     let mut fresh: Vec<Fresh> = Vec::new();
     // This round's replicas per (service, rack), to spread them.
     let mut in_rack: BTreeMap<(ServiceId, RackId), u32> = BTreeMap::new();

@@ -164,19 +164,12 @@ const CATALOG: &str = "model,cpu,mem_gb,idle_w,max_w,price,u_height,labels,max_c
                        cheap,16,64,100,300,1000,1,,\n\
                        big,32,128,150,450,1500,2,,\n";
 
-/// `capacity INV --growth GROWTH --catalog inv/catalog.csv --out buy.csv`
-/// and `extra`, in `tmp`.
-fn buy(tmp: &std::path::Path, growth: &str, extra: &[&str]) -> crate::support::Run {
-    let mut args = vec![
-        "capacity",
-        INV,
-        "--growth",
-        growth,
-        "--catalog",
-        "inv/catalog.csv",
-        "--out",
-        "buy.csv",
-    ];
+/// `capacity INV GROWTH --catalog inv/catalog.csv --out buy.csv` and
+/// `extra`, in `tmp`; `growth` is `--growth F` or `--growth-file FILE`.
+fn buy(tmp: &std::path::Path, growth: &[&str], extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["capacity", INV];
+    args.extend_from_slice(growth);
+    args.extend_from_slice(&["--catalog", "inv/catalog.csv", "--out", "buy.csv"]);
     args.extend_from_slice(extra);
     run_in(tmp, &args)
 }
@@ -231,7 +224,11 @@ fn growth_by_half_needs_exactly_one_cheap_server_per_rack() {
     let tmp = inv.write();
     let now = run_in(tmp.path(), &["capacity", INV, "--growth", "1"]);
     assert_eq!(now.code, 0, "{}", now.stdout);
-    let run = buy(tmp.path(), "1.5", &["--placement-out", "placement.csv"]);
+    let run = buy(
+        tmp.path(),
+        &["--growth", "1.5"],
+        &["--placement-out", "placement.csv"],
+    );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("Buy 2 servers for 2000 (cheapest"),
@@ -283,19 +280,7 @@ fn goodbarber_grown_needs_eight_servers_of_the_cheapest_model() {
         inv = inv.file(file, &std::fs::read_to_string(examples.join(file)).unwrap());
     }
     let tmp = inv.write();
-    let run = run_in(
-        tmp.path(),
-        &[
-            "capacity",
-            INV,
-            "--growth-file",
-            "inv/growth.csv",
-            "--catalog",
-            "inv/catalog.csv",
-            "--out",
-            "buy.csv",
-        ],
-    );
+    let run = buy(tmp.path(), &["--growth-file", "inv/growth.csv"], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("Buy 8 servers for 72000 (cheapest"),
@@ -322,7 +307,7 @@ fn a_purchase_too_small_for_max_count_is_proven_impossible() {
     let catalog = "model,cpu,mem_gb,price,max_count\ncheap,16,64,1000,1\n";
     let inv = two_racks(2, 2, "").file("catalog.csv", catalog);
     let tmp = inv.write();
-    let run = buy(tmp.path(), "1.5", &[]);
+    let run = buy(tmp.path(), &["--growth", "1.5"], &[]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("NO PURCHASE HELPS"), "{}", run.stdout);
     assert!(!tmp.path().join("buy.csv").exists());
@@ -384,7 +369,7 @@ fn power_not_space_or_cpu_sends_the_purchase_to_other_racks() {
     // the two new servers go to r2 and r3.
     let inv = three_racks_r1_power_tight();
     let tmp = inv.write();
-    let run = buy(tmp.path(), "1.25", &[]);
+    let run = buy(tmp.path(), &["--growth", "1.25"], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let purchase = std::fs::read_to_string(tmp.path().join("buy.csv")).unwrap();
     assert_eq!(
@@ -1005,7 +990,7 @@ fn purchase_as_json() {
     // verified. The exact model finds nothing cheaper, which proves it.
     let inv = two_racks(2, 2, "").file("catalog.csv", CATALOG);
     let tmp = inv.write();
-    let run = buy(tmp.path(), "1.5", &["--format", "json"]);
+    let run = buy(tmp.path(), &["--growth", "1.5"], &["--format", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["command"], "capacity");
@@ -1041,7 +1026,7 @@ fn new_servers_take_the_lowest_free_units_when_positions_are_known() {
         .servers(servers)
         .file("catalog.csv", CATALOG);
     let tmp = inv.write();
-    let run = buy(tmp.path(), "1.5", &[]);
+    let run = buy(tmp.path(), &["--growth", "1.5"], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let purchase = std::fs::read_to_string(tmp.path().join("buy.csv")).unwrap();
     assert_eq!(
