@@ -785,7 +785,7 @@ fn plan(
             ])?;
             let written = [out.display().to_string(), json_path.display().to_string()];
             let diff = current.as_ref().map(|current| {
-                faultplan::diff::diff(
+                faultplan::changes::diff(
                     &inventory,
                     &services,
                     current,

@@ -193,7 +193,7 @@ fn diff(
             return Err(Failure::Input(faultplan::inventory::InputErrors(errors)));
         }
     };
-    let diff = faultplan::diff::diff(&inventory, &services, &old, &new, None);
+    let diff = faultplan::changes::diff(&inventory, &services, &old, &new, None);
     print(&match format {
         DataFormat::Human => report::diff_human(&diff),
         DataFormat::Json => report::diff_json(&diff),

@@ -6,7 +6,7 @@
 //! `import` (NetBox) comes before them all: it only writes inventory files.
 
 pub mod capacity;
-pub mod diff;
+pub mod changes;
 pub mod export;
 pub mod import;
 pub mod inventory;

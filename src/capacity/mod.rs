@@ -34,7 +34,6 @@ pub fn fit_growth(
     }
 }
 
-mod construct;
 mod headroom;
 mod purchase;
 

@@ -17,7 +17,6 @@
 //! A `power:P%` family too large to list is added lazily, one worst set at a
 //! time, for the services a candidate breaks.
 
-mod buy;
 mod classes;
 mod construct;
 mod exact;
@@ -31,12 +30,13 @@ mod state;
 
 use serde::Serialize;
 
-pub use buy::{
-    cheapest_purchase, price_tolerance, purchase_bound, ForSale, Purchase, PurchaseOutcome,
-};
+// The class model and its solver, for the purchase model of `capacity`.
 pub use explain::{slots, Cause, Explanation, Limit, Slots};
+pub(crate) use milp::{Fixed, Goal, Relax, Scope, SolveSettings};
 pub use model::impacts;
+pub(crate) use model::{Buy, Counts, Model};
 pub use search::relative_gap;
+pub(crate) use solver::model as solver_model;
 pub use solver::NAME as SOLVER;
 
 /// Seconds for messages: to a tenth, or three significant digits below one
@@ -49,12 +49,12 @@ pub(crate) fn rounded_seconds(seconds: f64) -> f64 {
     (seconds * scale).round() / scale
 }
 
+use crate::changes::Change;
 use crate::inventory::{Component, Inventory, Placement, PowerId, ServerId, ServiceId, Services};
 use crate::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
 use crate::topology::Topology;
 use crate::verify::{self, Finding, Report};
 use construct::Style;
-use model::Model;
 use search::Search;
 use state::State;
 
@@ -142,25 +142,6 @@ impl Default for PlanOptions {
             effort: None,
         }
     }
-}
-
-/// One difference from the current placement.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(tag = "change", rename_all = "lowercase")]
-pub enum Change {
-    Add {
-        service: String,
-        server: String,
-    },
-    Remove {
-        service: String,
-        server: String,
-    },
-    Move {
-        service: String,
-        from: String,
-        to: String,
-    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -566,66 +547,6 @@ fn add_violated_families(
         }
     }
     added
-}
-
-/// The terraform-style difference between two placements: per service, servers
-/// that lost a replica are paired with servers that gained one as moves.
-pub fn changes(
-    inventory: &Inventory,
-    services: &Services,
-    before: &Placement,
-    after: &Placement,
-) -> Vec<Change> {
-    let mut out = Vec::new();
-    for id in services.ids() {
-        let count = |p: &Placement| {
-            let mut c: std::collections::BTreeMap<ServerId, i64> = Default::default();
-            for r in p.replicas.iter().filter(|r| r.service == id) {
-                *c.entry(r.server).or_default() += 1;
-            }
-            c
-        };
-        let (old, new) = (count(before), count(after));
-        let mut removed = Vec::new();
-        let mut added = Vec::new();
-        for s in old
-            .keys()
-            .chain(new.keys())
-            .collect::<std::collections::BTreeSet<_>>()
-        {
-            let d = new.get(s).copied().unwrap_or(0) - old.get(s).copied().unwrap_or(0);
-            for _ in 0..d.abs() {
-                if d > 0 {
-                    added.push(*s)
-                } else {
-                    removed.push(*s)
-                }
-            }
-        }
-        let name = services.service(id).name.clone();
-        let server = |s: ServerId| inventory.server(s).id.clone();
-        let pairs = removed.len().min(added.len());
-        for (from, to) in removed.iter().zip(&added) {
-            out.push(Change::Move {
-                service: name.clone(),
-                from: server(*from),
-                to: server(*to),
-            });
-        }
-        for s in &added[pairs..] {
-            out.push(Change::Add {
-                service: name.clone(),
-                server: server(*s),
-            });
-        }
-        for s in &removed[pairs..] {
-            out.push(Change::Remove {
-                service: name.clone(),
-                server: server(*s),
-            });
-        }
-    }
-    out
 }
 
 #[cfg(test)]

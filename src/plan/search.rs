@@ -6,7 +6,8 @@
 use std::time::Instant;
 
 use super::model::Model;
-use super::{changes, Change, Objective, PlanOptions};
+use super::{Objective, PlanOptions};
+use crate::changes::{changes, Change};
 use crate::inventory::{Inventory, Placement, ServerId, Services};
 use crate::topology::Topology;
 use crate::verify::{self, CheckOptions, Finding, Report, Severity};

@@ -5,9 +5,9 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::json::{pretty, JSON_FORMAT_VERSION};
+use crate::changes::Change;
 use crate::inventory::{Inventory, Services};
 use crate::maintenance::{Fix, Rule, Verdict};
-use crate::plan::Change;
 
 fn change_text(change: &Change) -> String {
     match change {

@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 
 use super::json::{pretty, JSON_FORMAT_VERSION};
 use super::num;
+use crate::changes::{Action, Step};
 use crate::inventory::{Inventory, Services};
-use crate::migrate::{Action, Blocked, Limit, Migration, Step, Violation};
+use crate::migrate::{Blocked, Limit, Migration, Violation};
 
 fn sign(step: &Step) -> &'static str {
     match (step.action, step.temporary) {

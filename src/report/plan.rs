@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
 use super::num;
-use crate::diff::Diff;
-use crate::plan::{Change, Explanation, NotFound, Plan};
+use crate::changes::{Change, Diff};
+use crate::plan::{Explanation, NotFound, Plan};
 
 /// "3 to add, 1 to remove, 2 to move".
 fn totals(changes: &[Change]) -> (usize, usize, usize) {

@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::purchase::{catalog_server, new_servers, Built, RackSpace};
+use super::{catalog_server, new_servers, Built, RackSpace};
 use crate::inventory::{
     Catalog, Inventory, Placement, PowerId, RackId, Server, ServerId, ServiceId, Services, Status,
 };

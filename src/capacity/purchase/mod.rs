@@ -41,11 +41,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use std::time::Instant;
 
-use super::construct;
+mod aggregate;
+mod construct;
+mod model;
+
 use crate::inventory::{
     Catalog, CatalogModel, Inventory, PowerId, RackId, Server, ServerId, Services, Status,
 };
-use crate::plan::{self, ForSale, Method, Plan, PlanError, PlanOptions, PurchaseOutcome};
+use crate::plan::{self, Method, Plan, PlanError, PlanOptions};
+use model::{
+    cheapest_purchase, price_tolerance, purchase_bound as model_bound, ForSale, PurchaseOutcome,
+};
 
 /// One server to buy, as a servers.csv row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -186,7 +192,7 @@ pub fn purchase(
         // a slow machine) missed it and the bound fell back on cores and
         // memory.
         progress("what to buy: the aggregate bound");
-        let quick = plan::purchase_bound(
+        let quick = model_bound(
             &extended,
             services,
             &for_sale,
@@ -203,7 +209,7 @@ pub fn purchase(
         };
         match (quick, upper) {
             (None, _) => PurchaseOutcome::Impossible,
-            (Some(bound), Some(u)) if bound >= u - plan::price_tolerance(u) => {
+            (Some(bound), Some(u)) if bound >= u - price_tolerance(u) => {
                 PurchaseOutcome::NoneFound {
                     bound,
                     why: "the aggregate bound reaches the verified price".into(),
@@ -218,7 +224,7 @@ pub fn purchase(
             },
             (Some(bound), _) => {
                 progress("what to buy: the exact model with servers for sale");
-                plan::cheapest_purchase(
+                cheapest_purchase(
                     &extended,
                     services,
                     &for_sale,
@@ -309,7 +315,7 @@ pub fn purchase_bound(
     let Ok(extended) = extended else {
         return Some(0.0);
     };
-    plan::purchase_bound(&extended, services, &for_sale, &limits, options)
+    model_bound(&extended, services, &for_sale, &limits, options)
 }
 
 /// The answer: the verified purchase, or else the model's unverified one
@@ -325,7 +331,7 @@ fn finish(best: Option<Built>, unverified: Option<Built>, bound: f64) -> Answer 
     let verified = best.plan.is_ok();
     let bound = bound.min(best.price);
     Answer::Buy(Box::new(Bought {
-        cheapest: verified && bound >= best.price - plan::price_tolerance(best.price),
+        cheapest: verified && bound >= best.price - price_tolerance(best.price),
         servers: best.servers,
         price: best.price,
         bound,

@@ -15,16 +15,14 @@
 //! plannable. Whether its own purchase is plannable is then decided by the
 //! planner on the inventory with exactly those servers, and `check`.
 
-mod aggregate;
-
 use good_lp::ResolutionError;
 
-use super::milp::{Fixed, Goal, Relax, Scope, SolveSettings};
+use crate::plan::{Fixed, Goal, Relax, Scope, SolveSettings};
 use std::collections::BTreeMap;
 
-use super::model::{impacts, Buy, Counts, Model};
-use super::PlanOptions;
+use super::aggregate;
 use crate::inventory::{Inventory, ServerId, Services};
+use crate::plan::{impacts, Buy, Counts, Model, PlanOptions, DEFAULT_SECONDS};
 use crate::scenarios::ScenarioSet;
 
 /// One server that may be bought, already in the inventory given to
@@ -43,8 +41,6 @@ pub struct Purchase {
     /// The servers for sale that are bought.
     pub servers: Vec<ServerId>,
     pub price: f64,
-    /// Proven cheapest by the model (every purchase costs at least `bound`).
-    pub optimal: bool,
     /// A proven lower bound on the price of any purchase that makes the
     /// demand plannable.
     pub bound: f64,
@@ -87,7 +83,7 @@ pub fn cheapest_purchase(
     let set = ScenarioSet::expand(inventory, &services.all_words(), options.enumeration_limit);
     let impacts = impacts(inventory, &set);
     let started = std::time::Instant::now();
-    let limit = options.time_limit.unwrap_or(super::DEFAULT_SECONDS);
+    let limit = options.time_limit.unwrap_or(DEFAULT_SECONDS);
     // What is left of the time limit, for each solve.
     let settings = |relaxed: bool| {
         let left = (limit - started.elapsed().as_secs_f64()).max(1.0);
@@ -131,7 +127,7 @@ pub fn cheapest_purchase(
                 bound: lp_bound,
                 why: format!(
                     "not found within the time limit of {} s",
-                    super::rounded_seconds(limit)
+                    crate::plan::rounded_seconds(limit)
                 ),
             });
         }
@@ -151,7 +147,7 @@ pub fn cheapest_purchase(
                 let why = if out_of_time() {
                     format!(
                         "not found within the time limit of {} s",
-                        super::rounded_seconds(limit)
+                        crate::plan::rounded_seconds(limit)
                     )
                 } else {
                     format!("the solver stopped: {e}")
@@ -188,7 +184,6 @@ pub fn cheapest_purchase(
         let answer = PurchaseOutcome::Bought(Purchase {
             servers,
             price: outcome.value,
-            optimal: outcome.optimal,
             bound,
         });
         let before = split.len();

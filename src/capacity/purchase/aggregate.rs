@@ -42,10 +42,8 @@ use good_lp::{
     SolutionStatus, SolverModel, Variable,
 };
 
-use super::super::milp::SolveSettings;
-use super::super::model::Model;
-use super::super::solver;
 use crate::inventory::ServiceId;
+use crate::plan::{solver_model, Model, SolveSettings};
 
 /// The aggregate LP's optimum (a lower bound on the price of every
 /// purchase), or `Infeasible` when no purchase works. `model` must carry
@@ -219,7 +217,7 @@ pub fn aggregate_bound(model: &Model, settings: &SolveSettings) -> Result<f64, R
         .enumerate()
         .filter_map(|(k, b)| Some(buy.price[k]? * (*b)?))
         .sum();
-    let mut problem = solver::model(vars.minimise(price.clone()), settings, Vec::new());
+    let mut problem = solver_model(vars.minimise(price.clone()), settings, Vec::new());
     for row in rows {
         problem.add_constraint(row);
     }

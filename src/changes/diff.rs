@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
+use super::{changes, Change};
 use crate::inventory::{Inventory, Placement, Services};
-use crate::plan::{changes, Change};
 use crate::verify::{self, CheckOptions, Report};
 
 /// A service's margin under one survive word: replicas up in the word's worst

@@ -1,0 +1,168 @@
+//! What changes between two placements of one inventory, in the two forms
+//! the tools need: replicas added and removed one at a time ([`steps`], what
+//! `migrate` orders into waves) and, per service, servers that lost a replica
+//! paired with servers that gained one as moves ([`changes`], what `plan
+//! --current`, `diff` and `maintenance` print). [`diff`] adds each service's
+//! margins, judged by `verify`.
+
+mod diff;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::inventory::{Inventory, Placement, Replica, ServerId, ServiceId, Services};
+
+pub use diff::{diff, Diff, Margin};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Add,
+    Remove,
+}
+
+/// One replica added to or removed from one server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Step {
+    pub action: Action,
+    pub service: ServiceId,
+    pub server: ServerId,
+    /// A stepping stone of `--allow-temporary`: added and later removed again.
+    pub temporary: bool,
+}
+
+/// Replicas per (service, server).
+pub type Counts = BTreeMap<(ServiceId, ServerId), u32>;
+
+pub fn counts(placement: &Placement) -> Counts {
+    let mut counts = Counts::new();
+    for r in &placement.replicas {
+        *counts.entry((r.service, r.server)).or_default() += 1;
+    }
+    counts
+}
+
+pub fn placement(counts: &Counts) -> Placement {
+    let replicas = counts
+        .iter()
+        .flat_map(|(&(service, server), &n)| {
+            (0..n).map(move |_| Replica {
+                service,
+                server,
+                line: 0,
+            })
+        })
+        .collect();
+    Placement {
+        file: None,
+        replicas,
+    }
+}
+
+pub fn apply(counts: &mut Counts, step: &Step) {
+    let key = (step.service, step.server);
+    match step.action {
+        Action::Add => *counts.entry(key).or_default() += 1,
+        Action::Remove => {
+            let n = counts.get_mut(&key).expect("a remove of a placed replica");
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&key);
+            }
+        }
+    }
+}
+
+/// The replicas to add and remove, one step each, by service, each
+/// service's adds before its removes (make before break), then by server.
+pub fn steps(a: &Counts, b: &Counts) -> Vec<Step> {
+    let keys: BTreeSet<(ServiceId, ServerId)> = a.keys().chain(b.keys()).copied().collect();
+    let mut steps = Vec::new();
+    for (service, server) in keys {
+        let (from, to) = (
+            a.get(&(service, server)).copied().unwrap_or(0),
+            b.get(&(service, server)).copied().unwrap_or(0),
+        );
+        let action = if to > from {
+            Action::Add
+        } else {
+            Action::Remove
+        };
+        for _ in 0..from.abs_diff(to) {
+            steps.push(Step {
+                action,
+                service,
+                server,
+                temporary: false,
+            });
+        }
+    }
+    steps.sort_by_key(|s| (s.service, s.action, s.server));
+    steps
+}
+
+/// One difference from the current placement.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "change", rename_all = "lowercase")]
+pub enum Change {
+    Add {
+        service: String,
+        server: String,
+    },
+    Remove {
+        service: String,
+        server: String,
+    },
+    Move {
+        service: String,
+        from: String,
+        to: String,
+    },
+}
+
+/// The terraform-style difference between two placements: per service, servers
+/// that lost a replica are paired with servers that gained one as moves.
+pub fn changes(
+    inventory: &Inventory,
+    services: &Services,
+    before: &Placement,
+    after: &Placement,
+) -> Vec<Change> {
+    let name = |s: ServiceId| services.service(s).name.clone();
+    let server = |s: ServerId| inventory.server(s).id.clone();
+    let steps = steps(&counts(before), &counts(after));
+    let mut out = Vec::new();
+    // `steps` lists each service's adds, then its removes, by server.
+    for service in services.ids() {
+        let of = |action: Action| {
+            steps
+                .iter()
+                .filter(move |s| s.service == service && s.action == action)
+                .map(|s| s.server)
+                .collect::<Vec<_>>()
+        };
+        let (added, removed) = (of(Action::Add), of(Action::Remove));
+        let pairs = removed.len().min(added.len());
+        for (from, to) in removed.iter().zip(&added) {
+            out.push(Change::Move {
+                service: name(service),
+                from: server(*from),
+                to: server(*to),
+            });
+        }
+        for s in &added[pairs..] {
+            out.push(Change::Add {
+                service: name(service),
+                server: server(*s),
+            });
+        }
+        for s in &removed[pairs..] {
+            out.push(Change::Remove {
+                service: name(service),
+                server: server(*s),
+            });
+        }
+    }
+    out
+}
