@@ -6,8 +6,8 @@
 
 use std::fmt::Write;
 
-use super::num;
 use super::overview::{Overview, PowerView, RackView, ServerView, Slot};
+use super::text::num;
 use crate::inventory::Status;
 
 /// Pixels per rack unit, and the rack drawing's width.

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use comfy_table::CellAlignment;
 
-use super::{num, table, CheckContext};
+use super::context::CheckContext;
+use super::text::{num, table};
 use crate::scenarios::BlastRadius;
 use crate::verify::{FindingKind, Report, Severity, Simulation};
 
