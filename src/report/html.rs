@@ -148,8 +148,8 @@ fn headline(h: &mut String, o: &Overview) {
     let broken: Vec<&str> = o
         .services
         .iter()
-        .filter(|s| !s.ok)
-        .map(|s| s.name.as_str())
+        .filter(|s| !s.status.ok)
+        .map(|s| s.status.service.as_str())
         .collect();
     let overloaded: std::collections::BTreeSet<&str> = report
         .findings
@@ -219,10 +219,10 @@ fn headline(h: &mut String, o: &Overview) {
         let _ = writeln!(
             h,
             "<li><b>Worst scenario:</b> {}, which leaves {} {} of {} required replicas up (margin {}).</li>",
-            esc(s.worst_scenario.as_deref().unwrap_or("")),
-            esc(&s.name),
-            s.worst_up,
-            s.needed,
+            esc(s.status.worst_scenario.as_deref().unwrap_or("")),
+            esc(&s.status.service),
+            s.status.worst_up,
+            s.status.needed,
             signed(s.worst_margin())
         );
     } else {
@@ -269,10 +269,10 @@ fn legend(h: &mut String, o: &Overview) {
         let _ = writeln!(
             h,
             "<button type=\"button\" data-pick=\"{n}\"><span class=\"sw\" style=\"background:{c}\"></span>{n} <span class=\"note\">{placed}/{needed}</span></button>",
-            n = esc(&s.name),
+            n = esc(&s.status.service),
             c = service_colour(i),
-            placed = s.placed,
-            needed = s.needed
+            placed = s.status.placed,
+            needed = s.status.needed
         );
     }
     h.push_str("</div>\n");
@@ -409,7 +409,7 @@ fn server_svg(h: &mut String, s: &ServerView, o: &Overview, y: u32) {
         let _ = writeln!(
             h,
             "<rect class=\"{class}\" data-service=\"{n}\" data-count=\"{count}\" x=\"{x}\" y=\"{cy}\" width=\"{cw}\" height=\"{ch}\" rx=\"1.5\" fill=\"{fill}\" style=\"stroke:{stroke}\"><title>{n}: {count} replica{plural}{down}</title></rect>",
-            n = esc(&service.name),
+            n = esc(&service.status.service),
             count = r.placed,
             x = num(CHIPS_X + width * k as f64),
             cy = num(y as f64 + 1.5),
@@ -450,13 +450,13 @@ fn heatmap(h: &mut String, o: &Overview) {
         let _ = write!(
             h,
             "<tr data-service=\"{n}\"><td>{n}</td><td class=\"n\">{}</td>{}",
-            s.needed,
+            s.status.needed,
             cell(
-                i64::from(s.up) - i64::from(s.needed),
-                s.needed,
-                &format!("{} up with nothing failed", s.up)
+                i64::from(s.status.up) - i64::from(s.status.needed),
+                s.status.needed,
+                &format!("{} up with nothing failed", s.status.up)
             ),
-            n = esc(&s.name)
+            n = esc(&s.status.service)
         );
         for m in &s.margins {
             match m {
@@ -465,7 +465,7 @@ fn heatmap(h: &mut String, o: &Overview) {
                         Some(sc) => format!("worst: {sc}"),
                         None => "no scenario of this family takes a replica down".to_string(),
                     };
-                    h.push_str(&cell(*margin, s.needed, &title));
+                    h.push_str(&cell(*margin, s.status.needed, &title));
                 }
                 None => h.push_str("<td class=\"m-na\">\u{2013}</td>"),
             }
