@@ -144,24 +144,17 @@ pub fn report_html(o: &Overview) -> String {
 }
 
 fn headline(h: &mut String, o: &Overview) {
+    verdict(h, o);
+    services_item(h, o);
+    power_item(h, o);
+    worst_scenario_item(h, o);
+    single_points_item(h, o);
+    h.push_str("</ul>\n");
+}
+
+/// The heading, the pass/fail verdict, and the list the items follow in.
+fn verdict(h: &mut String, o: &Overview) {
     let report = &o.report;
-    let broken: Vec<&str> = o
-        .services
-        .iter()
-        .filter(|s| !s.status.ok)
-        .map(|s| s.status.service.as_str())
-        .collect();
-    let overloaded: std::collections::BTreeSet<&str> = report
-        .findings
-        .iter()
-        .filter_map(|f| match &f.kind {
-            crate::verify::FindingKind::PowerOverload { component, .. }
-            | crate::verify::FindingKind::PowerUnproven { component, .. } => {
-                Some(component.as_str())
-            }
-            _ => None,
-        })
-        .collect();
     let (class, verdict) = if report.passed() {
         ("pass", "Every guarantee holds".to_string())
     } else {
@@ -178,6 +171,15 @@ fn headline(h: &mut String, o: &Overview) {
         h,
         "<h2>Headline</h2>\n<div class=\"verdict {class}\" id=\"verdict\">{verdict}</div>\n<ul class=\"head\">"
     );
+}
+
+fn services_item(h: &mut String, o: &Overview) {
+    let broken: Vec<&str> = o
+        .services
+        .iter()
+        .filter(|s| !s.status.ok)
+        .map(|s| s.status.service.as_str())
+        .collect();
     let _ = write!(
         h,
         "<li><b>Services:</b> {} of {} keep min_replicas up in every scenario they must survive",
@@ -188,6 +190,21 @@ fn headline(h: &mut String, o: &Overview) {
         let _ = write!(h, "; broken: {}", esc(&broken.join(", ")));
     }
     h.push_str(".</li>\n");
+}
+
+fn power_item(h: &mut String, o: &Overview) {
+    let overloaded: std::collections::BTreeSet<&str> = o
+        .report
+        .findings
+        .iter()
+        .filter_map(|f| match &f.kind {
+            crate::verify::FindingKind::PowerOverload { component, .. }
+            | crate::verify::FindingKind::PowerUnproven { component, .. } => {
+                Some(component.as_str())
+            }
+            _ => None,
+        })
+        .collect();
     let _ = write!(
         h,
         "<li><b>Power:</b> {}",
@@ -215,6 +232,9 @@ fn headline(h: &mut String, o: &Overview) {
         );
     }
     h.push_str(".</li>\n");
+}
+
+fn worst_scenario_item(h: &mut String, o: &Overview) {
     if let Some(s) = o.worst() {
         let _ = writeln!(
             h,
@@ -228,6 +248,9 @@ fn headline(h: &mut String, o: &Overview) {
     } else {
         h.push_str("<li><b>Worst scenario:</b> none takes a replica down.</li>\n");
     }
+}
+
+fn single_points_item(h: &mut String, o: &Overview) {
     let _ = write!(
         h,
         "<li><b>Single points of failure</b> (one rack, server or power component whose failure alone leaves a service that is whole below min_replicas): "
@@ -252,7 +275,6 @@ fn headline(h: &mut String, o: &Overview) {
         }
         h.push_str("</ul></li>\n");
     }
-    h.push_str("</ul>\n");
 }
 
 fn signed(margin: i64) -> String {
