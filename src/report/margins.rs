@@ -8,7 +8,9 @@ use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
 use super::text::{num, table};
-use crate::capacity::{Base, Headroom, Limit, Margins, SearchEnd};
+use comfy_table::Table;
+
+use crate::capacity::{Base, Headroom, Limit, Margins, PlacementMargins, SearchEnd};
 
 /// The human answer to `capacity` without growth: guaranteed capacity per
 /// family, each service's headroom with what limits it, and with a
@@ -17,6 +19,30 @@ pub fn margins_human(m: &Margins, placement: Option<&str>) -> String {
     let mut out = String::from(
         "Guaranteed capacity: what is left after the worst scenario of each family (cpu, mem_gb: active servers; power_w: root components' limits)\n",
     );
+    let _ = writeln!(out, "{}\n", guaranteed_table(m));
+    let _ = writeln!(out, "{}", base_line(&m.base));
+    let _ = writeln!(out, "{}", headroom_table(m));
+    out.push_str(
+        "headroom: how many more replicas (min_replicas + k, max_replicas + k, others unchanged) keep every guarantee; \
+         \"≥\" is proven by a placement check accepts, \"≤\" by the limit shown.\n",
+    );
+    if let (Some(p), Some(name)) = (&m.placement, placement) {
+        let _ = writeln!(
+            out,
+            "\nPower components under {name} ({}):",
+            if p.passed {
+                "it passes check".to_string()
+            } else {
+                format!("it BREAKS {} guarantee(s): see check", p.errors)
+            }
+        );
+        let _ = writeln!(out, "{}", power_table(p));
+        single_points_lines(&mut out, p);
+    }
+    out
+}
+
+fn guaranteed_table(m: &Margins) -> Table {
     let mut t = table(&[
         "family",
         "resource",
@@ -35,8 +61,10 @@ pub fn margins_human(m: &Margins, placement: Option<&str>) -> String {
             f.worst_scenario.clone().unwrap_or_else(|| "-".into()),
         ]);
     }
-    let _ = writeln!(out, "{t}\n");
-    let _ = writeln!(out, "{}", base_line(&m.base));
+    t
+}
+
+fn headroom_table(m: &Margins) -> Table {
     let mut t = table(&[
         "service",
         "min_replicas",
@@ -57,67 +85,58 @@ pub fn margins_human(m: &Margins, placement: Option<&str>) -> String {
             search_text(h.search).to_string(),
         ]);
     }
-    let _ = writeln!(out, "{t}");
-    out.push_str(
-        "headroom: how many more replicas (min_replicas + k, max_replicas + k, others unchanged) keep every guarantee; \
-         \"≥\" is proven by a placement check accepts, \"≤\" by the limit shown.\n",
-    );
-    if let (Some(p), Some(name)) = (&m.placement, placement) {
+    t
+}
+
+/// The placement's power components: normal and worst load against the limit.
+fn power_table(p: &PlacementMargins) -> Table {
+    let mut t = table(&[
+        "component",
+        "kind",
+        "datacenter",
+        "limit W",
+        "normal W",
+        "worst W",
+        "worst / limit",
+        "worst scenario",
+    ]);
+    for l in &p.power {
+        t.add_row(vec![
+            l.component.clone(),
+            l.kind.clone(),
+            l.datacenter.clone(),
+            num(l.limit_w),
+            num(l.normal_w),
+            format!("{}{}", if l.exact { "" } else { "≤ " }, num(l.worst_w)),
+            if l.limit_w > 0.0 {
+                format!("{}%", num(100.0 * l.worst_w / l.limit_w))
+            } else {
+                "-".into()
+            },
+            l.worst_scenario.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    t
+}
+
+fn single_points_lines(out: &mut String, p: &PlacementMargins) {
+    if p.single_points.is_empty() {
+        out.push_str("\nSingle points of failure: none (no rack, power component or server alone breaks a service)\n");
+    } else {
         let _ = writeln!(
             out,
-            "\nPower components under {name} ({}):",
-            if p.passed {
-                "it passes check".to_string()
-            } else {
-                format!("it BREAKS {} guarantee(s): see check", p.errors)
-            }
+            "\nSingle points of failure ({}): each alone leaves a service below min_replicas",
+            p.single_points.len()
         );
-        let mut t = table(&[
-            "component",
-            "kind",
-            "datacenter",
-            "limit W",
-            "normal W",
-            "worst W",
-            "worst / limit",
-            "worst scenario",
-        ]);
-        for l in &p.power {
-            t.add_row(vec![
-                l.component.clone(),
-                l.kind.clone(),
-                l.datacenter.clone(),
-                num(l.limit_w),
-                num(l.normal_w),
-                format!("{}{}", if l.exact { "" } else { "≤ " }, num(l.worst_w)),
-                if l.limit_w > 0.0 {
-                    format!("{}%", num(100.0 * l.worst_w / l.limit_w))
-                } else {
-                    "-".into()
-                },
-                l.worst_scenario.clone().unwrap_or_else(|| "-".into()),
-            ]);
-        }
-        let _ = writeln!(out, "{t}");
-        if p.single_points.is_empty() {
-            out.push_str("\nSingle points of failure: none (no rack, power component or server alone breaks a service)\n");
-        } else {
-            let _ = writeln!(
-                out,
-                "\nSingle points of failure ({}): each alone leaves a service below min_replicas",
-                p.single_points.len()
-            );
-            for s in &p.single_points {
-                let breaks: Vec<String> = s
-                    .breaks
-                    .iter()
-                    .map(|(service, up, needed)| format!("{service} {up}/{needed} up"))
-                    .collect();
-                let _ = writeln!(out, "  - {} {}: {}", s.kind, s.component, breaks.join(", "));
-            }
+        for s in &p.single_points {
+            let breaks: Vec<String> = s
+                .breaks
+                .iter()
+                .map(|(service, up, needed)| format!("{service} {up}/{needed} up"))
+                .collect();
+            let _ = writeln!(out, "  - {} {}: {}", s.kind, s.component, breaks.join(", "));
         }
     }
-    out
 }
 
 fn base_line(base: &Base) -> String {

@@ -9,7 +9,7 @@ use super::growth::growth_table;
 use super::json::JSON_FORMAT_VERSION;
 use super::plan::{infeasible_causes, verified_line};
 use super::text::{num, table};
-use crate::capacity::{Answer, NewServer};
+use crate::capacity::{Answer, Bought, NewServer};
 use crate::inventory::Grown;
 use crate::plan::PlanError;
 
@@ -83,54 +83,7 @@ pub fn purchase_human(grown: &[Grown], answer: &Answer, written: &[String]) -> S
             out.push_str("Nothing to buy: the demand fits the inventory as it is.\n");
             fits_lines(&mut out, plan, "");
         }
-        Answer::Buy(bought) => {
-            let claim = if bought.cheapest {
-                "cheapest: no purchase that works costs less (a proven lower bound reaches its price)".to_string()
-            } else if bought.outcome.is_err() {
-                format!(
-                    "the exact model's choice; every purchase that works costs at least {}",
-                    num(bought.bound)
-                )
-            } else if bought.bound > 0.0 {
-                format!(
-                    "not proven cheapest: every purchase that works costs at least {} (gap {}%)",
-                    num(bought.bound),
-                    num(crate::verify::round(100.0 * bought.gap()))
-                )
-            } else {
-                "not proven cheapest: no lower bound above 0 was proven in time".to_string()
-            };
-            let _ = writeln!(
-                out,
-                "Buy {} server{} for {} ({claim}):",
-                bought.servers.len(),
-                if bought.servers.len() == 1 { "" } else { "s" },
-                num(bought.price)
-            );
-            let _ = writeln!(out, "{}", purchase_table(&bought.servers));
-            let _ = writeln!(
-                out,
-                "Found by {}.\n",
-                match bought.found_by {
-                    "constructive" => "the constructive search (servers added where the planner fell short, then taken back while it still plans)",
-                    _ => "the exact model with servers for sale",
-                }
-            );
-            match &bought.outcome {
-                Ok(plan) => fits_lines(&mut out, plan, " with the purchase"),
-                Err(PlanError::Infeasible(explanation)) => {
-                    out.push_str("but the planner proves that no placement on the fleet with these servers keeps every guarantee (the model is a relaxation):\n");
-                    out.push_str(&infeasible_causes(explanation));
-                }
-                Err(PlanError::NotFound(not_found)) => {
-                    let _ = writeln!(
-                        out,
-                        "but no placement on the fleet with these servers was found: {} ({:.2} s). Nothing is claimed.",
-                        not_found.reason, not_found.seconds
-                    );
-                }
-            }
-        }
+        Answer::Buy(bought) => bought_lines(&mut out, bought),
         Answer::Impossible { candidates } => {
             let _ = writeln!(
                 out,
@@ -155,6 +108,63 @@ pub fn purchase_human(grown: &[Grown], answer: &Answer, written: &[String]) -> S
         let _ = writeln!(out, "Wrote {}", written.join(" and "));
     }
     out
+}
+
+/// What to buy, how sure the price is, how it was found, and the placement
+/// on the fleet with the purchase.
+fn bought_lines(out: &mut String, bought: &Bought) {
+    let _ = writeln!(
+        out,
+        "Buy {} server{} for {} ({}):",
+        bought.servers.len(),
+        if bought.servers.len() == 1 { "" } else { "s" },
+        num(bought.price),
+        price_claim(bought)
+    );
+    let _ = writeln!(out, "{}", purchase_table(&bought.servers));
+    let _ = writeln!(
+        out,
+        "Found by {}.\n",
+        match bought.found_by {
+            "constructive" => "the constructive search (servers added where the planner fell short, then taken back while it still plans)",
+            _ => "the exact model with servers for sale",
+        }
+    );
+    match &bought.outcome {
+        Ok(plan) => fits_lines(out, plan, " with the purchase"),
+        Err(PlanError::Infeasible(explanation)) => {
+            out.push_str("but the planner proves that no placement on the fleet with these servers keeps every guarantee (the model is a relaxation):\n");
+            out.push_str(&infeasible_causes(explanation));
+        }
+        Err(PlanError::NotFound(not_found)) => {
+            let _ = writeln!(
+                out,
+                "but no placement on the fleet with these servers was found: {} ({:.2} s). Nothing is claimed.",
+                not_found.reason, not_found.seconds
+            );
+        }
+    }
+}
+
+/// How far the price is proven: cheapest, or the lower bound and gap.
+fn price_claim(bought: &Bought) -> String {
+    if bought.cheapest {
+        "cheapest: no purchase that works costs less (a proven lower bound reaches its price)"
+            .to_string()
+    } else if bought.outcome.is_err() {
+        format!(
+            "the exact model's choice; every purchase that works costs at least {}",
+            num(bought.bound)
+        )
+    } else if bought.bound > 0.0 {
+        format!(
+            "not proven cheapest: every purchase that works costs at least {} (gap {}%)",
+            num(bought.bound),
+            num(crate::verify::round(100.0 * bought.gap()))
+        )
+    } else {
+        "not proven cheapest: no lower bound above 0 was proven in time".to_string()
+    }
 }
 
 pub fn purchase_json(grown: &[Grown], answer: &Answer) -> String {
