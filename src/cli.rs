@@ -707,10 +707,18 @@ fn html_report(
     )?;
     let (inventory, services) = load(inventory_dir, common)?;
     let placement = Placement::load(placement_path, &inventory, &services)?;
+    let options = CheckOptions::default();
+    let index = verify::PlacementIndex::new(&inventory, &services, &placement);
+    let checked = report::overview::Checked {
+        report: verify::check(&inventory, &services, &placement, options),
+        power: verify::power_status(&inventory, &services, &placement, options),
+        single_points: verify::single_points(&inventory, &services, &index),
+    };
     let overview = report::overview::Overview::gather(
         &inventory,
         &services,
         &placement,
+        checked,
         &inventory_dir.display().to_string(),
         &placement_path.display().to_string(),
     );
