@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::budget_family::BudgetFamily;
-use super::groups::{Group, GroupSet, Item};
+use super::groups::{join_groups, Group, Item};
 use super::limits::{SearchLimit, MAX_GROUP_SETS};
-use super::loss_table::Choices;
+use super::loss_table;
 use crate::inventory::{Component, PowerId, ServerId};
 use crate::topology::Topology;
 
@@ -48,115 +48,25 @@ impl BudgetFamily {
 
 impl<'s> FamilySearch<'s> {
     pub fn new(family: &'s BudgetFamily, topology: &'s Topology<'s>) -> Self {
-        let inventory = topology.inventory;
-        let mut candidate_of = vec![usize::MAX; inventory.power.len()];
-        for (i, p) in family.candidates.iter().enumerate() {
-            candidate_of[p.index()] = i;
-        }
-        // Candidates at or above each component: the ones its power depends on.
-        let mut above: Vec<Vec<usize>> = vec![Vec::new(); inventory.power.len()];
-        for &p in &inventory.power_order {
-            let mut here: Vec<usize> = inventory
-                .power(p)
-                .feeds_from
-                .iter()
-                .flat_map(|q| above[q.index()].iter().copied())
-                .collect();
-            if candidate_of[p.index()] != usize::MAX {
-                here.push(candidate_of[p.index()]);
-            }
-            here.sort_unstable();
-            here.dedup();
-            above[p.index()] = here;
-        }
-        let n = family.candidates.len();
-        let mut parent: Vec<usize> = (0..n).collect();
-        fn find(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
-            }
-            i
-        }
-        let mut dependent: Vec<(ServerId, usize)> = Vec::new();
-        for s in inventory.server_ids() {
-            let mut support: Vec<usize> = inventory
-                .server(s)
-                .psu
-                .iter()
-                .flat_map(|q| above[q.index()].iter().copied())
-                .collect();
-            support.sort_unstable();
-            support.dedup();
-            let Some(&first) = support.first() else {
-                continue;
-            };
-            for &c in &support[1..] {
-                let (a, b) = (find(&mut parent, first), find(&mut parent, c));
-                if a != b {
-                    parent[a.max(b)] = a.min(b);
-                }
-            }
-            dependent.push((s, first));
-        }
-        // Groups in order of their smallest candidate, so the output is stable.
-        let mut group_of_root = vec![usize::MAX; n];
-        let mut members: Vec<Vec<usize>> = Vec::new();
-        let mut servers: Vec<Vec<ServerId>> = Vec::new();
-        for (s, c) in dependent {
-            let root = find(&mut parent, c);
-            if group_of_root[root] == usize::MAX {
-                group_of_root[root] = members.len();
-                members.push(Vec::new());
-                servers.push(Vec::new());
-            }
-            servers[group_of_root[root]].push(s);
-        }
-        for c in 0..n {
-            let g = group_of_root[find(&mut parent, c)];
-            if g != usize::MAX {
-                members[g].push(c);
-            }
-        }
-        let mut order: Vec<usize> = (0..members.len()).collect();
-        order.sort_by_key(|&g| members[g][0]);
         let mut search = FamilySearch {
             family,
             topology,
             groups: Vec::new(),
             limit: None,
         };
+        let joined = join_groups(family, topology.inventory);
+        let largest = joined.iter().map(|g| g.candidates.len()).max().unwrap_or(0);
         let mut listed = 0;
-        for g in order {
-            let mut sets = vec![(Vec::new(), 0.0)];
-            let mut chosen = Vec::new();
+        for group in joined {
             let room = MAX_GROUP_SETS.saturating_sub(listed);
-            if !family.group_sets(&members[g], 0, 0.0, &mut chosen, &mut sets, room) {
-                search.limit = Some(SearchLimit::TooManySets {
-                    largest: members.iter().map(Vec::len).max().unwrap_or(0),
-                });
+            let Some(sets) = family.sets_of_group(&group.candidates, room) else {
+                search.limit = Some(SearchLimit::TooManySets { largest });
                 search.groups.clear();
                 return search;
-            }
+            };
             listed += sets.len();
-            let sets = sets
-                .into_iter()
-                .map(|(members, cost_w)| {
-                    let failed: Vec<Component> = members
-                        .iter()
-                        .map(|&c| Component::Power(family.candidates[c]))
-                        .collect();
-                    GroupSet {
-                        down: topology.impact(&failed).down,
-                        members,
-                        cost_w,
-                    }
-                })
-                .collect();
-            search.groups.push(Group {
-                servers: std::mem::take(&mut servers[g]),
-                sets,
-            });
+            let group = Group::evaluate(group.servers, sets, family, topology);
+            search.groups.push(group);
         }
         search
     }
@@ -180,18 +90,37 @@ impl<'s> FamilySearch<'s> {
     /// Returns (that sum, the set); the empty set when nothing is lost.
     pub fn worst_loss(&self, weight: impl Fn(ServerId) -> u64) -> (u64, Vec<PowerId>) {
         if self.limit.is_some() {
-            return self.family.worst(|members| {
-                let failed: Vec<Component> = members.iter().map(|p| Component::Power(*p)).collect();
-                self.topology
-                    .impact(&failed)
-                    .down
-                    .iter()
-                    .map(|s| weight(*s))
-                    .sum()
-            });
+            return self.worst_loss_by_branching(&weight);
         }
         // Replicas lost are small integers: a dynamic program over the loss
         // (the least capacity that loses exactly v) is exact without any limit.
+        let items = self.loss_options(&weight);
+        let Some((best, chosen)) = loss_table::most_loss(&items, self.family.budget_w) else {
+            return (0, Vec::new());
+        };
+        let mut members = Vec::new();
+        for (g, set) in chosen {
+            members.extend_from_slice(&self.groups[g].sets[set].members);
+        }
+        (best as u64, self.power_ids(members))
+    }
+
+    /// [`FamilySearch::worst_loss`] when the groups could not be listed.
+    fn worst_loss_by_branching(&self, weight: impl Fn(ServerId) -> u64) -> (u64, Vec<PowerId>) {
+        self.family.worst(|members| {
+            let failed: Vec<Component> = members.iter().map(|p| Component::Power(*p)).collect();
+            self.topology
+                .impact(&failed)
+                .down
+                .iter()
+                .map(|s| weight(*s))
+                .sum()
+        })
+    }
+
+    /// Per group that holds any weight, the sets no cheaper set beats in loss,
+    /// as (capacity, loss, set); groups that can lose nothing are left out.
+    fn loss_options(&self, weight: impl Fn(ServerId) -> u64) -> Vec<Item<u64>> {
         let mut items: Vec<Item<u64>> = Vec::new();
         for (g, group) in self.groups.iter().enumerate() {
             if group.servers.iter().all(|s| weight(*s) == 0) {
@@ -217,47 +146,7 @@ impl<'s> FamilySearch<'s> {
                 items.push((g, kept));
             }
         }
-        let budget = self.family.budget_w;
-        let total: u64 = items.iter().map(|(_, o)| o.last().map_or(0, |o| o.1)).sum();
-        let Ok(total) = usize::try_from(total) else {
-            return (0, Vec::new());
-        };
-        let mut cost = vec![f64::INFINITY; total + 1];
-        cost[0] = 0.0;
-        let mut reach = 0usize;
-        // One byte per entry in the usual case (few options per group): the
-        // table is groups × replicas, large for a big datacenter.
-        let mut choices: Vec<Choices> = Vec::with_capacity(items.len());
-        for (_, options) in &items {
-            let top = reach + options.last().map_or(0, |o| o.1 as usize);
-            let mut next = vec![f64::INFINITY; top + 1];
-            let mut choice = Choices::new(options.len(), top + 1);
-            // Option by option, so that on a tie the cheapest option of this
-            // group wins and the worst set uses the earliest groups.
-            for (j, &(c, lost, _)) in options.iter().enumerate() {
-                for (v, &base) in cost.iter().enumerate().take(reach + 1) {
-                    let (to, w) = (v + lost as usize, base + c);
-                    if w <= budget && w < next[to] {
-                        next[to] = w;
-                        choice.set(to, j);
-                    }
-                }
-            }
-            cost[..=top].copy_from_slice(&next);
-            reach = top;
-            choices.push(choice);
-        }
-        let Some(best) = (0..=reach).rev().find(|&v| cost[v] <= budget) else {
-            return (0, Vec::new());
-        };
-        let mut members = Vec::new();
-        let mut v = best;
-        for ((g, options), choice) in items.iter().zip(&choices).rev() {
-            let (_, lost, set) = options[choice.get(v)];
-            members.extend_from_slice(&self.groups[*g].sets[set].members);
-            v -= lost as usize;
-        }
-        (best as u64, self.power_ids(members))
+        items
     }
 
     pub(super) fn power_ids(&self, mut members: Vec<usize>) -> Vec<PowerId> {

@@ -50,7 +50,107 @@ struct Class {
 /// Classes with more options keep only their whole hull.
 const MAX_PREFIX_HULLS: usize = 64;
 
+/// The items in classes of the same options beyond their free one, the items
+/// with nothing to gain (fixed), and the value of every free option (base).
+fn classify(items: Vec<Item<f64>>, budget: f64) -> (Vec<Class>, Vec<(usize, usize)>, f64) {
+    let mut base = 0.0;
+    let mut by_options: BTreeMap<Vec<(u64, u64)>, usize> = BTreeMap::new();
+    let mut classes: Vec<Class> = Vec::new();
+    let mut fixed = Vec::new();
+    for (item, mut options) in items {
+        options.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        let (free_value, free_set) = free_option(&options);
+        base += free_value;
+        let kept = gains_beyond(&options, free_value, budget);
+        if kept.is_empty() {
+            fixed.push((item, free_set));
+            continue;
+        }
+        let key: Vec<(u64, u64)> = kept
+            .iter()
+            .map(|(c, v, _)| (c.to_bits(), v.to_bits()))
+            .collect();
+        let class = *by_options.entry(key).or_insert_with(|| {
+            classes.push(Class::new(kept));
+            classes.len() - 1
+        });
+        classes[class].items.push((item, free_set));
+    }
+    (classes, fixed, base)
+}
+
+/// The free option with the most value is the item's starting point: (value, set).
+fn free_option(options: &[(f64, f64, usize)]) -> (f64, usize) {
+    options
+        .iter()
+        .filter(|o| o.0 <= 0.0)
+        .map(|o| (o.1, o.2))
+        // Set 0 of every group is the empty set: free, adding nothing.
+        .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a })
+}
+
+/// The options (sorted by cost) that cost something within the budget and
+/// gain more over the free one than every cheaper option: (cost, gain, set).
+fn gains_beyond(
+    options: &[(f64, f64, usize)],
+    free_value: f64,
+    budget: f64,
+) -> Vec<(f64, f64, usize)> {
+    let mut kept: Vec<(f64, f64, usize)> = Vec::new();
+    for &(cost, value, set) in options.iter().filter(|o| o.0 > 0.0 && o.0 <= budget) {
+        let gain = value - free_value;
+        if gain > kept.last().map_or(0.0, |k| k.1) {
+            kept.push((cost, gain, set));
+        }
+    }
+    kept
+}
+
+/// Every hull segment of every class, steepest first: the slopes, and the
+/// prefix sums of cost and gain times each class's items (one more entry).
+fn segments(classes: &[Class]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut segments: Vec<(f64, f64, f64, usize)> = classes
+        .iter()
+        .enumerate()
+        .flat_map(|(k, class)| {
+            class
+                .prefix_hulls
+                .last()
+                .into_iter()
+                .flatten()
+                .map(move |&(slope, cost, gain)| (slope, cost, gain, k))
+        })
+        .collect();
+    segments.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slopes: Vec<f64> = segments.iter().map(|s| s.0).collect();
+    let (mut cum_cost, mut cum_gain) = (vec![0.0], vec![0.0]);
+    for &(_, cost, gain, class) in &segments {
+        let count = classes[class].items.len() as f64;
+        cum_cost.push(cum_cost[cum_cost.len() - 1] + cost * count);
+        cum_gain.push(cum_gain[cum_gain.len() - 1] + gain * count);
+    }
+    (slopes, cum_cost, cum_gain)
+}
+
 impl Class {
+    /// A class, still without items, of the options beyond the free one.
+    fn new(options: Vec<(f64, f64, usize)>) -> Self {
+        Class {
+            items: Vec::new(),
+            prefix_hulls: if options.len() <= MAX_PREFIX_HULLS {
+                (1..=options.len()).map(|j| hull(&options[..j])).collect()
+            } else {
+                vec![hull(&options)]
+            },
+            options,
+        }
+    }
+
+    /// The slope of its steepest hull segment.
+    fn steepest(&self) -> f64 {
+        self.prefix_hulls.last().map_or(0.0, |h| h[0].0)
+    }
+
     /// Hull segments of options 1..=j (or of all options, a superset).
     fn hull(&self, j: usize) -> &[(f64, f64, f64)] {
         let at = (j - 1).min(self.prefix_hulls.len() - 1);
@@ -60,79 +160,14 @@ impl Class {
 
 impl Knapsack {
     pub(super) fn new(items: Vec<Item<f64>>, budget: f64) -> Self {
-        let mut base = 0.0;
-        let mut by_options: BTreeMap<Vec<(u64, u64)>, usize> = BTreeMap::new();
-        let mut classes: Vec<Class> = Vec::new();
-        let mut fixed = Vec::new();
-        for (item, mut options) in items {
-            options.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
-            // The free option with the most value is the item's starting point.
-            let (free_value, free_set) = options
-                .iter()
-                .filter(|o| o.0 <= 0.0)
-                .map(|o| (o.1, o.2))
-                // Set 0 of every group is the empty set: free, adding nothing.
-                .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
-            base += free_value;
-            let mut kept: Vec<(f64, f64, usize)> = Vec::new();
-            for &(cost, value, set) in options.iter().filter(|o| o.0 > 0.0 && o.0 <= budget) {
-                let gain = value - free_value;
-                if gain > kept.last().map_or(0.0, |k| k.1) {
-                    kept.push((cost, gain, set));
-                }
-            }
-            if kept.is_empty() {
-                fixed.push((item, free_set));
-                continue;
-            }
-            let key: Vec<(u64, u64)> = kept
-                .iter()
-                .map(|(c, v, _)| (c.to_bits(), v.to_bits()))
-                .collect();
-            let class = *by_options.entry(key).or_insert_with(|| {
-                classes.push(Class {
-                    items: Vec::new(),
-                    prefix_hulls: if kept.len() <= MAX_PREFIX_HULLS {
-                        (1..=kept.len()).map(|j| hull(&kept[..j])).collect()
-                    } else {
-                        vec![hull(&kept)]
-                    },
-                    options: kept.clone(),
-                });
-                classes.len() - 1
-            });
-            classes[class].items.push((item, free_set));
-        }
+        let (mut classes, fixed, base) = classify(items, budget);
         // Steepest classes first: the first dive is the greedy solution.
-        classes.sort_by(|a, b| {
-            let slope = |c: &Class| c.prefix_hulls.last().map_or(0.0, |h| h[0].0);
-
-            slope(b).total_cmp(&slope(a))
-        });
-        let mut segments: Vec<(f64, f64, f64, usize)> = classes
-            .iter()
-            .enumerate()
-            .flat_map(|(k, class)| {
-                class
-                    .prefix_hulls
-                    .last()
-                    .into_iter()
-                    .flatten()
-                    .map(move |&(slope, cost, gain)| (slope, cost, gain, k))
-            })
-            .collect();
-        segments.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let slopes: Vec<f64> = segments.iter().map(|s| s.0).collect();
-        let (mut cum_cost, mut cum_gain) = (vec![0.0], vec![0.0]);
-        for &(_, cost, gain, class) in &segments {
-            let count = classes[class].items.len() as f64;
-            cum_cost.push(cum_cost[cum_cost.len() - 1] + cost * count);
-            cum_gain.push(cum_gain[cum_gain.len() - 1] + gain * count);
-        }
+        classes.sort_by(|a, b| b.steepest().total_cmp(&a.steepest()));
+        let (slopes, cum_cost, cum_gain) = segments(&classes);
         let after = (0..classes.len())
             .map(|k| match classes.get(k + 1) {
                 Some(next) => {
-                    let steepest = next.prefix_hulls.last().map_or(0.0, |h| h[0].0);
+                    let steepest = next.steepest();
                     slopes.partition_point(|s| *s > steepest)
                 }
                 None => slopes.len(),
