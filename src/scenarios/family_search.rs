@@ -47,6 +47,9 @@ impl BudgetFamily {
 }
 
 impl<'s> FamilySearch<'s> {
+    /// Joins the candidates into groups, then lists and evaluates each group's
+    /// sets; past [`MAX_GROUP_SETS`] sets in all, no group is kept and the
+    /// family is searched without them (see [`FamilySearch::limit`]).
     pub fn new(family: &'s BudgetFamily, topology: &'s Topology<'s>) -> Self {
         let mut search = FamilySearch {
             family,
