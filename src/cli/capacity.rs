@@ -2,7 +2,7 @@
 //! buy. Arguments are checked and outputs refused before any solving, as
 //! for `plan`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use faultplan::capacity::{Answer, Base, MarginOptions, NewServer, DEFAULT_MARGIN_SECONDS};
 use faultplan::export;
@@ -10,59 +10,11 @@ use faultplan::inventory::{Catalog, Grown, Growth, Inventory, Location, Placemen
 use faultplan::plan::PlanOptions;
 use faultplan::report;
 
-use super::{
-    check_outputs, load, positive_seconds, print, progress_spinner, run_inputs, write_atomic,
-    Common, DataFormat, Failure,
-};
+use super::args::{CapacityArgs, DataFormat};
+use super::exit::Failure;
+use super::io::{check_outputs, load, print, progress_spinner, run_inputs, write_atomic};
 
-#[derive(clap::Args)]
-pub(super) struct CapacityArgs {
-    /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
-    inventory: PathBuf,
-    #[command(flatten)]
-    common: Common,
-    /// Multiply every service's min_replicas by this factor (rounded up).
-    #[arg(long, value_name = "FACTOR", conflicts_with = "growth_file", value_parser = factor)]
-    growth: Option<f64>,
-    /// Per-service growth factors: a CSV with the columns service,factor.
-    #[arg(long, value_name = "FILE")]
-    growth_file: Option<PathBuf>,
-    /// Server models that may be bought (catalog.csv): answers what to buy so
-    /// that the (grown) demand fits.
-    #[arg(long, value_name = "FILE")]
-    catalog: Option<PathBuf>,
-    /// With --catalog: where to write the purchase, as servers.csv rows.
-    #[arg(long, value_name = "FILE", requires = "catalog")]
-    out: Option<PathBuf>,
-    /// Where to write the verified placement (of the grown demand, on the
-    /// fleet with the purchase).
-    #[arg(long, value_name = "FILE")]
-    placement_out: Option<PathBuf>,
-    /// Without --growth, --growth-file or --catalog: the placement running
-    /// now (placement.csv). Adds its power loads (normal and worst-case
-    /// failover) and single points of failure to the margins, and the
-    /// headroom starts from it when it passes check.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["growth", "growth_file", "catalog"])]
-    placement: Option<PathBuf>,
-    /// Stop after this many seconds [default: 300; the margins report: 60,
-    /// shared by every service's headroom search].
-    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
-    time_limit: Option<f64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
-    format: DataFormat,
-}
-
-fn factor(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
-        _ => Err(format!(
-            "expected a growth factor > 0 (1.5 = 50% more), found \"{text}\""
-        )),
-    }
-}
-
-pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
+pub(super) fn run(args: CapacityArgs) -> Result<(), Failure> {
     let mut inputs = run_inputs(&args.inventory, &args.common, None);
     inputs.extend(args.growth_file.clone());
     inputs.extend(args.catalog.clone());

@@ -7,58 +7,11 @@ use faultplan::import::netbox::{self, Api, Fields, Models, Options};
 use faultplan::import::InventoryFiles;
 use faultplan::inventory::{InputError, Location};
 
-use super::{folder_of, print, write_atomic, Failure};
+use super::args::Source;
+use super::exit::Failure;
+use super::io::{folder_of, print, write_atomic};
 
-#[derive(clap::Subcommand)]
-pub enum Source {
-    /// Import racks, power and servers from NetBox (4.x REST API, or saved list responses).
-    #[command(after_help = crate::commands::IMPORT_EXIT_CODES)]
-    Netbox(NetboxArgs),
-}
-
-#[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["url", "from"])))]
-pub struct NetboxArgs {
-    /// The inventory folder to write (datacenters.csv, racks.csv, power.csv, servers.csv).
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace the inventory files of an --out folder that is not empty (its
-    /// other files, such as services.toml, are kept).
-    #[arg(long)]
-    force: bool,
-    /// NetBox's address, e.g. https://netbox.example.com.
-    #[arg(long, value_name = "URL")]
-    url: Option<String>,
-    /// API token [default: the NETBOX_TOKEN environment variable]; never printed.
-    #[arg(long, requires = "url")]
-    token: Option<String>,
-    /// Results asked for per request (NetBox caps it at its MAX_PAGE_SIZE).
-    #[arg(long, default_value_t = 1000, requires = "url", value_parser = clap::value_parser!(u32).range(1..))]
-    page_size: u32,
-    /// A folder of saved list responses: sites.json, racks.json, devices.json, ...
-    #[arg(long, value_name = "DIR")]
-    from: Option<PathBuf>,
-    /// Device role (slug or name) whose devices are servers (repeatable) [default: server].
-    #[arg(long = "role", value_name = "ROLE")]
-    roles: Vec<String>,
-    /// CSV of server numbers by device type: device_type,cpu,mem_gb,idle_w,max_w.
-    #[arg(long, value_name = "FILE")]
-    models: Option<PathBuf>,
-    /// Device custom field holding the server's cores.
-    #[arg(long, default_value = "cpu", value_name = "NAME")]
-    cpu_field: String,
-    /// Device custom field holding the server's memory in GB.
-    #[arg(long, default_value = "mem_gb", value_name = "NAME")]
-    mem_field: String,
-    /// Device custom field holding the idle draw in watts.
-    #[arg(long, default_value = "idle_w", value_name = "NAME")]
-    idle_field: String,
-    /// Device custom field holding the draw at full cpu in watts.
-    #[arg(long, default_value = "max_w", value_name = "NAME")]
-    max_field: String,
-}
-
-pub fn run(source: Source) -> Result<(), Failure> {
+pub(super) fn run(source: Source) -> Result<(), Failure> {
     let Source::Netbox(args) = source;
     let replace = check_out(&args.out, args.force)?;
     let options = Options {
