@@ -450,39 +450,60 @@ pub(super) enum ExportFormat {
     Csv,
 }
 
-fn fraction(text: &str) -> Result<f64, String> {
+/// A value the command line refuses; clap prints it after "invalid value
+/// '…' for '--flag <…>': ".
+#[derive(Debug, thiserror::Error)]
+#[error("expected {expected}, found \"{found}\"")]
+pub(super) struct BadValue {
+    expected: &'static str,
+    found: String,
+}
+
+/// The value of `text` if `accept` takes it, else what was `expected`.
+fn parse_f64(
+    text: &str,
+    accept: impl Fn(f64) -> bool,
+    expected: &'static str,
+) -> Result<f64, BadValue> {
     match text.parse::<f64>() {
-        Ok(g) if (0.0..1.0).contains(&g) => Ok(g),
-        _ => Err(format!(
-            "expected a fraction from 0 up to (not including) 1, found \"{text}\""
-        )),
+        Ok(value) if accept(value) => Ok(value),
+        _ => Err(BadValue {
+            expected,
+            found: text.to_string(),
+        }),
     }
 }
 
-fn positive_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 => Ok(s),
-        _ => Err(format!(
-            "expected a positive number of seconds, found \"{text}\""
-        )),
-    }
+fn fraction(text: &str) -> Result<f64, BadValue> {
+    parse_f64(
+        text,
+        |g| (0.0..1.0).contains(&g),
+        "a fraction from 0 up to (not including) 1",
+    )
 }
 
-fn factor(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
-        _ => Err(format!(
-            "expected a growth factor > 0 (1.5 = 50% more), found \"{text}\""
-        )),
-    }
+fn positive_seconds(text: &str) -> Result<f64, BadValue> {
+    parse_f64(
+        text,
+        |s| s.is_finite() && s > 0.0,
+        "a positive number of seconds",
+    )
+}
+
+fn factor(text: &str) -> Result<f64, BadValue> {
+    parse_f64(
+        text,
+        |f| f.is_finite() && f > 0.0,
+        "a growth factor > 0 (1.5 = 50% more)",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
 
-    use super::super::exit::USAGE_ERROR;
     use super::*;
+    use crate::cli::exit::USAGE_ERROR;
 
     /// Every command and every argument a user can pass is described, and
     /// every command's help ends with its exit codes.

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use faultplan::capacity::{Answer, Base, MarginOptions, NewServer, DEFAULT_MARGIN_SECONDS};
 use faultplan::export;
-use faultplan::inventory::{Catalog, Grown, Growth, Inventory, Location, Placement, Services};
+use faultplan::inventory::{
+    Catalog, Grown, Growth, InputError, Inventory, Location, Placement, Services,
+};
 use faultplan::plan::PlanOptions;
 use faultplan::report;
 
@@ -131,13 +133,11 @@ fn buy(
 /// verified placement (and a --placement given passes check), 1 otherwise.
 fn margins(args: &CapacityArgs, inventory: &Inventory, services: &Services) -> Result<(), Failure> {
     if args.placement_out.is_some() {
-        return Err(Failure::Input(
-            faultplan::inventory::InputError::new(
-                Location::file(Path::new("--placement-out")),
-                "--placement-out needs --growth, --growth-file or --catalog",
-            )
-            .into(),
-        ));
+        return Err(InputError::new(
+            Location::file(Path::new("--placement-out")),
+            "--placement-out needs --growth, --growth-file or --catalog",
+        )
+        .into());
     }
     let placement = args
         .placement

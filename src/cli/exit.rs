@@ -65,6 +65,10 @@ pub(super) enum Failure {
     Violated,
 }
 
+// Every library error a command can meet becomes a `Failure` here, and only
+// here, so that `?` carries it to `exit_code`: a stage's new error type gets
+// its `From` next to these.
+
 impl From<InputErrors> for Failure {
     fn from(errors: InputErrors) -> Self {
         Failure::Input(errors)
