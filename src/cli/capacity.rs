@@ -14,21 +14,10 @@ use faultplan::report;
 
 use super::args::{CapacityArgs, DataFormat};
 use super::exit::Failure;
-use super::io::{check_outputs, load, print, progress_spinner, run_inputs, write_atomic};
+use super::io::{check_outputs, load, print, run_inputs, write_atomic, Spinner};
 
 pub(super) fn run(args: CapacityArgs) -> Result<(), Failure> {
-    let mut inputs = run_inputs(&args.inventory, &args.common, None);
-    inputs.extend(args.growth_file.clone());
-    inputs.extend(args.catalog.clone());
-    inputs.extend(args.placement.clone());
-    let mut outputs: Vec<(&str, &Path)> = Vec::new();
-    if let Some(path) = &args.out {
-        outputs.push(("--out", path));
-    }
-    if let Some(path) = &args.placement_out {
-        outputs.push(("--placement-out", path));
-    }
-    check_outputs(&inputs, &outputs)?;
+    refuse_outputs(&args)?;
     let (inventory, services) = load(&args.inventory, &args.common)?;
     let catalog = args.catalog.as_deref().map(Catalog::load).transpose()?;
     let growth = match (&args.growth, &args.growth_file) {
@@ -43,35 +32,67 @@ pub(super) fn run(args: CapacityArgs) -> Result<(), Failure> {
         time_limit: args.time_limit,
         ..PlanOptions::default()
     };
-    let spinner = progress_spinner(matches!(args.format, DataFormat::Human));
-    let progress = |m: &str| {
-        if let Some(spinner) = &spinner {
-            spinner.set_message(m.to_string());
-        }
-    };
-    if let Some(catalog) = &catalog {
-        let (grown_services, grown) = growth.apply(&services);
-        let answer = faultplan::capacity::purchase(
-            &inventory,
-            &grown_services,
-            catalog,
-            &options,
-            &progress,
-        );
-        if let Some(spinner) = &spinner {
-            spinner.finish_and_clear();
-        }
-        return buy(&args, &inventory, &grown_services, &grown, &answer);
+    match &catalog {
+        Some(catalog) => purchase(&args, &inventory, &services, &growth, catalog, &options),
+        None => fit(&args, &inventory, &services, &growth, &options),
     }
-    let fit = faultplan::capacity::fit_growth(&inventory, &services, &growth, &options, &progress);
-    if let Some(spinner) = &spinner {
-        spinner.finish_and_clear();
+}
+
+/// Refuses, before any solving, outputs that would replace an input or
+/// cannot be written.
+fn refuse_outputs(args: &CapacityArgs) -> Result<(), Failure> {
+    let mut inputs = run_inputs(&args.inventory, &args.common, None);
+    inputs.extend(args.growth_file.clone());
+    inputs.extend(args.catalog.clone());
+    inputs.extend(args.placement.clone());
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    if let Some(path) = &args.out {
+        outputs.push(("--out", path));
     }
+    if let Some(path) = &args.placement_out {
+        outputs.push(("--placement-out", path));
+    }
+    check_outputs(&inputs, &outputs)
+}
+
+/// What to buy so that the grown demand fits.
+fn purchase(
+    args: &CapacityArgs,
+    inventory: &Inventory,
+    services: &Services,
+    growth: &Growth,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<(), Failure> {
+    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let (grown_services, grown) = growth.apply(services);
+    let answer =
+        faultplan::capacity::purchase(inventory, &grown_services, catalog, options, &|m: &str| {
+            spinner.say(m.to_string())
+        });
+    spinner.clear();
+    buy(args, inventory, &grown_services, &grown, &answer)
+}
+
+/// Whether the grown demand fits the fleet as it is; its placement is
+/// written (--placement-out) only when it does.
+fn fit(
+    args: &CapacityArgs,
+    inventory: &Inventory,
+    services: &Services,
+    growth: &Growth,
+    options: &PlanOptions,
+) -> Result<(), Failure> {
+    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let fit = faultplan::capacity::fit_growth(inventory, services, growth, options, &|m: &str| {
+        spinner.say(m.to_string())
+    });
+    spinner.clear();
     let mut written = Vec::new();
     if let (Ok(plan), Some(path)) = (&fit.outcome, &args.placement_out) {
         write_atomic(&[(
             path,
-            export::placement_csv(&inventory, &fit.services, &plan.placement),
+            export::placement_csv(inventory, &fit.services, &plan.placement),
         )])?;
         written.push(path.display().to_string());
     }
@@ -148,17 +169,15 @@ fn margins(args: &CapacityArgs, inventory: &Inventory, services: &Services) -> R
         seconds: args.time_limit.unwrap_or(DEFAULT_MARGIN_SECONDS),
         ..MarginOptions::default()
     };
-    let spinner = progress_spinner(matches!(args.format, DataFormat::Human));
-    let progress = |m: &str| {
-        if let Some(spinner) = &spinner {
-            spinner.set_message(m.to_string());
-        }
-    };
-    let m =
-        faultplan::capacity::margins(inventory, services, placement.as_ref(), &options, &progress);
-    if let Some(spinner) = &spinner {
-        spinner.finish_and_clear();
-    }
+    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let m = faultplan::capacity::margins(
+        inventory,
+        services,
+        placement.as_ref(),
+        &options,
+        &|m: &str| spinner.say(m.to_string()),
+    );
+    spinner.clear();
     let name = args.placement.as_ref().map(|p| p.display().to_string());
     print(&match args.format {
         DataFormat::Human => report::margins_human(&m, name.as_deref()),

@@ -10,7 +10,7 @@ use faultplan::report;
 
 use super::args::{DataFormat, MaintenanceArgs, RuleArg};
 use super::exit::Failure;
-use super::io::{load, print, progress_spinner};
+use super::io::{load, print, Spinner};
 
 pub(super) fn run(args: MaintenanceArgs) -> Result<(), Failure> {
     let rule = match args.rule {
@@ -25,7 +25,7 @@ pub(super) fn run(args: MaintenanceArgs) -> Result<(), Failure> {
         time_limit: Some(seconds),
         ..PlanOptions::default()
     });
-    let spinner = progress_spinner(matches!(args.format, DataFormat::Human));
+    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
     let total = components.len();
     let verdicts = faultplan::maintenance::maintenance(
         &inventory,
@@ -34,15 +34,9 @@ pub(super) fn run(args: MaintenanceArgs) -> Result<(), Failure> {
         &components,
         rule,
         options.as_ref(),
-        &mut |done| {
-            if let Some(spinner) = &spinner {
-                spinner.set_message(format!("{done} of {total} windows judged"));
-            }
-        },
+        &mut |done| spinner.say(format!("{done} of {total} windows judged")),
     );
-    if let Some(spinner) = spinner {
-        spinner.finish_and_clear();
-    }
+    spinner.clear();
     print(&match args.format {
         DataFormat::Human => report::maintenance_human(&verdicts, &inventory, rule),
         DataFormat::Json => report::maintenance_json(&verdicts, &inventory, &services, rule),

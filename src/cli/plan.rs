@@ -12,7 +12,7 @@ use faultplan::report;
 
 use super::args::{DataFormat, MethodArg, ObjectiveArg, PlanArgs};
 use super::exit::Failure;
-use super::io::{check_outputs, load, print, progress_spinner, run_inputs, write_atomic};
+use super::io::{check_outputs, load, print, run_inputs, write_atomic, Spinner};
 
 pub(super) fn run(args: PlanArgs) -> Result<(), Failure> {
     let options = options(&args);
@@ -84,15 +84,11 @@ fn solve(
     options: &PlanOptions,
     format: DataFormat,
 ) -> Result<Plan, PlanError> {
-    let spinner = progress_spinner(matches!(format, DataFormat::Human));
+    let spinner = Spinner::start(matches!(format, DataFormat::Human));
     let outcome = faultplan::plan::plan(inventory, services, current, options, &|message| {
-        if let Some(spinner) = &spinner {
-            spinner.set_message(message.to_string());
-        }
+        spinner.say(message.to_string())
     });
-    if let Some(spinner) = spinner {
-        spinner.finish_and_clear();
-    }
+    spinner.clear();
     outcome
 }
 
