@@ -7,49 +7,24 @@ use faultplan::import::netbox::{self, Api, Fields, Models, Options};
 use faultplan::import::InventoryFiles;
 use faultplan::inventory::{InputError, Location};
 
-use super::args::Source;
+use super::args::{NetboxArgs, Source};
 use super::exit::Failure;
 use super::io::{folder_of, print, write_atomic};
 
 pub(super) fn run(source: Source) -> Result<(), Failure> {
     let Source::Netbox(args) = source;
     let replace = check_out(&args.out, args.force)?;
-    let options = Options {
-        roles: if args.roles.is_empty() {
-            Options::default().roles
-        } else {
-            args.roles
-        },
-        fields: Fields {
-            cpu: args.cpu_field,
-            mem_gb: args.mem_field,
-            idle_w: args.idle_field,
-            max_w: args.max_field,
-        },
-        models: match &args.models {
-            Some(path) => Models::load(path)?,
-            None => Models::default(),
-        },
-    };
-    let (data, origin) = match (&args.from, args.url) {
+    let options = options(&args)?;
+    let (data, origin) = match (&args.from, &args.url) {
         (Some(dir), _) => (netbox::from_dir(dir)?, dir.display().to_string()),
         (None, Some(url)) => {
-            let token = match args.token.or_else(|| std::env::var("NETBOX_TOKEN").ok()) {
-                Some(token) if !token.trim().is_empty() => token.trim().to_string(),
-                _ => {
-                    return Err(InputError::new(
-                        Location::file(Path::new("--token")),
-                        "no NetBox API token: set NETBOX_TOKEN (or give --token)",
-                    )
-                    .into())
-                }
-            };
+            let token = token(args.token.as_deref())?;
             let api = Api {
                 url: url.clone(),
                 token,
                 page_size: args.page_size,
             };
-            (api.fetch()?, url)
+            (api.fetch()?, url.clone())
         }
         (None, None) => unreachable!("clap requires --url or --from"),
     };
@@ -67,6 +42,43 @@ pub(super) fn run(source: Source) -> Result<(), Failure> {
             .join(", "),
         imported.summary
     ))
+}
+
+/// How NetBox's objects map to the inventory: which roles are servers, which
+/// custom fields hold the numbers, and the numbers by device type.
+fn options(args: &NetboxArgs) -> Result<Options, Failure> {
+    Ok(Options {
+        roles: if args.roles.is_empty() {
+            Options::default().roles
+        } else {
+            args.roles.clone()
+        },
+        fields: Fields {
+            cpu: args.cpu_field.clone(),
+            mem_gb: args.mem_field.clone(),
+            idle_w: args.idle_field.clone(),
+            max_w: args.max_field.clone(),
+        },
+        models: match &args.models {
+            Some(path) => Models::load(path)?,
+            None => Models::default(),
+        },
+    })
+}
+
+/// The API token: --token, else NETBOX_TOKEN; a blank one is refused.
+fn token(given: Option<&str>) -> Result<String, Failure> {
+    match given
+        .map(str::to_string)
+        .or_else(|| std::env::var("NETBOX_TOKEN").ok())
+    {
+        Some(token) if !token.trim().is_empty() => Ok(token.trim().to_string()),
+        _ => Err(InputError::new(
+            Location::file(Path::new("--token")),
+            "no NetBox API token: set NETBOX_TOKEN (or give --token)",
+        )
+        .into()),
+    }
 }
 
 /// Refuses, before anything is read, an --out that is a file or a folder with
