@@ -2,9 +2,10 @@
 //! from the CSV files of FORMATS.md and validated once. Later stages trust these
 //! types and never re-parse or re-validate.
 
-mod capacity;
+mod catalog;
 mod csvfile;
 mod error;
+mod growth;
 mod load;
 mod placement;
 mod services;
@@ -49,8 +50,9 @@ pub mod limits {
         }
     }
 }
-pub use capacity::{grow, Catalog, CatalogModel, Grown, Growth};
+pub use catalog::{Catalog, CatalogModel};
 pub use error::{InputError, InputErrors, Location};
+pub use growth::{grow, Grown, Growth};
 pub use placement::{Placement, Replica};
 pub use services::{Service, Services, SurviveWord};
 
