@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::csvfile::{read_text, CsvFile};
-use super::error::{Errors, InputError, InputErrors, Location};
+use super::error::{Errors, GrowthError, InputError, InputErrors, Location};
 use super::{limits, ServiceId, Services};
 
 /// How much each service's demand grows: a factor on min_replicas.
@@ -37,8 +37,8 @@ impl Growth {
             return Err(check(message).into());
         }
         for id in services.ids() {
-            if let Err(message) = growth.grow_one(services, id) {
-                return Err(check(message).into());
+            if let Err(e) = growth.grow_one(services, id) {
+                return Err(check(e.to_string()).into());
             }
         }
         Ok(growth)
@@ -80,7 +80,7 @@ impl Growth {
                 growth.factors[id.index()] = factor;
                 growth
                     .grow_one(services, id)
-                    .map_err(|message| row.error("factor", message))?;
+                    .map_err(|e| row.error("factor", e.to_string()))?;
                 Ok(())
             })();
             if let Err(e) = parsed {
@@ -115,7 +115,11 @@ impl Growth {
         (grown, changes)
     }
 
-    fn grow_one(&self, services: &Services, id: ServiceId) -> Result<(u32, Option<u32>), String> {
+    fn grow_one(
+        &self,
+        services: &Services,
+        id: ServiceId,
+    ) -> Result<(u32, Option<u32>), GrowthError> {
         let service = services.service(id);
         let factor = self.factors[id.index()];
         let min = grow(service.min_replicas, factor)?;
@@ -135,7 +139,7 @@ fn factor_error(factor: f64) -> Option<String> {
 /// `n × factor` rounded up. A product within a billionth of a whole number is
 /// that number: 10 × 1.1 is 11.000000000000002 in binary floating point, and
 /// a user who wrote 1.1 means 11.
-pub fn grow(n: u32, factor: f64) -> Result<u32, String> {
+pub fn grow(n: u32, factor: f64) -> Result<u32, GrowthError> {
     let product = f64::from(n) * factor;
     let nearest = product.round();
     let grown = if (product - nearest).abs() <= 1e-9 * nearest.max(1.0) {
@@ -144,10 +148,11 @@ pub fn grow(n: u32, factor: f64) -> Result<u32, String> {
         product.ceil()
     };
     if grown > f64::from(limits::REPLICAS) {
-        return Err(format!(
-            "{n} × {factor} = {grown} replicas is above faultplan's limit of {} (see docs/formats.md, Limits)",
-            limits::REPLICAS
-        ));
+        return Err(GrowthError {
+            replicas: n,
+            factor,
+            grown,
+        });
     }
     Ok(grown as u32)
 }
@@ -167,5 +172,13 @@ mod tests {
         assert_eq!(grow(4, 0.5), Ok(2));
         assert_eq!(grow(3, 0.5), Ok(2));
         assert!(grow(1_000_000, 2.0).is_err());
+    }
+
+    #[test]
+    fn growth_past_the_limit_says_so_in_the_words_of_before() {
+        assert_eq!(
+            grow(1_000_000, 2.0).unwrap_err().to_string(),
+            "1000000 × 2 = 2000000 replicas is above faultplan's limit of 1000000 (see docs/formats.md, Limits)"
+        );
     }
 }

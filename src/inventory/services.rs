@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::error::{Errors, InputError, InputErrors};
+use super::error::{Errors, InputError, InputErrors, SurviveWordError};
 use super::load::Spans;
 use super::{limits, read_text, Inventory, Location, ServiceId};
 
@@ -31,8 +31,8 @@ pub enum SurviveWord {
 
 impl SurviveWord {
     /// Parses a word; the error says what was expected.
-    pub fn parse(word: &str) -> Result<SurviveWord, String> {
-        let expected = "expected server, rack, room, datacenter, power:<kind>, power:<P>%, power:<P>%:<kind> or custom:<name>";
+    pub fn parse(word: &str) -> Result<SurviveWord, SurviveWordError> {
+        let owned = || word.to_string();
         match word {
             "server" => return Ok(SurviveWord::Server),
             "rack" => return Ok(SurviveWord::Rack),
@@ -42,48 +42,46 @@ impl SurviveWord {
         }
         if let Some(name) = word.strip_prefix("custom:") {
             if name.is_empty() {
-                return Err(format!("\"{word}\": the custom scenario name is missing"));
+                return Err(SurviveWordError::NoCustomName { word: owned() });
             }
             return Ok(SurviveWord::Custom(name.to_string()));
         }
         let Some(rest) = word.strip_prefix("power:") else {
-            return Err(format!("unknown failure scenario \"{word}\": {expected}"));
+            return Err(SurviveWordError::Unknown { word: owned() });
         };
         let Some((number, tail)) = rest.split_once('%') else {
             if rest.is_empty() {
-                return Err(format!("\"{word}\": the power component kind is missing"));
+                return Err(SurviveWordError::NoPowerKind { word: owned() });
             }
             return Ok(SurviveWord::PowerKind(rest.to_string()));
         };
-        let percent: f64 = number.parse().map_err(|_| {
-            format!("\"{word}\": expected a percentage such as power:50%, found \"{number}%\"")
-        })?;
+        let percent: f64 = number
+            .parse()
+            .map_err(|_| SurviveWordError::NotAPercentage {
+                word: owned(),
+                number: number.to_string(),
+            })?;
         if !(percent > 0.0 && percent < 100.0) {
-            return Err(format!(
-                "\"{word}\": the percentage must be strictly between 0 and 100"
-            ));
+            return Err(SurviveWordError::PercentageOutOfRange { word: owned() });
         }
         let kind = match tail {
             "" => None,
             _ => match tail.strip_prefix(':') {
                 Some(kind) if !kind.is_empty() => Some(kind.to_string()),
-                _ => {
-                    return Err(format!(
-                        "\"{word}\": expected power:<P>% or power:<P>%:<kind>"
-                    ))
-                }
+                _ => return Err(SurviveWordError::BadPercentageKind { word: owned() }),
             },
         };
         Ok(SurviveWord::PowerPercent { percent, kind })
     }
 
     /// Parses a word that must match something in `inventory`.
-    pub fn parse_in(word: &str, inventory: &Inventory) -> Result<SurviveWord, String> {
+    pub fn parse_in(word: &str, inventory: &Inventory) -> Result<SurviveWord, SurviveWordError> {
         let parsed = SurviveWord::parse(word)?;
         match parsed.unmatched(inventory) {
-            Some(why) => Err(format!(
-                "\"{word}\" matches nothing in the inventory: {why}"
-            )),
+            Some(why) => Err(SurviveWordError::Unmatched {
+                word: word.to_string(),
+                why,
+            }),
             None => Ok(parsed),
         }
     }
@@ -399,7 +397,7 @@ fn parse_words(
     let mut seen = BTreeSet::new();
     for word in words {
         match SurviveWord::parse_in(word.get_ref(), inventory) {
-            Err(message) => errors.push(InputError::new(at(word.span()), message)),
+            Err(e) => errors.push(InputError::new(at(word.span()), e.to_string())),
             Ok(parsed) => {
                 if seen.insert(parsed.to_string()) {
                     survive.push(parsed);
