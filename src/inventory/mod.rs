@@ -10,6 +10,7 @@ pub mod limits;
 mod load;
 mod placement;
 mod services;
+mod survive_word;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -20,7 +21,8 @@ pub use catalog::{Catalog, CatalogModel};
 pub use error::{GrowthError, IdTaken, InputError, InputErrors, Location, SurviveWordError};
 pub use growth::{grow, Grown, Growth};
 pub use placement::{Placement, Replica};
-pub use services::{Service, Services, SurviveWord};
+pub use services::{Service, Services};
+pub use survive_word::SurviveWord;
 
 macro_rules! index_type {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
