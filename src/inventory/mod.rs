@@ -10,6 +10,7 @@ pub mod limits;
 mod load;
 mod placement;
 mod services;
+mod spans;
 mod survive_word;
 
 use std::collections::{BTreeSet, HashMap};

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::{Errors, InputError, InputErrors};
-use super::load::Spans;
+use super::spans::Spans;
 use super::survive_word::SurviveWord;
 use super::{limits, read_text, Inventory, Location, ServiceId};
 
