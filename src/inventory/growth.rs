@@ -7,7 +7,9 @@ use std::path::Path;
 
 use super::csvfile::{read_text, CsvFile};
 use super::error::{Errors, GrowthError, InputError, InputErrors, Location};
-use super::{limits, ServiceId, Services};
+use super::ids::ServiceId;
+use super::limits;
+use super::services::Services;
 
 /// How much each service's demand grows: a factor on min_replicas.
 #[derive(Debug, Clone, PartialEq)]

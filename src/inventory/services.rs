@@ -6,10 +6,14 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::csvfile::read_text;
+use super::error::Location;
 use super::error::{Errors, InputError, InputErrors};
+use super::fleet::Inventory;
+use super::ids::ServiceId;
+use super::limits;
 use super::spans::Spans;
 use super::survive_word::SurviveWord;
-use super::{limits, read_text, Inventory, Location, ServiceId};
 
 #[derive(Debug, Clone)]
 pub struct Service {

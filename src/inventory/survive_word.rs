@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use super::error::SurviveWordError;
-use super::Inventory;
+use super::fleet::Inventory;
 
 /// One word of a `survive` list (FORMATS.md, "Failure scenarios").
 #[derive(Debug, Clone, PartialEq, PartialOrd)]

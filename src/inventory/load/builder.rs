@@ -7,10 +7,10 @@ use std::path::Path;
 use super::namespace::{Defined, Kind, Namespace};
 use crate::inventory::csvfile::{CsvFile, Row};
 use crate::inventory::error::{Errors, InputError, InputErrors, Location};
-use crate::inventory::{
-    Component, CustomScenario, Datacenter, DcId, Inventory, PowerComponent, PowerId, Rack, Room,
-    RoomId, Server,
+use crate::inventory::fleet::{
+    CustomScenario, Datacenter, Inventory, PowerComponent, Rack, Room, Server,
 };
+use crate::inventory::ids::{Component, DcId, PowerId, RoomId};
 
 /// Why a row was not built: an error to report, or a reference into a file that
 /// could not be parsed (already reported there).

@@ -3,7 +3,8 @@
 use super::builder::{Builder, RowError};
 use super::namespace::Kind;
 use crate::inventory::csvfile::CsvFile;
-use crate::inventory::{Component, Datacenter, DcId};
+use crate::inventory::fleet::Datacenter;
+use crate::inventory::ids::{Component, DcId};
 
 impl Builder {
     pub(super) fn datacenters(&mut self, file: &CsvFile) {

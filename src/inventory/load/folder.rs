@@ -9,7 +9,8 @@ use super::builder::Builder;
 use super::namespace::Kind;
 use crate::inventory::csvfile::{read_text, CsvFile};
 use crate::inventory::error::{Errors, InputError, InputErrors, Location};
-use crate::inventory::{limits, CustomScenario, Inventory};
+use crate::inventory::fleet::{CustomScenario, Inventory};
+use crate::inventory::limits;
 
 /// (required, optional) columns of each CSV file, in `Inventory::FILES` order.
 const COLUMNS: [(&[&str], &[&str]); 4] = [

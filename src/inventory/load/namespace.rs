@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::inventory::csvfile::{CsvFile, Row};
 use crate::inventory::error::{Errors, InputError, Location};
-use crate::inventory::Component;
+use crate::inventory::ids::Component;
 
 /// The four kinds of ids that share one namespace, in file order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

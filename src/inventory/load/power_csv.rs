@@ -10,7 +10,8 @@ use super::builder::{Builder, RowError};
 use super::namespace::Kind;
 use crate::inventory::csvfile::CsvFile;
 use crate::inventory::error::InputError;
-use crate::inventory::{Component, PowerComponent, PowerId};
+use crate::inventory::fleet::PowerComponent;
+use crate::inventory::ids::{Component, PowerId};
 
 const DEFAULT_MAX_UTILIZATION: f64 = 0.8;
 

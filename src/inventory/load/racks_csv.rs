@@ -3,7 +3,8 @@
 use super::builder::{Builder, RowError};
 use super::namespace::Kind;
 use crate::inventory::csvfile::CsvFile;
-use crate::inventory::{Component, Rack, RackId, Room, RoomId};
+use crate::inventory::fleet::{Rack, Room};
+use crate::inventory::ids::{Component, RackId, RoomId};
 
 const DEFAULT_RACK_UNITS: u32 = 42;
 

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::builder::Builder;
 use super::namespace::Defined;
 use crate::inventory::error::InputError;
+use crate::inventory::fleet::CustomScenario;
 use crate::inventory::spans::Spans;
-use crate::inventory::CustomScenario;
 
 impl Builder {
     pub(super) fn custom_scenarios(&mut self, path: &Path, text: &str) -> Vec<CustomScenario> {

@@ -4,7 +4,8 @@
 use super::builder::{Builder, RowError};
 use super::namespace::Kind;
 use crate::inventory::csvfile::{CsvFile, Row};
-use crate::inventory::{Component, DcId, PowerId, RackId, Server, ServerId, Status};
+use crate::inventory::fleet::{Server, Status};
+use crate::inventory::ids::{Component, DcId, PowerId, RackId, ServerId};
 
 impl Builder {
     pub(super) fn servers(&mut self, file: &CsvFile) {
