@@ -37,7 +37,7 @@ fn parse_words(words: &[String], inventory: &Inventory) -> Result<Vec<SurviveWor
     for word in words {
         match SurviveWord::parse_in(word, inventory) {
             Ok(w) => parsed.push(w),
-            Err(message) => errors.push(InputError::new(at.clone(), message)),
+            Err(e) => errors.push(InputError::new(at.clone(), e.to_string())),
         }
     }
     if errors.is_empty() {

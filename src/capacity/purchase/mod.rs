@@ -415,7 +415,9 @@ fn for_sale(
         }
     }
     (
-        inventory.with_servers(for_sale_servers),
+        inventory
+            .with_servers(for_sale_servers)
+            .map_err(|e| e.to_string()),
         for_sale,
         limits,
         origin,

@@ -1,13 +1,15 @@
-//! The capacity planning files of FORMATS.md: growth factors (one for every
-//! service, or a `service,factor` CSV) and the catalog of server models that
-//! may be bought. Validated here, once, like every other input.
+//! The growth factors of capacity planning (FORMATS.md): one for every
+//! service, or a `service,factor` CSV. Validated here, once, like every other
+//! input.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::csvfile::{read_text, CsvFile};
-use super::error::{Errors, InputError, InputErrors, Location};
-use super::{limits, ServiceId, Services};
+use super::error::{Errors, GrowthError, InputError, InputErrors, Location};
+use super::ids::ServiceId;
+use super::limits;
+use super::services::Services;
 
 /// How much each service's demand grows: a factor on min_replicas.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,8 +39,8 @@ impl Growth {
             return Err(check(message).into());
         }
         for id in services.ids() {
-            if let Err(message) = growth.grow_one(services, id) {
-                return Err(check(message).into());
+            if let Err(e) = growth.grow_one(services, id) {
+                return Err(check(e.to_string()).into());
             }
         }
         Ok(growth)
@@ -80,7 +82,7 @@ impl Growth {
                 growth.factors[id.index()] = factor;
                 growth
                     .grow_one(services, id)
-                    .map_err(|message| row.error("factor", message))?;
+                    .map_err(|e| row.error("factor", e.to_string()))?;
                 Ok(())
             })();
             if let Err(e) = parsed {
@@ -115,7 +117,11 @@ impl Growth {
         (grown, changes)
     }
 
-    fn grow_one(&self, services: &Services, id: ServiceId) -> Result<(u32, Option<u32>), String> {
+    fn grow_one(
+        &self,
+        services: &Services,
+        id: ServiceId,
+    ) -> Result<(u32, Option<u32>), GrowthError> {
         let service = services.service(id);
         let factor = self.factors[id.index()];
         let min = grow(service.min_replicas, factor)?;
@@ -135,7 +141,7 @@ fn factor_error(factor: f64) -> Option<String> {
 /// `n × factor` rounded up. A product within a billionth of a whole number is
 /// that number: 10 × 1.1 is 11.000000000000002 in binary floating point, and
 /// a user who wrote 1.1 means 11.
-pub fn grow(n: u32, factor: f64) -> Result<u32, String> {
+pub fn grow(n: u32, factor: f64) -> Result<u32, GrowthError> {
     let product = f64::from(n) * factor;
     let nearest = product.round();
     let grown = if (product - nearest).abs() <= 1e-9 * nearest.max(1.0) {
@@ -144,105 +150,13 @@ pub fn grow(n: u32, factor: f64) -> Result<u32, String> {
         product.ceil()
     };
     if grown > f64::from(limits::REPLICAS) {
-        return Err(format!(
-            "{n} × {factor} = {grown} replicas is above faultplan's limit of {} (see docs/formats.md, Limits)",
-            limits::REPLICAS
-        ));
+        return Err(GrowthError {
+            replicas: n,
+            factor,
+            grown,
+        });
     }
     Ok(grown as u32)
-}
-
-/// One server model that may be bought.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct CatalogModel {
-    pub model: String,
-    pub cpu: f64,
-    pub mem_gb: f64,
-    pub idle_w: f64,
-    pub max_w: f64,
-    pub labels: BTreeSet<String>,
-    pub u_height: u32,
-    pub price: f64,
-    pub max_count: Option<u32>,
-    pub line: usize,
-}
-
-/// `catalog.csv`: the models that may be bought, in file order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Catalog {
-    pub models: Vec<CatalogModel>,
-}
-
-impl Catalog {
-    pub fn load(path: &Path) -> Result<Catalog, InputErrors> {
-        let text = read_text(path, limits::CSV_BYTES)?;
-        let file = CsvFile::parse(
-            path,
-            &text,
-            &["model", "cpu", "mem_gb", "price"],
-            &["idle_w", "max_w", "labels", "u_height", "max_count"],
-        )?;
-        let mut errors = Errors::default();
-        let mut models: Vec<CatalogModel> = Vec::new();
-        let mut names: BTreeMap<String, usize> = BTreeMap::new();
-        for row in file.rows() {
-            let parsed = (|| -> Result<CatalogModel, InputError> {
-                let model = row.id("model")?.to_string();
-                if let Some(line) = names.get(&model) {
-                    return Err(row.error(
-                        "model",
-                        format!("model \"{model}\" is listed twice (first on line {line})"),
-                    ));
-                }
-                let cpu = row.required_number("cpu")?;
-                let mem_gb = row.required_number("mem_gb")?;
-                let price = row.required_number("price")?;
-                let idle_w = row.number("idle_w")?.unwrap_or(0.0);
-                let max_w = row.number("max_w")?.unwrap_or(idle_w);
-                if max_w < idle_w {
-                    return Err(row.error(
-                        "max_w",
-                        format!("max_w ({max_w}) must be >= idle_w ({idle_w})"),
-                    ));
-                }
-                let u_height = row.whole_number("u_height")?.unwrap_or(1);
-                if u_height == 0 {
-                    return Err(row.error("u_height", "expected at least 1 rack unit, found 0"));
-                }
-                let labels = row
-                    .list("labels")?
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
-                Ok(CatalogModel {
-                    model,
-                    cpu,
-                    mem_gb,
-                    idle_w,
-                    max_w,
-                    labels,
-                    u_height,
-                    price,
-                    max_count: row.whole_number("max_count")?,
-                    line: row.line,
-                })
-            })();
-            match parsed {
-                Ok(model) => {
-                    names.insert(model.model.clone(), model.line);
-                    models.push(model);
-                }
-                Err(e) => errors.push(e),
-            }
-        }
-        if models.is_empty() && file.rows().next().is_none() {
-            errors.push(InputError::new(
-                Location::file(path),
-                "the catalog lists no model; expected at least one row after the header",
-            ));
-        }
-        errors.finish(Catalog { models })
-    }
 }
 
 #[cfg(test)]
@@ -260,5 +174,13 @@ mod tests {
         assert_eq!(grow(4, 0.5), Ok(2));
         assert_eq!(grow(3, 0.5), Ok(2));
         assert!(grow(1_000_000, 2.0).is_err());
+    }
+
+    #[test]
+    fn growth_past_the_limit_says_so_in_the_words_of_before() {
+        assert_eq!(
+            grow(1_000_000, 2.0).unwrap_err().to_string(),
+            "1000000 × 2 = 2000000 replicas is above faultplan's limit of 1000000 (see docs/formats.md, Limits)"
+        );
     }
 }
