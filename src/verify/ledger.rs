@@ -19,7 +19,7 @@
 //!
 //! It answers for listed scenarios only: when a `power:P%` family is too
 //! large to list and is searched instead, [`Ledger::new`] returns None and
-//! the caller uses [`super::check`].
+//! the caller uses [`check`](fn@super::check).
 
 use std::collections::HashMap;
 
@@ -27,7 +27,7 @@ use crate::inventory::{Inventory, PowerId, ServerId, ServiceId, Services, Status
 use crate::scenarios::ScenarioSet;
 use crate::topology::Topology;
 
-use super::{CheckOptions, CAPACITY_TOLERANCE, LOAD_TOLERANCE_W};
+use super::options::{CheckOptions, CAPACITY_TOLERANCE, LOAD_TOLERANCE_W};
 
 pub struct Ledger<'a> {
     inventory: &'a Inventory,
