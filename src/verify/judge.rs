@@ -1,4 +1,4 @@
-//! What the steps of [`check_during`](fn@super::check_during) share: the
+//! What the steps of [`check_during`](fn@super::check::check_during) share: the
 //! placement being judged, its scenarios' words, the fewest replicas up seen
 //! so far per service, and the findings in the order they are found.
 

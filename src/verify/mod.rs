@@ -2,12 +2,13 @@
 //! typed findings with the numbers that explain them. It never imports `plan`:
 //! every plan is checked by this code, and CI runs it as the lint.
 //!
-//! `check` ([`check.rs`](check)) reads as its steps: the placement with
-//! nothing failed (`normal`), each listed scenario (`listed`), each searched
-//! `power:P%` family (`families`), then each service's verdict (`statuses`),
-//! all sharing one [`judge::Judge`]. Beside it: power loads per component
-//! (`power`), ad-hoc failures (`simulate`), single points of failure, drift
-//! from what runs, and the incremental [`Ledger`] that `migrate` uses.
+//! `check` (check.rs) reads as its steps: the placement with nothing failed
+//! (normal.rs), each listed scenario (listed.rs), each searched `power:P%`
+//! family (families.rs), then each service's verdict (statuses.rs), all
+//! sharing one `Judge` (judge.rs). Beside it: power loads per component
+//! (power.rs), ad-hoc failures (simulate.rs), single points of failure
+//! (single_points.rs), drift from what runs (drift.rs), and the incremental
+//! [`Ledger`] (ledger.rs) that `migrate` uses.
 
 mod check;
 mod drift;

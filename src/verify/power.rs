@@ -23,7 +23,7 @@ pub struct PowerStatus {
 }
 
 /// Every power component's normal and worst-case load for `placement`, by the
-/// same scenarios, load model and family searches as [`check`](fn@super::check); the worst of
+/// same scenarios, load model and family searches as [`check`](fn@super::check::check); the worst of
 /// a searched family is searched for, not only whether it breaks the limit.
 pub fn power_status(
     inventory: &Inventory,
