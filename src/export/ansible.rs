@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{collect, spreadsheet_safe, Sources};
+use super::sources::{collect, Sources};
+use super::spreadsheet::spreadsheet_safe;
 use crate::inventory::{InputError, InputErrors, Inventory, Placement, Services};
 
 /// Ansible's name for a group: a valid Python identifier, every other

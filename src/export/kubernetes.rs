@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
-use super::{collect, Sources};
+use super::sources::{collect, Sources};
 use crate::inventory::{
     InputError, InputErrors, Inventory, Placement, PowerId, ServerId, Services,
 };
