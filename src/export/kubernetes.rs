@@ -104,17 +104,16 @@ pub fn kubernetes_list(
     Ok(list_json(&node_objects, &deployments))
 }
 
+/// Replicas of each service on each node: service → node → replicas.
+type Pods<'a> = BTreeMap<&'a str, BTreeMap<&'a str, u32>>;
+
 /// The nodes of the plan (one per server with a replica), and for each
 /// service its replicas on each node.
-#[allow(clippy::type_complexity)]
 fn nodes_and_pods<'a>(
     inventory: &'a Inventory,
     services: &'a Services,
     placement: &Placement,
-) -> (
-    BTreeMap<&'a str, ServerId>,
-    BTreeMap<&'a str, BTreeMap<&'a str, u32>>,
-) {
+) -> (BTreeMap<&'a str, ServerId>, Pods<'a>) {
     let mut nodes: BTreeMap<&str, ServerId> = BTreeMap::new();
     // service → node → replicas
     let mut pods: BTreeMap<&str, BTreeMap<&str, u32>> = BTreeMap::new();
