@@ -76,7 +76,7 @@ fn finish(summary: &mut Summary, wiring: &Wiring) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::records::{Data, Rack, Ref, Site};
+    use super::super::records::{Rack, Ref, Site};
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeSet;

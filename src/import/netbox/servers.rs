@@ -287,3 +287,40 @@ fn row(ids: &Ids, server: &Mapped) -> Vec<String> {
         device.name.clone().unwrap_or_default(),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(fields: serde_json::Value) -> Device {
+        let mut data = serde_json::json!({
+            "id": 1,
+            "device_type": {"id": 1},
+            "role": {"id": 1},
+            "site": {"id": 1},
+        });
+        data["custom_fields"] = fields;
+        serde_json::from_value(data).unwrap()
+    }
+
+    #[test]
+    fn a_custom_field_that_is_no_number_says_what_it_holds() {
+        let device = device(serde_json::json!({
+            "a": -1, "b": " x ", "c": [1], "d": " 2.5 ", "e": "", "f": null,
+        }));
+        let message = |field| custom_number(&device, field).unwrap_err().to_string();
+        assert_eq!(message("a"), "custom field a is -1, expected a number >= 0");
+        assert_eq!(
+            message("b"),
+            "custom field b is \" x \", expected a number >= 0"
+        );
+        assert_eq!(
+            message("c"),
+            "custom field c is [1], expected a number >= 0"
+        );
+        assert_eq!(custom_number(&device, "d"), Ok(Some(2.5)));
+        assert_eq!(custom_number(&device, "e"), Ok(None));
+        assert_eq!(custom_number(&device, "f"), Ok(None));
+        assert_eq!(custom_number(&device, "g"), Ok(None));
+    }
+}
