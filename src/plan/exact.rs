@@ -6,8 +6,8 @@
 use good_lp::ResolutionError;
 
 use super::construct::Style;
-use super::milp::{Fixed, Goal, Relax, Scope, SolveSettings};
 use super::model::{Counts, Model};
+use super::request::{Fixed, Goal, Relax, Scope, SolveSettings};
 use super::search::{Offer, Search};
 use super::state::State;
 use super::Objective;

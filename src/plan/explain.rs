@@ -12,8 +12,8 @@ use crate::inventory::{Component, Inventory, ServerId, Services, Status};
 use crate::scenarios::ScenarioSet;
 use crate::topology::{Impact, Topology};
 
-use super::milp::{Goal, Relax, Scope};
 use super::model::Model;
+use super::request::{Goal, Relax, Scope};
 use super::search::Search;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -24,6 +24,7 @@ mod explain;
 mod lns;
 mod milp;
 mod model;
+mod request;
 mod search;
 mod solver;
 mod state;
@@ -32,9 +33,9 @@ use serde::Serialize;
 
 // The class model and its solver, for the purchase model of `capacity`.
 pub use explain::{slots, Cause, Explanation, Limit, Slots};
-pub(crate) use milp::{Fixed, Goal, Relax, Scope, SolveSettings};
 pub use model::impacts;
 pub(crate) use model::{Buy, Counts, Model};
+pub(crate) use request::{Fixed, Goal, Relax, Scope, SolveSettings};
 pub use search::relative_gap;
 pub(crate) use solver::model as solver_model;
 pub use solver::NAME as SOLVER;
