@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::explain::Explanation;
+use super::explain::{Cause, Explanation};
 use super::options::Objective;
 use crate::changes::Change;
 use crate::inventory::Placement;
@@ -57,13 +57,22 @@ pub struct Plan {
     pub report: Report,
 }
 
-#[derive(Debug, Clone)]
+/// Why `plan` returns no placement.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PlanError {
     /// No placement satisfies the guarantees, proven; here is why.
+    #[error("no placement satisfies the guarantees: {}", causes(.0))]
     Infeasible(Explanation),
     /// The search ended without a verified placement, and without a proof
     /// that none exists.
+    #[error("{}", .0.reason)]
     NotFound(NotFound),
+}
+
+/// The causes of an explanation, in one line.
+fn causes(explanation: &Explanation) -> String {
+    let messages: Vec<String> = explanation.causes.iter().map(Cause::message).collect();
+    messages.join("; ")
 }
 
 /// What a search that found nothing has to say.
@@ -79,4 +88,35 @@ pub struct NotFound {
     #[serde(skip)]
     pub closest: Option<Box<Placement>>,
     pub suggestions: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::explain::Limit;
+    use super::*;
+
+    #[test]
+    fn plan_errors_read_as_sentences() {
+        let infeasible = PlanError::Infeasible(Explanation {
+            causes: vec![Cause::Binding {
+                limits: vec![Limit::Cpu],
+            }],
+            notes: Vec::new(),
+        });
+        assert_eq!(
+            infeasible.to_string(),
+            "no placement satisfies the guarantees: these limits cannot all be met: the servers' cores"
+        );
+        let not_found = PlanError::NotFound(NotFound {
+            seconds: 1.0,
+            reason: "no placement found within the time limit of 1 s".into(),
+            violations: Vec::new(),
+            closest: None,
+            suggestions: Vec::new(),
+        });
+        assert_eq!(
+            not_found.to_string(),
+            "no placement found within the time limit of 1 s"
+        );
+    }
 }
