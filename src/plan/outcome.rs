@@ -92,8 +92,8 @@ pub struct NotFound {
 
 #[cfg(test)]
 mod tests {
-    use crate::plan::explain::Limit;
     use super::*;
+    use crate::plan::explain::Limit;
 
     #[test]
     fn plan_errors_read_as_sentences() {

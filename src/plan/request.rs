@@ -4,6 +4,7 @@
 //! (solver.rs), so neither reaches into the other for them.
 
 use super::model::Counts;
+use crate::inventory::ServiceId;
 
 /// What to minimise, in priority order after the hard constraints.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,6 +39,24 @@ pub enum Scope<'c> {
         free: &'c [bool],
         base: &'c Counts,
     },
+}
+
+impl Scope<'_> {
+    /// Whether the replicas of `id` may change.
+    pub fn frees(&self, id: ServiceId) -> bool {
+        match self {
+            Scope::Whole => true,
+            Scope::Services { free, .. } => free[id.index()],
+        }
+    }
+
+    /// The replicas a service that may not change keeps on class `k`.
+    pub fn base(&self, id: ServiceId, k: usize) -> f64 {
+        match self {
+            Scope::Whole => 0.0,
+            Scope::Services { base, .. } => f64::from(base[id.index()][k]),
+        }
+    }
 }
 
 /// Groups of limits that an explanation may leave out, to find which bind.
