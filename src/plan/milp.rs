@@ -11,7 +11,8 @@ use good_lp::{
 
 use super::solver;
 
-use super::model::{Counts, Model, PowerRow};
+use super::model::{Counts, Model};
+use super::power_rows::PowerRow;
 use super::request::{Fixed, Goal, Relax, Scope, SolveSettings};
 use crate::inventory::ServiceId;
 

@@ -28,10 +28,12 @@ mod model;
 mod options;
 mod orchestrate;
 mod outcome;
+mod power_rows;
 mod request;
 mod search;
 mod solver;
 mod state;
+mod survival;
 
 pub use explain::{slots, Cause, Explanation, Limit, Slots};
 pub use model::impacts;
