@@ -31,16 +31,18 @@ mod outcome;
 mod power_rows;
 mod request;
 mod search;
+mod slots;
 mod solver;
 mod state;
 mod survival;
 
-pub use explain::{slots, Cause, Explanation, Limit, Slots};
+pub use explain::{Cause, Explanation, Limit};
 pub use model::impacts;
 pub use options::{Method, Objective, PlanOptions, DEFAULT_GAP};
 pub use orchestrate::plan;
 pub use outcome::{Baseline, NotFound, Plan, PlanError, PlanStats};
 pub use search::relative_gap;
+pub use slots::{slots, Slots};
 pub use solver::NAME as SOLVER;
 
 // The class model and its solver, for the purchase model of `capacity`.
