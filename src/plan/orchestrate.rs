@@ -14,6 +14,7 @@ use super::solver::NAME as SOLVER;
 use super::state::State;
 use crate::inventory::{Inventory, Placement, ServerId, Services};
 use crate::scenarios::ScenarioSet;
+use crate::verify::Finding;
 
 /// Above this many (service, class) pairs `--method auto` does not run the
 /// whole exact model (microlp finds no incumbent in minutes past it); the
@@ -198,6 +199,7 @@ fn baseline(search: &mut Search, model: &Model) -> Option<Baseline> {
     })
 }
 
+/// The statistics of the incumbent, or what a search that found none has to say.
 fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<Plan, PlanError> {
     let seconds = search.elapsed();
     let limit = search.limit();
@@ -214,38 +216,12 @@ fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<P
         ..
     } = search;
     let Some(incumbent) = incumbent else {
-        let reason = if seconds >= limit {
-            format!(
-                "no placement found within the time limit of {} s",
-                rounded_seconds(limit)
-            )
-        } else {
-            "no placement found: construction and repair got stuck and the exact model did not decide".to_string()
-        };
-        let mut suggestions = vec![format!(
-            "give it more time (--time-limit {})",
-            (limit * 4.0).ceil()
-        )];
-        if options.method != Method::Milp {
-            suggestions.push("run the whole exact model (--method milp)".into());
-        }
-        if SOLVER == "microlp" {
-            suggestions.push(
-                "build with a stronger MILP backend (cargo build --release --features highs)"
-                    .into(),
-            );
-        }
-        let (violations, closest) = match closest {
-            Some((violations, placement)) => (violations, Some(Box::new(placement))),
-            None => (Vec::new(), None),
-        };
-        return Err(PlanError::NotFound(NotFound {
+        return Err(PlanError::NotFound(not_found(
             seconds,
-            reason,
-            violations,
+            limit,
+            options.method,
             closest,
-            suggestions,
-        }));
+        )));
     };
     let bound = bound.min(incumbent.value);
     let placement = incumbent.placement;
@@ -280,4 +256,45 @@ fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<P
         changes: incumbent.changes,
         report: incumbent.report,
     })
+}
+
+/// Why nothing was found, what came closest, and what to try next.
+fn not_found(
+    seconds: f64,
+    limit: f64,
+    method: Method,
+    closest: Option<(Vec<Finding>, Placement)>,
+) -> NotFound {
+    let reason = if seconds >= limit {
+        format!(
+            "no placement found within the time limit of {} s",
+            rounded_seconds(limit)
+        )
+    } else {
+        "no placement found: construction and repair got stuck and the exact model did not decide"
+            .to_string()
+    };
+    let mut suggestions = vec![format!(
+        "give it more time (--time-limit {})",
+        (limit * 4.0).ceil()
+    )];
+    if method != Method::Milp {
+        suggestions.push("run the whole exact model (--method milp)".into());
+    }
+    if SOLVER == "microlp" {
+        suggestions.push(
+            "build with a stronger MILP backend (cargo build --release --features highs)".into(),
+        );
+    }
+    let (violations, closest) = match closest {
+        Some((violations, placement)) => (violations, Some(Box::new(placement))),
+        None => (Vec::new(), None),
+    };
+    NotFound {
+        seconds,
+        reason,
+        violations,
+        closest,
+        suggestions,
+    }
 }
