@@ -16,6 +16,14 @@
 //!
 //! A `power:P%` family too large to list is added lazily, one worst set at a
 //! time, for the services a candidate breaks.
+//!
+//! Where each part lives: what a caller asks (options.rs) and gets back
+//! (outcome.rs); the stages in order (orchestrate.rs) around the incumbent
+//! (search.rs); the class model (model.rs, with classes.rs, survival.rs and
+//! power_rows.rs), the MILP over it (milp.rs), asked through request.rs and
+//! solved by the backend in solver.rs; the concrete placement that
+//! construction and repair edit (state.rs); why no placement exists
+//! (explain.rs, slots.rs); the lazily added families (lazy_families.rs).
 
 mod classes;
 mod construct;
