@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use super::model::Model;
-use super::{Objective, PlanOptions};
+use super::options::{Objective, PlanOptions, DEFAULT_SECONDS, DEFAULT_SECONDS_WEAK};
 use crate::changes::{changes, Change};
 use crate::inventory::{Inventory, Placement, ServerId, Services};
 use crate::topology::Topology;
@@ -54,10 +54,10 @@ impl<'a> Search<'a> {
             options,
             started: Instant::now(),
             limit: options.time_limit.unwrap_or(match options.objective {
-                Objective::Cost => super::DEFAULT_SECONDS,
+                Objective::Cost => DEFAULT_SECONDS,
                 // Their relaxations are weak: the solver rarely proves them, so
                 // it would use every second it is given.
-                Objective::Servers | Objective::Balance => super::DEFAULT_SECONDS_WEAK,
+                Objective::Servers | Objective::Balance => DEFAULT_SECONDS_WEAK,
             }),
             incumbent: None,
             bound: 0.0,
