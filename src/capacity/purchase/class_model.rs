@@ -1,5 +1,5 @@
 //! The cheapest servers to buy (capacity planning): the exact model of
-//! milp.rs over an inventory that also holds every server that could be
+//! plan's milp.rs over an inventory that also holds every server that could be
 //! bought, each class of those with an integer "how many bought" that scales
 //! its cpu, memory, replicas and idle draw, and the price as the goal.
 //!
@@ -15,14 +15,15 @@
 //! plannable. Whether its own purchase is plannable is then decided by the
 //! planner on the inventory with exactly those servers, and `check`.
 
-use good_lp::ResolutionError;
-
-use crate::plan::{Fixed, Goal, Relax, Scope, SolveSettings};
 use std::collections::BTreeMap;
 
-use super::aggregate;
+use good_lp::ResolutionError;
+
 use crate::inventory::{Inventory, ServerId, Services};
-use crate::plan::{impacts, Buy, Counts, Model, PlanOptions, DEFAULT_SECONDS};
+use crate::plan::{
+    impacts, Buy, Counts, Fixed, Goal, Model, PlanOptions, Relax, Scope, SolveSettings,
+    DEFAULT_SECONDS,
+};
 use crate::scenarios::ScenarioSet;
 
 /// One server that may be bought, already in the inventory given to
@@ -67,7 +68,7 @@ pub enum PurchaseOutcome {
 /// ones, and its "infeasible" proves that none exists.
 ///
 /// `proven` is a bound already proven on every purchase (the quick bounds,
-/// [`purchase_bound`]). The LP relaxation is solved first: its optimum
+/// quick_bounds.rs). The LP relaxation is solved first: its optimum
 /// bounds every purchase too (the model is a relaxation of `check`, its LP
 /// one of the model), and it takes microlp seconds where the integer model
 /// may take minutes.
@@ -159,7 +160,7 @@ pub fn cheapest_purchase(
             }
         };
         // The quick bound sees what the classes do not (crowded services
-        // that cannot share one server, buy/aggregate.rs): a class model's
+        // that cannot share one server, aggregate_bound.rs): a class model's
         // purchase below it cannot work, and planning it would only spend
         // the time left proving so.
         let bound = if outcome.optimal {
@@ -197,30 +198,12 @@ pub fn cheapest_purchase(
     }
 }
 
-/// A lower bound on the price of every purchase of `for_sale` (servers of
-/// `inventory`, as for [`cheapest_purchase`]) that makes the demand
-/// plannable, from the bounds that take microlp seconds at 1,000 servers:
-/// cores and memory, and the aggregate LP (buy/aggregate.rs). None: no
-/// purchase makes it plannable (the aggregate LP is infeasible).
-pub fn purchase_bound(
-    inventory: &Inventory,
-    services: &Services,
-    for_sale: &[ForSale],
-    limits: &[f64],
-    options: &PlanOptions,
-) -> Option<f64> {
-    let set = ScenarioSet::expand(inventory, &services.all_words(), options.enumeration_limit);
-    let impacts = impacts(inventory, &set);
-    let mut model = Model::new(inventory, services, &set, &impacts, None, &[]);
-    model.buy = Some(buy_of(&model, for_sale, limits));
-    quick_bound(
-        &model,
-        &purchase_settings(options.time_limit, options.threads, true),
-    )
-}
-
 /// How the purchase models are solved: every limit in force, no slack.
-fn purchase_settings(time_limit: Option<f64>, threads: u32, relaxed: bool) -> SolveSettings {
+pub(super) fn purchase_settings(
+    time_limit: Option<f64>,
+    threads: u32,
+    relaxed: bool,
+) -> SolveSettings {
     SolveSettings {
         time_limit,
         threads,
@@ -232,20 +215,9 @@ fn purchase_settings(time_limit: Option<f64>, threads: u32, relaxed: bool) -> So
     }
 }
 
-/// The larger of the cores-and-memory bound and the aggregate LP's; None
-/// when the aggregate LP proves that no purchase works.
-fn quick_bound(model: &Model, settings: &SolveSettings) -> Option<f64> {
-    let cores = capacity_bound(model);
-    match aggregate::aggregate_bound(model, settings) {
-        Ok(bound) => Some(cores.max(bound)),
-        Err(ResolutionError::Infeasible) => None,
-        Err(_) => Some(cores),
-    }
-}
-
 /// The model's view of the servers for sale: each class of them with its
 /// price and the limits it counts against.
-fn buy_of(model: &Model, for_sale: &[ForSale], limits: &[f64]) -> Buy {
+pub(super) fn buy_of(model: &Model, for_sale: &[ForSale], limits: &[f64]) -> Buy {
     let mut sale_of: Vec<Option<&ForSale>> = vec![None; model.inventory.servers.len()];
     for f in for_sale {
         sale_of[f.server.index()] = Some(f);
@@ -265,49 +237,6 @@ fn buy_of(model: &Model, for_sale: &[ForSale], limits: &[f64]) -> Buy {
         price,
         limits: coefs.into_iter().zip(limits.iter().copied()).collect(),
     }
-}
-
-/// A bound from cores and memory alone, for when the LP relaxation takes
-/// too long: every placement reserves at least Σ floor × cpu cores (each
-/// service's replica floor, as in the model), the servers owned and active
-/// have what they have, and the rest must be bought at no less than the
-/// lowest price per core of any server for sale; the same for memory.
-fn capacity_bound(model: &Model) -> f64 {
-    let Some(buy) = &model.buy else {
-        return 0.0;
-    };
-    let services = model.services;
-    let (mut cpu, mut mem) = (0.0, 0.0);
-    for id in services.ids() {
-        let floor = f64::from(model.replica_floor(id));
-        cpu += floor * services.service(id).cpu;
-        mem += floor * services.service(id).mem_gb;
-    }
-    let (mut per_core, mut per_gb) = (f64::INFINITY, f64::INFINITY);
-    for (k, class) in model.classes.iter().enumerate() {
-        match buy.price[k] {
-            None => {
-                cpu -= class.cpu * class.size();
-                mem -= class.mem_gb * class.size();
-            }
-            Some(price) => {
-                if class.cpu > 0.0 {
-                    per_core = per_core.min(price / class.cpu);
-                }
-                if class.mem_gb > 0.0 {
-                    per_gb = per_gb.min(price / class.mem_gb);
-                }
-            }
-        }
-    }
-    let bound = |missing: f64, per_unit: f64| {
-        if missing > 1e-9 && per_unit.is_finite() {
-            missing * per_unit
-        } else {
-            0.0
-        }
-    };
-    bound(cpu, per_core).max(bound(mem, per_gb))
 }
 
 /// Prices within this of each other are equal (float sums of catalog

@@ -6,7 +6,7 @@
 //!
 //! Why it is a bound: take any purchase P and any placement on the
 //! inventory with P that `check` accepts. Set b to P's servers per class
-//! for sale (as in buy.rs), u and w to the cores and memory the placement
+//! for sale (as in class_model.rs), u and w to the cores and memory the placement
 //! reserves per class. Then every row below holds:
 //! - cores and memory per class are within what its servers have;
 //! - for every service s, the classes s may use hold all replicas of every
@@ -48,7 +48,10 @@ use crate::plan::{solver_model, Model, SolveSettings};
 /// The aggregate LP's optimum (a lower bound on the price of every
 /// purchase), or `Infeasible` when no purchase works. `model` must carry
 /// its `buy` (servers for sale, their prices and limits).
-pub fn aggregate_bound(model: &Model, settings: &SolveSettings) -> Result<f64, ResolutionError> {
+pub(super) fn aggregate_bound(
+    model: &Model,
+    settings: &SolveSettings,
+) -> Result<f64, ResolutionError> {
     let Some(buy) = &model.buy else {
         return Ok(0.0);
     };
