@@ -5,12 +5,14 @@
 //! each service's headroom in headroom.rs and the guaranteed capacity per
 //! failure family in guaranteed.rs).
 
+mod error;
 mod growth;
 mod guaranteed;
 mod headroom;
 mod margins;
 mod purchase;
 
+pub use error::CapacityError;
 pub use growth::{fit_growth, GrowthFit};
 pub use guaranteed::FamilyCapacity;
 pub use headroom::{raised, Headroom, Limit, SearchEnd};

@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::answer::NewServer;
+use crate::capacity::error::CapacityError;
 use crate::inventory::{Catalog, CatalogModel, Inventory, PowerId, RackId, Server, Status};
 use crate::plan::{Plan, PlanError};
 
@@ -97,7 +98,7 @@ pub(super) fn new_servers(
     catalog: &Catalog,
     racks: &[RackSpace],
     mut bought: Vec<(usize, Server)>,
-) -> Result<(Vec<NewServer>, Inventory), String> {
+) -> Result<(Vec<NewServer>, Inventory), CapacityError> {
     let mut taken: BTreeMap<RackId, u32> = BTreeMap::new();
     let mut occupied: Vec<BTreeSet<u32>> = racks.iter().map(|r| r.occupied.clone()).collect();
     // Largest first, so a tall server finds a run before small ones split it.
@@ -120,10 +121,9 @@ pub(super) fn new_servers(
                 rack.u_height,
                 server.u_height,
             ) else {
-                return Err(format!(
-                    "the purchase does not fit the free units of rack {} as they are split",
-                    rack.id
-                ));
+                return Err(CapacityError::SplitRackUnits {
+                    rack: rack.id.clone(),
+                });
             };
             for u in p..p + server.u_height {
                 occupied[server.rack.index()].insert(u);
@@ -152,7 +152,7 @@ pub(super) fn new_servers(
     }
     let after = inventory
         .with_servers(bought.into_iter().map(|(_, s)| s).collect())
-        .map_err(|_| "an id of a new server is taken".to_string())?;
+        .map_err(|_| CapacityError::NewServerIdTaken)?;
     Ok((rows, after))
 }
 

@@ -10,25 +10,33 @@
 
 use super::candidates::{catalog_server, RackSpace};
 use super::class_model::ForSale;
+use crate::capacity::error::CapacityError;
 use crate::inventory::{Catalog, Inventory, Server, ServerId};
 
 /// Prefix of the ids of servers for sale in the inventory copy: never written.
 const FOR_SALE: &str = "\u{1}for-sale";
 
 /// Every server that could be bought, in a copy of the inventory, with the
-/// model's view of them (price, the limits they use) and the limits: one
-/// per rack (free units), then one per model with max_count. `origin` is
-/// each one's catalog model.
+/// model's view of them.
+pub(super) struct ForSaleInventory {
+    /// The inventory with every server for sale after the servers owned.
+    pub inventory: Inventory,
+    /// The model's view of each server for sale: price, the limits it uses.
+    pub for_sale: Vec<ForSale>,
+    /// The limits: one per rack (free units), then one per model with
+    /// max_count.
+    pub limits: Vec<f64>,
+    /// Each server for sale's catalog model.
+    pub origin: Vec<usize>,
+}
+
+/// Every server that could be bought, in a copy of the inventory (see
+/// [`ForSaleInventory`]); an error when one's id is taken.
 pub(super) fn for_sale(
     inventory: &Inventory,
     catalog: &Catalog,
     racks: &[RackSpace],
-) -> (
-    Result<Inventory, String>,
-    Vec<ForSale>,
-    Vec<f64>,
-    Vec<usize>,
-) {
+) -> Result<ForSaleInventory, CapacityError> {
     let mut limits: Vec<f64> = racks.iter().map(|r| f64::from(r.free)).collect();
     let model_limit: Vec<Option<usize>> = catalog
         .models
@@ -78,10 +86,13 @@ pub(super) fn for_sale(
             }
         }
     }
-    (
-        inventory.with_servers(for_sale_servers),
+    let inventory = inventory
+        .with_servers(for_sale_servers)
+        .map_err(|_| CapacityError::ForSaleIdTaken)?;
+    Ok(ForSaleInventory {
+        inventory,
         for_sale,
         limits,
         origin,
-    )
+    })
 }

@@ -23,7 +23,7 @@ use super::answer::{Answer, Bought};
 use super::candidates::{new_servers, rack_space, Built};
 use super::class_model::{cheapest_purchase, price_tolerance, PurchaseOutcome};
 use super::construct;
-use super::for_sale::for_sale;
+use super::for_sale::{for_sale, ForSaleInventory};
 use super::quick_bounds::purchase_bound as model_bound;
 use crate::inventory::{Catalog, Inventory, Services};
 use crate::plan::{self, Method, PlanOptions};
@@ -82,14 +82,21 @@ pub fn purchase(
         &within(seconds),
         progress,
     );
-    let (extended, for_sale, limits, origin) = for_sale(inventory, catalog, &racks);
-    let candidates = for_sale.len();
-    let Ok(extended) = extended else {
-        return Answer::Unknown {
-            why: "an id of a server for sale is taken".into(),
-            bound: 0.0,
-        };
+    let ForSaleInventory {
+        inventory: extended,
+        for_sale,
+        limits,
+        origin,
+    } = match for_sale(inventory, catalog, &racks) {
+        Ok(shelf) => shelf,
+        Err(why) => {
+            return Answer::Unknown {
+                why: why.to_string(),
+                bound: 0.0,
+            }
+        }
     };
+    let candidates = for_sale.len();
     let upper = best.as_ref().map(|b| b.price);
     let outcome = if options.method == Method::Greedy {
         PurchaseOutcome::NoneFound {
@@ -165,7 +172,7 @@ pub fn purchase(
                 Ok(new) => new,
                 Err(why) if best.is_none() => {
                     return Answer::Unknown {
-                        why,
+                        why: why.to_string(),
                         bound: purchase.bound,
                     }
                 }
@@ -222,12 +229,17 @@ pub fn purchase_bound(
     options: &PlanOptions,
 ) -> Option<f64> {
     let racks = rack_space(inventory);
-    let (extended, for_sale, limits, _) = for_sale(inventory, catalog, &racks);
     // An id for sale already taken: nothing is proven but 0.
-    let Ok(extended) = extended else {
+    let Ok(shelf) = for_sale(inventory, catalog, &racks) else {
         return Some(0.0);
     };
-    model_bound(&extended, services, &for_sale, &limits, options)
+    model_bound(
+        &shelf.inventory,
+        services,
+        &shelf.for_sale,
+        &shelf.limits,
+        options,
+    )
 }
 
 /// The answer: the verified purchase, or else the model's unverified one
