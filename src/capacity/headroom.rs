@@ -119,6 +119,34 @@ enum Phase {
     Bisect,
 }
 
+impl Phase {
+    /// The raise to try with the bounds at (`low`, `high`], and the
+    /// seconds of `left` it gets.
+    fn raise(self, low: u32, high: i64, left: std::time::Duration) -> (u32, f64) {
+        match self {
+            Phase::Counted => (high as u32, left.as_secs_f64() / 2.0),
+            Phase::Gallop(step) => ((low + step).min(high as u32), left.as_secs_f64()),
+            Phase::Bisect => (low + (high as u32 - low).div_ceil(2), left.as_secs_f64()),
+        }
+    }
+
+    /// The phase after a raise was placed or not.
+    fn after(self, placed: bool) -> Phase {
+        match (self, placed) {
+            (Phase::Gallop(step), true) => Phase::Gallop(step.saturating_mul(2)),
+            (phase, true) => phase,
+            (Phase::Counted, false) => Phase::Gallop(1),
+            (_, false) => Phase::Bisect,
+        }
+    }
+}
+
+/// A headroom's upper bound and what proves it.
+struct Upper {
+    upper: i64,
+    limit: Limit,
+}
+
 /// One service's headroom search.
 pub(super) struct Search<'a> {
     pub inventory: &'a Inventory,
@@ -135,90 +163,108 @@ impl Search<'_> {
         slots: &Slots,
         base: Option<(&Placement, &verify::Report)>,
     ) -> Headroom {
+        let (upper, limit) = self.counted(slots);
+        let mut proven = Upper { upper, limit };
+        let (lower, end) = match base {
+            Some((base, report)) => {
+                let (low, end) = self.between(base, report, &mut proven);
+                (Some(low), end)
+            }
+            None => (None, SearchEnd::NoBase),
+        };
         let service = self.services.service(self.id);
         let m = service.min_replicas;
-        let (mut upper, mut limit) = self.counted(slots);
-        let mut end = SearchEnd::NoBase;
-        let mut lower = None;
-        if let Some((base, report)) = base {
-            // Today's placement keeps (worst replicas up − min_replicas) to
-            // spare: it passes the demand raised by that much, as `check` says.
-            let status = &report.services[self.id.index()];
-            let spare = status.worst_up.min(status.up).saturating_sub(m);
-            let spare = u32::try_from(i64::from(spare).min(upper.max(0))).unwrap_or(0);
-            let mut low = if spare > 0 && self.passes(base, spare) {
-                spare
-            } else {
-                0
-            };
-            // Raises in (low, high] are still open; `upper` is what is proven.
-            let mut high = upper;
-            end = SearchEnd::Exact;
-            // The counting bound first: it is often exact, and then one plan
-            // settles the question. Otherwise gallop up from the lower bound
-            // (+1, +2, +4, ...: small raises place quickly), then bisect.
-            let mut phase = Phase::Counted;
-            while i64::from(low) < high {
-                let left = self.deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    end = SearchEnd::TimeLimit;
-                    break;
-                }
-                let (k, seconds) = match phase {
-                    Phase::Counted => (high as u32, left.as_secs_f64() / 2.0),
-                    Phase::Gallop(step) => ((low + step).min(high as u32), left.as_secs_f64()),
-                    Phase::Bisect => (low + (high as u32 - low).div_ceil(2), left.as_secs_f64()),
-                };
-                let raised = raised(self.services, self.id, k);
-                let options = (self.plan_options)(seconds);
-                let placed = match plan::plan(self.inventory, &raised, None, &options, &|_| {}) {
-                    Ok(plan) => plan.report.passed(),
-                    Err(PlanError::Infeasible(why)) => {
-                        upper = i64::from(k) - 1;
-                        limit = Limit::Planner {
-                            causes: causes(&why),
-                        };
-                        false
-                    }
-                    Err(PlanError::NotFound(_)) => {
-                        end = if self.deadline <= Instant::now() {
-                            SearchEnd::TimeLimit
-                        } else {
-                            SearchEnd::Undecided
-                        };
-                        false
-                    }
-                };
-                if placed {
-                    low = k;
-                    if let Phase::Gallop(step) = phase {
-                        phase = Phase::Gallop(step.saturating_mul(2));
-                    }
-                } else {
-                    // Not placed: raises from k up are left alone (refuted,
-                    // or undecided and so not claimed either way).
-                    high = i64::from(k) - 1;
-                    phase = match phase {
-                        Phase::Counted => Phase::Gallop(1),
-                        _ => Phase::Bisect,
-                    };
-                }
-            }
-            if i64::from(low) < upper && end == SearchEnd::Exact {
-                end = SearchEnd::Undecided;
-            }
-            lower = Some(low);
-        }
         let factor = |k: i64| (m > 0).then(|| (i64::from(m) + k) as f64 / f64::from(m));
         Headroom {
             service: service.name.clone(),
             min_replicas: m,
             lower,
-            upper,
+            upper: proven.upper,
             factor_lower: lower.and_then(|l| factor(i64::from(l))),
-            factor_upper: factor(upper),
-            limit,
+            factor_upper: factor(proven.upper),
+            limit: proven.limit,
             search: end,
+        }
+    }
+
+    /// The search between the bounds, from today's verified placement:
+    /// the lower bound proven and how the search ended; `proven` is
+    /// lowered when the planner refutes a raise.
+    fn between(
+        &self,
+        base: &Placement,
+        report: &verify::Report,
+        proven: &mut Upper,
+    ) -> (u32, SearchEnd) {
+        let mut low = self.spare(base, report, proven.upper);
+        // Raises in (low, high] are still open; `upper` is what is proven.
+        let mut high = proven.upper;
+        let mut end = SearchEnd::Exact;
+        // The counting bound first: it is often exact, and then one plan
+        // settles the question. Otherwise gallop up from the lower bound
+        // (+1, +2, +4, ...: small raises place quickly), then bisect.
+        let mut phase = Phase::Counted;
+        while i64::from(low) < high {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                end = SearchEnd::TimeLimit;
+                break;
+            }
+            let (k, seconds) = phase.raise(low, high, left);
+            let placed = self.try_raise(k, seconds, proven, &mut end);
+            if placed {
+                low = k;
+            } else {
+                // Not placed: raises from k up are left alone (refuted,
+                // or undecided and so not claimed either way).
+                high = i64::from(k) - 1;
+            }
+            phase = phase.after(placed);
+        }
+        if i64::from(low) < proven.upper && end == SearchEnd::Exact {
+            end = SearchEnd::Undecided;
+        }
+        (low, end)
+    }
+
+    /// Today's placement keeps (worst replicas up − min_replicas) to
+    /// spare: it passes the demand raised by that much, as `check` says.
+    /// That spare (at most `upper`) when `check` confirms it, else 0.
+    fn spare(&self, base: &Placement, report: &verify::Report, upper: i64) -> u32 {
+        let m = self.services.service(self.id).min_replicas;
+        let status = &report.services[self.id.index()];
+        let spare = status.worst_up.min(status.up).saturating_sub(m);
+        let spare = u32::try_from(i64::from(spare).min(upper.max(0))).unwrap_or(0);
+        if spare > 0 && self.passes(base, spare) {
+            spare
+        } else {
+            0
+        }
+    }
+
+    /// Plans the demand raised by `k` within `seconds`: whether a placement
+    /// `check` accepts was found. A proof that none exists lowers
+    /// `proven`; "not found" sets `end`.
+    fn try_raise(&self, k: u32, seconds: f64, proven: &mut Upper, end: &mut SearchEnd) -> bool {
+        let raised = raised(self.services, self.id, k);
+        let options = (self.plan_options)(seconds);
+        match plan::plan(self.inventory, &raised, None, &options, &|_| {}) {
+            Ok(plan) => plan.report.passed(),
+            Err(PlanError::Infeasible(why)) => {
+                proven.upper = i64::from(k) - 1;
+                proven.limit = Limit::Planner {
+                    causes: causes(&why),
+                };
+                false
+            }
+            Err(PlanError::NotFound(_)) => {
+                *end = if self.deadline <= Instant::now() {
+                    SearchEnd::TimeLimit
+                } else {
+                    SearchEnd::Undecided
+                };
+                false
+            }
         }
     }
 

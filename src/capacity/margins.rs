@@ -19,7 +19,7 @@ use super::headroom::{causes, Headroom, Search};
 use crate::inventory::{Inventory, Placement, Services};
 use crate::plan::{self, PlanError, PlanOptions};
 use crate::scenarios::ScenarioSet;
-use crate::topology::Topology;
+use crate::topology::{Impact, Topology};
 use crate::verify::{self, CheckOptions, PlacementIndex, SinglePoint};
 
 /// How long the margins may search.
@@ -122,29 +122,7 @@ pub fn margins(
     let given = placement.map(|p| (p, verify::check(inventory, services, p, check_options)));
     let placement_margins = given.as_ref().map(|(p, report)| {
         progress("power loads and single points of failure");
-        let power = verify::power_status(inventory, services, p, check_options)
-            .into_iter()
-            .map(|s| {
-                let c = inventory.power(s.component);
-                PowerLoad {
-                    component: c.id.clone(),
-                    kind: c.kind.clone(),
-                    datacenter: inventory.dc(c.datacenter).id.clone(),
-                    limit_w: c.limit_w(),
-                    normal_w: s.normal_w,
-                    worst_w: s.worst_w,
-                    worst_scenario: s.worst_scenario,
-                    exact: s.exact,
-                }
-            })
-            .collect();
-        let index = PlacementIndex::new(inventory, services, p);
-        PlacementMargins {
-            passed: report.passed(),
-            errors: report.errors(),
-            power,
-            single_points: verify::single_points(inventory, services, &index),
-        }
+        placement_margins(inventory, services, p, report, check_options)
     });
     let plan_options = |seconds: f64| PlanOptions {
         time_limit: Some(seconds.max(0.01)),
@@ -157,53 +135,136 @@ pub fn margins(
     // accepted it (the given placement's, or the one the planner ran).
     let (base, base_placement, base_report) = match given {
         Some((p, report)) if report.passed() => (Base::Given, Some(p.clone()), Some(report)),
-        _ => {
-            progress("planning today's demand");
-            match plan::plan(
-                inventory,
-                services,
-                None,
-                &plan_options(options.seconds),
-                progress,
-            ) {
-                Ok(plan) => (Base::Planned, Some(plan.placement), Some(plan.report)),
-                Err(PlanError::Infeasible(why)) => (
-                    Base::Infeasible {
-                        causes: causes(&why),
-                    },
-                    None,
-                    None,
-                ),
-                Err(PlanError::NotFound(n)) => (Base::NotFound { reason: n.reason }, None, None),
-            }
-        }
+        _ => plan_today(
+            inventory,
+            services,
+            &plan_options(options.seconds),
+            progress,
+        ),
     };
     let base_pair = base_placement.as_ref().zip(base_report.as_ref());
-    // Each service gets an even share of what is left, so time a quick
-    // search does not use goes to the services after it.
-    let deadline = started + std::time::Duration::from_secs_f64(options.seconds);
-    let count = services.services.len();
-    let headroom = services
-        .ids()
-        .map(|id| {
-            progress(&format!("headroom of {}", services.service(id).name));
-            let left = deadline.saturating_duration_since(Instant::now());
-            let slots = plan::slots(inventory, &topology, &set, &impacts, services.service(id));
-            let search = Search {
-                inventory,
-                services,
-                id,
-                check_options,
-                deadline: Instant::now() + left / (count - id.index()) as u32,
-                plan_options: &plan_options,
-            };
-            search.run(&slots, base_pair)
-        })
-        .collect();
+    let searches = Searches {
+        inventory,
+        services,
+        set: &set,
+        impacts: &impacts,
+        topology: &topology,
+        check_options,
+        plan_options: &plan_options,
+        // Each service gets an even share of what is left, so time a quick
+        // search does not use goes to the services after it.
+        deadline: started + std::time::Duration::from_secs_f64(options.seconds),
+    };
+    let headroom = searches.run(base_pair, progress);
     Margins {
         families,
         base,
         services: headroom,
         placement: placement_margins,
+    }
+}
+
+/// The power loads and single points of failure of a placement `check`
+/// gave `report` on.
+fn placement_margins(
+    inventory: &Inventory,
+    services: &Services,
+    placement: &Placement,
+    report: &verify::Report,
+    check_options: CheckOptions,
+) -> PlacementMargins {
+    let power = verify::power_status(inventory, services, placement, check_options)
+        .into_iter()
+        .map(|s| {
+            let c = inventory.power(s.component);
+            PowerLoad {
+                component: c.id.clone(),
+                kind: c.kind.clone(),
+                datacenter: inventory.dc(c.datacenter).id.clone(),
+                limit_w: c.limit_w(),
+                normal_w: s.normal_w,
+                worst_w: s.worst_w,
+                worst_scenario: s.worst_scenario,
+                exact: s.exact,
+            }
+        })
+        .collect();
+    let index = PlacementIndex::new(inventory, services, placement);
+    PlacementMargins {
+        passed: report.passed(),
+        errors: report.errors(),
+        power,
+        single_points: verify::single_points(inventory, services, &index),
+    }
+}
+
+/// The verified placement of today's demand, with the `check` that
+/// accepted it, planned when none was given or the given one breaks a
+/// guarantee.
+fn plan_today(
+    inventory: &Inventory,
+    services: &Services,
+    options: &PlanOptions,
+    progress: &dyn Fn(&str),
+) -> (Base, Option<Placement>, Option<verify::Report>) {
+    progress("planning today's demand");
+    match plan::plan(inventory, services, None, options, progress) {
+        Ok(plan) => (Base::Planned, Some(plan.placement), Some(plan.report)),
+        Err(PlanError::Infeasible(why)) => (
+            Base::Infeasible {
+                causes: causes(&why),
+            },
+            None,
+            None,
+        ),
+        Err(PlanError::NotFound(n)) => (Base::NotFound { reason: n.reason }, None, None),
+    }
+}
+
+/// Every service's headroom search, and what they share.
+struct Searches<'a> {
+    inventory: &'a Inventory,
+    services: &'a Services,
+    set: &'a ScenarioSet,
+    impacts: &'a [Impact],
+    topology: &'a Topology<'a>,
+    check_options: CheckOptions,
+    plan_options: &'a dyn Fn(f64) -> PlanOptions,
+    /// When the margins' time is up.
+    deadline: Instant,
+}
+
+impl Searches<'_> {
+    /// Per service, in services.toml order, its headroom from `base`.
+    fn run(
+        &self,
+        base: Option<(&Placement, &verify::Report)>,
+        progress: &dyn Fn(&str),
+    ) -> Vec<Headroom> {
+        let services = self.services;
+        let count = services.services.len();
+        services
+            .ids()
+            .map(|id| {
+                progress(&format!("headroom of {}", services.service(id).name));
+                let left = self.deadline.saturating_duration_since(Instant::now());
+                let slots = plan::slots(
+                    self.inventory,
+                    self.topology,
+                    self.set,
+                    self.impacts,
+                    services.service(id),
+                );
+                let search = Search {
+                    inventory: self.inventory,
+                    services,
+                    id,
+                    check_options: self.check_options,
+                    deadline: Instant::now() + left / (count - id.index()) as u32,
+                    plan_options: self.plan_options,
+                };
+                search.run(&slots, base)
+            })
+            .collect()
     }
 }

@@ -16,6 +16,7 @@
 //! planner on the inventory with exactly those servers, and `check`.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use good_lp::ResolutionError;
 
@@ -25,6 +26,7 @@ use crate::plan::{
     DEFAULT_SECONDS,
 };
 use crate::scenarios::ScenarioSet;
+use crate::topology::Impact;
 
 /// One server that may be bought, already in the inventory given to
 /// [`cheapest_purchase`]. Servers for sale with the same rack, wiring and
@@ -85,11 +87,6 @@ pub fn cheapest_purchase(
     let impacts = impacts(inventory, &set);
     let started = std::time::Instant::now();
     let limit = options.time_limit.unwrap_or(DEFAULT_SECONDS);
-    // What is left of the time limit, for each solve.
-    let settings = |relaxed: bool| {
-        let left = (limit - started.elapsed().as_secs_f64()).max(1.0);
-        purchase_settings(Some(left), options.threads, relaxed)
-    };
     // Only purchases cheaper than the verified one are of interest.
     let cheaper: Vec<Fixed> = upper
         .map(|u| Fixed {
@@ -98,104 +95,206 @@ pub fn cheapest_purchase(
         })
         .into_iter()
         .collect();
-    let out_of_time = || started.elapsed().as_secs_f64() + 1.0 >= limit;
-    let mut lp_bound = proven;
-    // Classes whose counts do not pack onto their servers are split into
-    // single servers and the model solved again, as the planner does: each
-    // model is a relaxation, a split one only a tighter one.
-    let mut split: Vec<ServerId> = Vec::new();
-    // The last model solved: a later, split one that runs out of time falls
-    // back on it (its purchase is as much a bound and a candidate).
-    let mut last: Option<PurchaseOutcome> = None;
-    loop {
-        let mut model = Model::new(inventory, services, &set, &impacts, None, &split);
-        model.buy = Some(buy_of(&model, for_sale, limits));
-        if split.is_empty() {
-            match model.solve(Goal::Price, &[], Scope::Whole, &settings(true)) {
-                Ok(lp) if lp.optimal && lp.value > lp_bound => lp_bound = lp.value,
-                Err(ResolutionError::Infeasible) => return PurchaseOutcome::Impossible,
-                _ => {}
-            }
-            if let Some(u) = upper.filter(|u| lp_bound >= u - price_tolerance(*u)) {
-                return PurchaseOutcome::NoneFound {
-                    bound: lp_bound.min(u),
-                    why: "the LP bound reaches the verified price".into(),
+    let search = ClassSearch {
+        inventory,
+        services,
+        for_sale,
+        limits,
+        upper,
+        options,
+        set: &set,
+        impacts: &impacts,
+        started,
+        limit,
+        cheaper,
+    };
+    search.run(proven)
+}
+
+/// The class model's search for the cheapest purchase: what it reads, and
+/// its clock.
+struct ClassSearch<'a> {
+    inventory: &'a Inventory,
+    services: &'a Services,
+    for_sale: &'a [ForSale],
+    limits: &'a [f64],
+    upper: Option<f64>,
+    options: &'a PlanOptions,
+    set: &'a ScenarioSet,
+    impacts: &'a [Impact],
+    started: Instant,
+    /// The time limit, in seconds.
+    limit: f64,
+    /// "Price below `upper`", when there is an `upper`.
+    cheaper: Vec<Fixed>,
+}
+
+impl ClassSearch<'_> {
+    /// The solves, from the whole classes to classes split where their
+    /// counts do not pack; `proven` is the bound to start from.
+    fn run(&self, proven: f64) -> PurchaseOutcome {
+        let mut lp_bound = proven;
+        // Classes whose counts do not pack onto their servers are split
+        // into single servers and the model solved again, as the planner
+        // does: each model is a relaxation, a split one only a tighter one.
+        let mut split: Vec<ServerId> = Vec::new();
+        // The last model solved: a later, split one that runs out of time
+        // falls back on it (its purchase is as much a bound and a
+        // candidate).
+        let mut last: Option<PurchaseOutcome> = None;
+        loop {
+            let mut model = Model::new(
+                self.inventory,
+                self.services,
+                self.set,
+                self.impacts,
+                None,
+                &split,
+            );
+            model.buy = Some(buy_of(&model, self.for_sale, self.limits));
+            if split.is_empty() {
+                lp_bound = match self.lp_relaxation(&model, lp_bound) {
+                    Ok(bound) => bound,
+                    Err(outcome) => return outcome,
                 };
             }
-        }
-        if out_of_time() {
-            return last.unwrap_or(PurchaseOutcome::NoneFound {
-                bound: lp_bound,
-                why: format!(
-                    "not found within the time limit of {} s",
-                    crate::plan::rounded_seconds(limit)
-                ),
-            });
-        }
-        let outcome = match model.solve(Goal::Price, &cheaper, Scope::Whole, &settings(false)) {
-            Ok(outcome) => outcome,
-            Err(ResolutionError::Infeasible) => {
-                return match upper {
-                    None => PurchaseOutcome::Impossible,
-                    // No purchase below the verified price works.
-                    Some(u) => PurchaseOutcome::NoneFound {
-                        bound: u,
-                        why: "no cheaper purchase exists".into(),
-                    },
-                };
-            }
-            Err(e) => {
-                let why = if out_of_time() {
-                    format!(
-                        "not found within the time limit of {} s",
-                        crate::plan::rounded_seconds(limit)
-                    )
-                } else {
-                    format!("the solver stopped: {e}")
-                };
+            if self.out_of_time() {
                 return last.unwrap_or(PurchaseOutcome::NoneFound {
                     bound: lp_bound,
-                    why,
+                    why: self.not_found_in_time(),
                 });
             }
-        };
-        // The quick bound sees what the classes do not (crowded services
-        // that cannot share one server, aggregate_bound.rs): a class model's
-        // purchase below it cannot work, and planning it would only spend
-        // the time left proving so.
-        let bound = if outcome.optimal {
-            outcome.value.max(lp_bound)
-        } else {
-            lp_bound
-        };
-        if outcome.value < bound - price_tolerance(bound) {
-            return PurchaseOutcome::NoneFound {
-                bound,
-                why: format!(
-                    "the model's purchase ({}) costs less than the proven bound",
-                    outcome.value
-                ),
+            let solve = model.solve(
+                Goal::Price,
+                &self.cheaper,
+                Scope::Whole,
+                &self.settings(false),
+            );
+            let outcome = match solve {
+                Ok(outcome) => outcome,
+                Err(e) => return self.solve_failed(e, lp_bound, last),
+            };
+            let answer = match read_back(
+                &model,
+                outcome.value,
+                outcome.optimal,
+                &outcome.bought,
+                lp_bound,
+            ) {
+                Ok(answer) => answer,
+                Err(none) => return none,
+            };
+            let before = split.len();
+            split.extend(unpacked(&model, &outcome.counts, &outcome.bought));
+            split.sort_unstable();
+            split.dedup();
+            if split.len() == before || self.started.elapsed().as_secs_f64() >= self.limit {
+                return answer;
+            }
+            last = Some(answer);
+        }
+    }
+
+    /// What is left of the time limit, for each solve.
+    fn settings(&self, relaxed: bool) -> SolveSettings {
+        let left = (self.limit - self.started.elapsed().as_secs_f64()).max(1.0);
+        purchase_settings(Some(left), self.options.threads, relaxed)
+    }
+
+    fn out_of_time(&self) -> bool {
+        self.started.elapsed().as_secs_f64() + 1.0 >= self.limit
+    }
+
+    fn not_found_in_time(&self) -> String {
+        format!(
+            "not found within the time limit of {} s",
+            crate::plan::rounded_seconds(self.limit)
+        )
+    }
+
+    /// The LP relaxation's optimum when it beats `lp_bound` (it bounds
+    /// every purchase too); or the answer when it settles the question.
+    fn lp_relaxation(&self, model: &Model, lp_bound: f64) -> Result<f64, PurchaseOutcome> {
+        let mut lp_bound = lp_bound;
+        match model.solve(Goal::Price, &[], Scope::Whole, &self.settings(true)) {
+            Ok(lp) if lp.optimal && lp.value > lp_bound => lp_bound = lp.value,
+            Err(ResolutionError::Infeasible) => return Err(PurchaseOutcome::Impossible),
+            _ => {}
+        }
+        if let Some(u) = self.upper.filter(|u| lp_bound >= u - price_tolerance(*u)) {
+            return Err(PurchaseOutcome::NoneFound {
+                bound: lp_bound.min(u),
+                why: "the LP bound reaches the verified price".into(),
+            });
+        }
+        Ok(lp_bound)
+    }
+
+    /// The answer when the integer model was not solved: infeasible proves
+    /// that no purchase (cheaper than `upper`) works; otherwise the last
+    /// model's answer, or none with `lp_bound`.
+    fn solve_failed(
+        &self,
+        e: ResolutionError,
+        lp_bound: f64,
+        last: Option<PurchaseOutcome>,
+    ) -> PurchaseOutcome {
+        if let ResolutionError::Infeasible = e {
+            return match self.upper {
+                None => PurchaseOutcome::Impossible,
+                // No purchase below the verified price works.
+                Some(u) => PurchaseOutcome::NoneFound {
+                    bound: u,
+                    why: "no cheaper purchase exists".into(),
+                },
             };
         }
-        let mut servers = Vec::new();
-        for (k, &b) in outcome.bought.iter().enumerate() {
-            servers.extend(model.classes[k].servers.iter().take(b as usize).copied());
-        }
-        servers.sort_unstable();
-        let answer = PurchaseOutcome::Bought(Purchase {
-            servers,
-            price: outcome.value,
-            bound,
-        });
-        let before = split.len();
-        split.extend(unpacked(&model, &outcome.counts, &outcome.bought));
-        split.sort_unstable();
-        split.dedup();
-        if split.len() == before || started.elapsed().as_secs_f64() >= limit {
-            return answer;
-        }
-        last = Some(answer);
+        let why = if self.out_of_time() {
+            self.not_found_in_time()
+        } else {
+            format!("the solver stopped: {e}")
+        };
+        last.unwrap_or(PurchaseOutcome::NoneFound {
+            bound: lp_bound,
+            why,
+        })
     }
+}
+
+/// The model's purchase (price `value`, `bought` servers per class) with
+/// its bound; none when it costs less than the proven bound.
+fn read_back(
+    model: &Model,
+    value: f64,
+    optimal: bool,
+    bought: &[u32],
+    lp_bound: f64,
+) -> Result<PurchaseOutcome, PurchaseOutcome> {
+    // The quick bound sees what the classes do not (crowded services that
+    // cannot share one server, aggregate_bound.rs): a class model's
+    // purchase below it cannot work, and planning it would only spend the
+    // time left proving so.
+    let bound = if optimal {
+        value.max(lp_bound)
+    } else {
+        lp_bound
+    };
+    if value < bound - price_tolerance(bound) {
+        return Err(PurchaseOutcome::NoneFound {
+            bound,
+            why: format!("the model's purchase ({value}) costs less than the proven bound"),
+        });
+    }
+    let mut servers = Vec::new();
+    for (k, &b) in bought.iter().enumerate() {
+        servers.extend(model.classes[k].servers.iter().take(b as usize).copied());
+    }
+    servers.sort_unstable();
+    Ok(PurchaseOutcome::Bought(Purchase {
+        servers,
+        price: value,
+        bound,
+    }))
 }
 
 /// How the purchase models are solved: every limit in force, no slack.

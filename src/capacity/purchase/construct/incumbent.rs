@@ -1,14 +1,15 @@
 //! The constructive purchase: one search per preference of catalog model,
 //! each buying for what is short and re-planning until the purchase plans.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use super::super::candidates::{Built, RackSpace};
 use super::pick::{Pick, Preference};
 use super::probe::{Attempt, Probe};
 use super::shop::{buy, power_room, Shop, Spare};
-use super::take_back::{swap_for_cheaper_models, TAKE_BACK_TRIES};
-use crate::inventory::{Catalog, Inventory, Services};
+use super::take_back::{swap_for_cheaper_models, take_back};
+use crate::inventory::{Catalog, Inventory, Placement, ServiceId, Services};
 use crate::plan::{self, PlanOptions};
 
 /// The cheapest constructive purchase whose placement `check` accepts,
@@ -61,8 +62,22 @@ fn construct_preferring(
     progress: &dyn Fn(&str),
 ) -> Option<Built> {
     let mut picks: Vec<Pick> = Vec::new();
+    let built = buy_until_it_plans(probe, preference, &mut picks, progress)?;
+    let mut best = take_back(probe, &mut picks, built, progress);
+    swap_for_cheaper_models(probe, &mut picks, &mut best, progress);
+    Some(best)
+}
+
+/// Buys for what is short and re-plans until the purchase plans; None when
+/// the time is up, the purchase cannot be built, or a round buys nothing.
+fn buy_until_it_plans(
+    probe: &Probe,
+    preference: Preference,
+    picks: &mut Vec<Pick>,
+    progress: &dyn Fn(&str),
+) -> Option<Built> {
     let mut trust = 1.0;
-    let built = loop {
+    loop {
         if probe.left() <= 0.0 {
             return None;
         }
@@ -70,90 +85,75 @@ fn construct_preferring(
             "what to buy: planning with {} new servers (constructive)",
             picks.len()
         ));
-        match probe.attempt(&picks) {
-            Attempt::Works(built) => break *built,
+        match probe.attempt(picks) {
+            Attempt::Works(built) => return Some(*built),
             Attempt::Failed => return None,
             Attempt::Short {
                 inventory: after,
                 closest,
                 short,
             } => {
-                let room = power_room(&after, probe.services, closest.as_ref(), probe.options);
-                let shop = Shop {
-                    inventory: probe.inventory,
-                    services: probe.services,
-                    catalog: probe.catalog,
-                    racks: probe.racks,
+                let round = Round {
+                    after: &after,
+                    closest: closest.as_ref(),
+                    short: &short,
                 };
-                let before = picks.len();
-                // Structural shortfalls (no closest placement) already count
-                // every server there is: all of them are bought. Otherwise
-                // the closest placement's spare room is trusted less each
-                // time it did not suffice, down to not at all.
-                loop {
-                    let counted = if closest.is_some() { trust } else { 0.0 };
-                    let mut spare = Spare::new(&after, probe.services, closest.as_ref(), counted);
-                    buy(
-                        &shop,
-                        &short,
-                        &mut spare,
-                        &mut room.clone(),
-                        preference,
-                        &mut picks,
-                    );
-                    if closest.is_some() {
-                        trust = if trust < 0.1 { 0.0 } else { trust / 2.0 };
-                    }
-                    if picks.len() > before {
-                        break;
-                    }
-                    if counted == 0.0 {
-                        return None;
-                    }
+                if !buy_for_shortages(probe, preference, &round, &mut trust, picks) {
+                    return None;
                 }
             }
         }
+    }
+}
+
+/// What a purchase that did not plan left to buy for: the inventory with
+/// it, the closest placement on that inventory, and the replicas short.
+struct Round<'a> {
+    after: &'a Inventory,
+    closest: Option<&'a Placement>,
+    short: &'a BTreeMap<ServiceId, u32>,
+}
+
+/// One round of buying for `round`; false when it buys nothing even with
+/// the closest placement's spare room not trusted at all.
+fn buy_for_shortages(
+    probe: &Probe,
+    preference: Preference,
+    round: &Round,
+    trust: &mut f64,
+    picks: &mut Vec<Pick>,
+) -> bool {
+    let room = power_room(round.after, probe.services, round.closest, probe.options);
+    let shop = Shop {
+        inventory: probe.inventory,
+        services: probe.services,
+        catalog: probe.catalog,
+        racks: probe.racks,
     };
-    // Take servers back, the last bought first: the fewest of them, in the
-    // order bought, that still plan (a bisection: fewer servers plan less
-    // often, though not always), then blocks halving down to one, each
-    // staying out when the rest still plans and is verified.
-    let mut best = built;
-    let (mut fails, mut works) = (0, picks.len());
-    while works - fails > 1 && probe.left() > 0.0 {
-        let mid = (fails + works) / 2;
-        progress(&format!(
-            "what to buy: trying the first {mid} of {} new servers (constructive)",
-            picks.len()
-        ));
-        match probe.attempt(&picks[..mid]) {
-            Attempt::Works(built) => {
-                works = mid;
-                best = *built;
-            }
-            _ => fails = mid,
+    let before = picks.len();
+    // Structural shortfalls (no closest placement) already count every
+    // server there is: all of them are bought. Otherwise the closest
+    // placement's spare room is trusted less each time it did not suffice,
+    // down to not at all.
+    loop {
+        let counted = if round.closest.is_some() { *trust } else { 0.0 };
+        let mut spare = Spare::new(round.after, probe.services, round.closest, counted);
+        buy(
+            &shop,
+            round.short,
+            &mut spare,
+            &mut room.clone(),
+            preference,
+            picks,
+        );
+        if round.closest.is_some() {
+            *trust = if *trust < 0.1 { 0.0 } else { *trust / 2.0 };
+        }
+        if picks.len() > before {
+            return true;
+        }
+        if counted == 0.0 {
+            return false;
         }
     }
-    picks.truncate(works);
-    let mut block = picks.len().div_ceil(4);
-    let mut tries = 0;
-    while block >= 1 && probe.left() > 0.0 && tries < TAKE_BACK_TRIES {
-        let mut end = picks.len();
-        while end > 0 && probe.left() > 0.0 && tries < TAKE_BACK_TRIES {
-            tries += 1;
-            let start = end.saturating_sub(block);
-            let mut fewer = picks.clone();
-            fewer.drain(start..end);
-            progress(&format!(
-                "what to buy: trying {} new servers instead of {} (constructive)",
-                fewer.len(),
-                picks.len()
-            ));
-            probe.keep_if_it_plans(fewer, &mut picks, &mut best);
-            end = start;
-        }
-        block /= 2;
-    }
-    swap_for_cheaper_models(probe, &mut picks, &mut best, progress);
-    Some(best)
 }

@@ -135,31 +135,139 @@ pub(super) fn buy(
     preference: Preference,
     picks: &mut Vec<Pick>,
 ) {
-    let catalog = shop.catalog;
-    let (units, mut count) = taken(catalog, shop.racks, picks);
-    let mut free: Vec<u32> = shop
+    let (units, count) = taken(shop.catalog, shop.racks, picks);
+    let free: Vec<u32> = shop
         .racks
         .iter()
         .zip(&units)
         .map(|(r, u)| r.free - u)
         .collect();
-    let mut fresh: Vec<Fresh> = Vec::new();
-    // This round's replicas per (service, rack), to spread them.
-    let mut in_rack: BTreeMap<(ServiceId, RackId), u32> = BTreeMap::new();
+    let mut cart = Cart {
+        free,
+        count,
+        fresh: Vec::new(),
+        in_rack: BTreeMap::new(),
+        room,
+        picks,
+    };
+    for (id, missing) in largest_demand_first(shop.services, short) {
+        let models = shop.models_by_price(id, preference);
+        let missing = missing - spare.take(id, missing);
+        for _ in 0..missing {
+            let Some(target) = cart
+                .on_fresh(shop, id)
+                .or_else(|| cart.buy_server(shop, id, &models))
+            else {
+                break;
+            };
+            cart.add_replica(shop.services, id, target);
+        }
+    }
+}
+
+/// The services short, the most cores short first.
+fn largest_demand_first(
+    services: &Services,
+    short: &BTreeMap<ServiceId, u32>,
+) -> Vec<(ServiceId, u32)> {
     let mut order: Vec<(ServiceId, u32)> = short.iter().map(|(s, n)| (*s, *n)).collect();
-    let demand = |&(s, n): &(ServiceId, u32)| f64::from(n) * shop.services.service(s).cpu;
+    let demand = |&(s, n): &(ServiceId, u32)| f64::from(n) * services.service(s).cpu;
     order.sort_by(|a, b| demand(b).total_cmp(&demand(a)).then(a.0.cmp(&b.0)));
-    for (id, missing) in order {
+    order
+}
+
+/// Whether catalog model `m` has every label `id` requires.
+fn has_labels(catalog: &Catalog, services: &Services, id: ServiceId, m: usize) -> bool {
+    services
+        .service(id)
+        .requires
+        .iter()
+        .all(|l| catalog.models[m].labels.contains(l))
+}
+
+/// What a round of buying has bought so far, and what it has left.
+struct Cart<'a> {
+    /// Free rack units per rack.
+    free: Vec<u32>,
+    /// Servers bought per catalog model.
+    count: Vec<u32>,
+    fresh: Vec<Fresh>,
+    /// This round's replicas per (service, rack), to spread them.
+    in_rack: BTreeMap<(ServiceId, RackId), u32>,
+    room: &'a mut [f64],
+    picks: &'a mut Vec<Pick>,
+}
+
+impl Cart<'_> {
+    /// This round's replicas of `id` in `rack`.
+    fn spread(&self, id: ServiceId, rack: RackId) -> u32 {
+        self.in_rack.get(&(id, rack)).copied().unwrap_or(0)
+    }
+
+    /// A server bought this round with room for a replica of `id`: in the
+    /// rack with the fewest of them, the first bought on ties.
+    fn on_fresh(&self, shop: &Shop, id: ServiceId) -> Option<usize> {
         let service = shop.services.service(id);
-        let has_labels = |m: usize| {
-            service
-                .requires
-                .iter()
-                .all(|l| catalog.models[m].labels.contains(l))
-        };
-        // Models by price per replica of this shape, or per core.
+        self.fresh
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                has_labels(shop.catalog, shop.services, id, f.pick.model)
+                    && f.cpu + 1e-9 >= service.cpu
+                    && f.mem_gb + 1e-9 >= service.mem_gb
+                    && f.on.get(&id).copied().unwrap_or(0) < service.max_per_server
+            })
+            .min_by_key(|(i, f)| (self.spread(id, f.pick.rack), *i))
+            .map(|(i, _)| i)
+    }
+
+    /// Buys a server for a replica of `id`: the first of `models` (by
+    /// price) under its max_count that has a place; its index in `fresh`.
+    fn buy_server(&mut self, shop: &Shop, id: ServiceId, models: &[(f64, usize)]) -> Option<usize> {
+        let catalog = shop.catalog;
+        let spread = |rack: RackId| self.spread(id, rack);
+        let pick = models.iter().find_map(|&(_, m)| {
+            let model = &catalog.models[m];
+            if model.max_count.is_some_and(|max| self.count[m] >= max) {
+                return None;
+            }
+            shop.place(m, &self.free, &*self.room, &spread)
+        })?;
+        let model = &catalog.models[pick.model];
+        self.free[pick.rack.index()] -= model.u_height;
+        self.count[pick.model] += 1;
+        for p in shop.reach(pick) {
+            self.room[p.index()] -= model.max_w;
+        }
+        self.picks.push(pick);
+        self.fresh.push(Fresh {
+            pick,
+            cpu: model.cpu,
+            mem_gb: model.mem_gb,
+            on: BTreeMap::new(),
+        });
+        Some(self.fresh.len() - 1)
+    }
+
+    /// A replica of `id` on this round's server `target`.
+    fn add_replica(&mut self, services: &Services, id: ServiceId, target: usize) {
+        let service = services.service(id);
+        let f = &mut self.fresh[target];
+        f.cpu -= service.cpu;
+        f.mem_gb -= service.mem_gb;
+        *f.on.entry(id).or_insert(0) += 1;
+        *self.in_rack.entry((id, f.pick.rack)).or_insert(0) += 1;
+    }
+}
+
+impl Shop<'_> {
+    /// The catalog models a replica of `id` fits on, with its labels, by
+    /// price per replica of its shape, or per core.
+    fn models_by_price(&self, id: ServiceId, preference: Preference) -> Vec<(f64, usize)> {
+        let catalog = self.catalog;
+        let service = self.services.service(id);
         let mut models: Vec<(f64, usize)> = (0..catalog.models.len())
-            .filter(|&m| has_labels(m))
+            .filter(|&m| has_labels(catalog, self.services, id, m))
             .filter_map(|m| {
                 let model = &catalog.models[m];
                 let mut fit = f64::INFINITY;
@@ -179,58 +287,9 @@ pub(super) fn buy(
             })
             .collect();
         models.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let missing = missing - spare.take(id, missing);
-        for _ in 0..missing {
-            let spread = |rack: RackId| in_rack.get(&(id, rack)).copied().unwrap_or(0);
-            let on_fresh = fresh
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| {
-                    has_labels(f.pick.model)
-                        && f.cpu + 1e-9 >= service.cpu
-                        && f.mem_gb + 1e-9 >= service.mem_gb
-                        && f.on.get(&id).copied().unwrap_or(0) < service.max_per_server
-                })
-                .min_by_key(|(i, f)| (spread(f.pick.rack), *i))
-                .map(|(i, _)| i);
-            let target = match on_fresh {
-                Some(i) => i,
-                None => {
-                    let Some(pick) = models.iter().find_map(|&(_, m)| {
-                        let model = &catalog.models[m];
-                        if model.max_count.is_some_and(|max| count[m] >= max) {
-                            return None;
-                        }
-                        shop.place(m, &free, room, &spread)
-                    }) else {
-                        break;
-                    };
-                    let model = &catalog.models[pick.model];
-                    free[pick.rack.index()] -= model.u_height;
-                    count[pick.model] += 1;
-                    for p in shop.reach(pick) {
-                        room[p.index()] -= model.max_w;
-                    }
-                    picks.push(pick);
-                    fresh.push(Fresh {
-                        pick,
-                        cpu: model.cpu,
-                        mem_gb: model.mem_gb,
-                        on: BTreeMap::new(),
-                    });
-                    fresh.len() - 1
-                }
-            };
-            let f = &mut fresh[target];
-            f.cpu -= service.cpu;
-            f.mem_gb -= service.mem_gb;
-            *f.on.entry(id).or_insert(0) += 1;
-            *in_rack.entry((id, f.pick.rack)).or_insert(0) += 1;
-        }
+        models
     }
-}
 
-impl Shop<'_> {
     /// The components a server wired as `pick` loads.
     fn reach(&self, pick: Pick) -> Vec<PowerId> {
         crate::topology::reach(

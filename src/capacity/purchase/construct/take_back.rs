@@ -3,7 +3,80 @@
 
 use super::super::candidates::Built;
 use super::pick::{within_limits, Pick};
-use super::probe::Probe;
+use super::probe::{Attempt, Probe};
+
+/// Takes servers back, the last bought first: the fewest of them, in the
+/// order bought, that still plan (a bisection: fewer servers plan less
+/// often, though not always), then blocks halving down to one, each
+/// staying out when the rest still plans and is verified. `built` is the
+/// purchase of all `picks`; returns the purchase of those left.
+pub(super) fn take_back(
+    probe: &Probe,
+    picks: &mut Vec<Pick>,
+    built: Built,
+    progress: &dyn Fn(&str),
+) -> Built {
+    let mut best = built;
+    let works = fewest_that_plan(probe, picks, &mut best, progress);
+    picks.truncate(works);
+    take_back_blocks(probe, picks, &mut best, progress);
+    best
+}
+
+/// The bisection: how many of `picks`, in the order bought, still plan
+/// (`best` becomes their purchase).
+fn fewest_that_plan(
+    probe: &Probe,
+    picks: &[Pick],
+    best: &mut Built,
+    progress: &dyn Fn(&str),
+) -> usize {
+    let (mut fails, mut works) = (0, picks.len());
+    while works - fails > 1 && probe.left() > 0.0 {
+        let mid = (fails + works) / 2;
+        progress(&format!(
+            "what to buy: trying the first {mid} of {} new servers (constructive)",
+            picks.len()
+        ));
+        match probe.attempt(&picks[..mid]) {
+            Attempt::Works(built) => {
+                works = mid;
+                *best = *built;
+            }
+            _ => fails = mid,
+        }
+    }
+    works
+}
+
+/// Blocks of `picks`, the last first, halving down to one, each left out
+/// when the rest still plans.
+fn take_back_blocks(
+    probe: &Probe,
+    picks: &mut Vec<Pick>,
+    best: &mut Built,
+    progress: &dyn Fn(&str),
+) {
+    let mut block = picks.len().div_ceil(4);
+    let mut tries = 0;
+    while block >= 1 && probe.left() > 0.0 && tries < TAKE_BACK_TRIES {
+        let mut end = picks.len();
+        while end > 0 && probe.left() > 0.0 && tries < TAKE_BACK_TRIES {
+            tries += 1;
+            let start = end.saturating_sub(block);
+            let mut fewer = picks.clone();
+            fewer.drain(start..end);
+            progress(&format!(
+                "what to buy: trying {} new servers instead of {} (constructive)",
+                fewer.len(),
+                picks.len()
+            ));
+            probe.keep_if_it_plans(fewer, picks, best);
+            end = start;
+        }
+        block /= 2;
+    }
+}
 
 /// Each search buys for the services short, and a service short of
 /// labelled servers gets the labelled model even when what is short is
@@ -70,4 +143,4 @@ const SWAP_TRIES: usize = 64;
 /// sizes down to one, with no limit but the clock, once took back 5 more
 /// in about 30 s. A limit in tries, not seconds, keeps the answer the same
 /// on any machine that gets there in time.
-pub(super) const TAKE_BACK_TRIES: usize = 128;
+const TAKE_BACK_TRIES: usize = 128;
