@@ -3,7 +3,8 @@
 //! (growth.rs), what is the cheapest set of servers to buy so that it does
 //! (purchase/), and how much margin the fleet has today (margins.rs, with
 //! each service's headroom in headroom.rs and the guaranteed capacity per
-//! failure family in guaranteed.rs).
+//! failure family in guaranteed.rs). What can fail on the way, as one
+//! error type: error.rs.
 
 mod error;
 mod growth;

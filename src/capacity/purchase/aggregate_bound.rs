@@ -12,7 +12,7 @@
 //! - for every service s, the classes s may use hold all replicas of every
 //!   service t that may only use classes s may use too, so they reserve
 //!   at least Σ floor(t) × cpu(t) cores (the replica floors are proven
-//!   lower bounds for every placement, model.rs; computed with every server
+//!   lower bounds for every placement, plan/model.rs; computed with every server
 //!   for sale in the inventory, they are at most the floor with P alone);
 //! - for every service s and each of its failure sets D, the replicas on
 //!   the classes outside D are at least min_replicas, and a class holds at

@@ -50,7 +50,7 @@ pub struct Bought {
     /// `bound == price` and the purchase is verified: it is the cheapest.
     pub cheapest: bool,
     /// Which search found it: `constructive` (servers added where the
-    /// planner fell short, construct.rs) or `exact` (the purchase model).
+    /// planner fell short, construct/) or `exact` (the purchase model).
     pub found_by: &'static str,
     /// The inventory with the new servers.
     pub inventory: Inventory,

@@ -1,5 +1,5 @@
 //! The cheapest servers to buy (capacity planning): the exact model of
-//! plan's milp.rs over an inventory that also holds every server that could be
+//! plan/milp.rs over an inventory that also holds every server that could be
 //! bought, each class of those with an integer "how many bought" that scales
 //! its cpu, memory, replicas and idle draw, and the price as the goal.
 //!
@@ -9,7 +9,7 @@
 //! model and wiring (they are interchangeable: one class), set b to the
 //! number bought per class; the placement's counts per class then meet
 //! every row of the model, which are the class relaxation of `check`
-//! (milp.rs) with b servers in place of the class's size. So the model's
+//! (plan/milp.rs) with b servers in place of the class's size. So the model's
 //! optimum is at most P's price: it is a lower bound on every purchase, and
 //! "infeasible" means no purchase within the limits makes the demand
 //! plannable. Whether its own purchase is plannable is then decided by the

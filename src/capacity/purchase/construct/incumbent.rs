@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::super::candidates::{Built, RackSpace};
 use super::pick::{Pick, Preference};
 use super::probe::{Attempt, Probe};
 use super::shop::{buy, power_room, Shop, Spare};
 use super::take_back::{swap_for_cheaper_models, take_back};
+use crate::capacity::purchase::candidates::{Built, RackSpace};
 use crate::inventory::{Catalog, Inventory, Placement, ServiceId, Services};
 use crate::plan::{self, PlanOptions};
 

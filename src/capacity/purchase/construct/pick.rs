@@ -1,7 +1,7 @@
 //! One server bought (its model, rack and wiring), which model a short
 //! replica is bought on first, and the limits a set of picks stays within.
 
-use super::super::candidates::RackSpace;
+use crate::capacity::purchase::candidates::RackSpace;
 use crate::inventory::{Catalog, RackId};
 
 /// One server bought: its catalog model, rack and wiring (an index into

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::super::candidates::{catalog_server, new_servers, Built, RackSpace};
 use super::pick::Pick;
 use super::shortages::{shortages, structural_shortages};
+use crate::capacity::purchase::candidates::{catalog_server, new_servers, Built, RackSpace};
 use crate::inventory::{Catalog, Inventory, Placement, Server, ServiceId, Services};
 use crate::plan::{self, Method, PlanError, PlanOptions};
 

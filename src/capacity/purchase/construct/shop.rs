@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::super::candidates::RackSpace;
 use super::pick::{taken, Pick, Preference};
+use crate::capacity::purchase::candidates::RackSpace;
 use crate::inventory::{
     Catalog, Inventory, Placement, PowerId, RackId, ServerId, ServiceId, Services, Status,
 };

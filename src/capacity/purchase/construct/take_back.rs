@@ -1,9 +1,9 @@
 //! Taking servers back from a purchase that plans, and swapping them for
 //! cheaper models, each change kept while the purchase still plans.
 
-use super::super::candidates::Built;
 use super::pick::{within_limits, Pick};
 use super::probe::{Attempt, Probe};
+use crate::capacity::purchase::candidates::Built;
 
 /// Takes servers back, the last bought first: the fewest of them, in the
 /// order bought, that still plan (a bisection: fewer servers plan less
