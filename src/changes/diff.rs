@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{changes, Change};
+use super::moves::{changes, Change};
 use crate::inventory::{Inventory, Placement, Services};
 use crate::verify::{self, CheckOptions, Report};
 
