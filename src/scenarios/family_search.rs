@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::budget_family::BudgetFamily;
 use super::groups::{join_groups, Group, Item};
-use super::limits::{SearchLimit, MAX_GROUP_SETS};
 use super::loss_table;
+use super::search_limits::{SearchLimit, MAX_GROUP_SETS};
 use crate::inventory::{Component, PowerId, ServerId};
 use crate::topology::Topology;
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::groups::Item;
-use super::limits::MAX_SEARCH_NODES;
+use super::search_limits::MAX_SEARCH_NODES;
 
 /// A multiple-choice knapsack: one option per item, the most value within the
 /// budget. Items with the same options are interchangeable (two racks wired

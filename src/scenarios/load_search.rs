@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::family_search::FamilySearch;
 use super::groups::Item;
 use super::knapsack::{pareto, Knapsack};
-use super::limits::{SearchLimit, MAX_SEARCH_NODES};
+use super::search_limits::{SearchLimit, MAX_SEARCH_NODES};
 use crate::inventory::{Component, PowerId};
 use crate::topology::{Impact, LoadModel, PartialLoads};
 

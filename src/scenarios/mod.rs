@@ -18,7 +18,7 @@
 //!   `loss_table`, its dynamic program;
 //! - `load_search` and `knapsack`: the exact worst load on each component, a
 //!   multiple-choice knapsack over the groups;
-//! - `limits`: where the exact searches stop, and why.
+//! - `search_limits`: where the exact searches stop, and why.
 
 mod blast_radius;
 mod budget_family;
@@ -26,15 +26,15 @@ mod expand;
 mod family_search;
 mod groups;
 mod knapsack;
-mod limits;
 mod load_search;
 mod loss_table;
 mod scenario;
+mod search_limits;
 
 pub use blast_radius::BlastRadius;
 pub use budget_family::BudgetFamily;
 pub use expand::{ScenarioSet, VacuousPower, DEFAULT_ENUMERATION_LIMIT};
 pub use family_search::FamilySearch;
-pub use limits::{SearchLimit, MAX_GROUP_SETS, MAX_SEARCH_NODES};
 pub use load_search::{LoadSearch, WorstLoad};
 pub use scenario::{Membership, Scenario};
+pub use search_limits::{SearchLimit, MAX_GROUP_SETS, MAX_SEARCH_NODES};

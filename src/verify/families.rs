@@ -9,7 +9,7 @@ use crate::scenarios::{BudgetFamily, LoadSearch, ScenarioSet, WorstLoad};
 use super::findings::{Finding, FindingKind};
 use super::judge::Judge;
 use super::options::LOAD_TOLERANCE_W;
-use super::power::reachable_load_bound;
+use super::power_loads::reachable_load_bound;
 
 pub(super) fn judge_family(judge: &mut Judge, family: &BudgetFamily) {
     let (services, topology, index) = (judge.services, judge.topology, judge.index);

@@ -6,7 +6,7 @@
 //! (normal.rs), each listed scenario (listed.rs), each searched `power:P%`
 //! family (families.rs), then each service's verdict (statuses.rs), all
 //! sharing one `Judge` (judge.rs). Beside it: power loads per component
-//! (power.rs), ad-hoc failures (simulate.rs), single points of failure
+//! (power_loads.rs), ad-hoc failures (simulate.rs), single points of failure
 //! (single_points.rs), drift from what runs (drift.rs), and the incremental
 //! [`Ledger`] (ledger.rs) that `migrate` uses.
 
@@ -21,7 +21,7 @@ mod locations;
 mod normal;
 mod options;
 mod placement_index;
-mod power;
+mod power_loads;
 mod simulate;
 mod single_points;
 mod statuses;
@@ -32,6 +32,6 @@ pub use findings::{round, Finding, FindingKind, Report, ServiceStatus, Severity,
 pub use ledger::Ledger;
 pub use options::CheckOptions;
 pub use placement_index::PlacementIndex;
-pub use power::{power_status, PowerStatus};
+pub use power_loads::{power_status, PowerStatus};
 pub use simulate::{simulate, SimulatedPower, SimulatedService, Simulation};
 pub use single_points::{single_points, SinglePoint};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::ids::{clean, device_name};
+use super::naming::{clean, device_name};
 use super::records::{Data, Device, DeviceType, NbLocation, PowerPanel, Rack, Site};
 
 pub(super) struct Index<'a> {

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::ids::{device_label, Ids};
 use super::index::Index;
+use super::naming::{device_label, Ids};
 use super::options::Options;
 use super::power::Power;
 use super::records::Data;

@@ -5,12 +5,12 @@
 //! The records are read (source.rs, as the types of records.rs), then mapped
 //! (map.rs), one mapper per kind of NetBox object: sites.rs, racks.rs,
 //! servers.rs (devices), power.rs (panels, feeds, PDUs), over how devices are
-//! wired to power (wiring.rs), with ids made unique in ids.rs.
+//! wired to power (wiring.rs), with ids made unique in naming.rs.
 
 mod cells;
-mod ids;
 mod index;
 mod map;
+mod naming;
 mod options;
 mod power;
 mod racks;

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::cells::{num, write_csv};
-use super::ids::{clean, Ids, Table};
 use super::index::Index;
+use super::naming::{clean, Ids, Table};
 use super::records::PowerFeed;
 use super::summary::Summary;
 use super::wiring::{Parent, Wiring};

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use super::cells::write_csv;
-use super::ids::{clean, Ids, Table};
 use super::index::Index;
+use super::naming::{clean, Ids, Table};
 use super::records::Rack;
 use super::summary::Summary;
 

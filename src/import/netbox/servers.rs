@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use super::cells::{num, write_csv};
-use super::ids::{clean, device_label, Ids, Table};
 use super::index::Index;
+use super::naming::{clean, device_label, Ids, Table};
 use super::options::Options;
 use super::records::{Data, Device, DeviceType, PowerPort};
 use super::summary::Summary;

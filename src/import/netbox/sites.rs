@@ -1,8 +1,8 @@
 //! Sites → datacenters.csv: one datacenter per site, named by its slug.
 
 use super::cells::write_csv;
-use super::ids::{clean, Ids, Table};
 use super::index::Index;
+use super::naming::{clean, Ids, Table};
 use super::summary::Summary;
 
 pub(super) fn want_ids(ids: &mut Ids, index: &Index) {

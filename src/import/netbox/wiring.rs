@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::ids::{device_label, Ids, Table};
 use super::index::Index;
+use super::naming::{device_label, Ids, Table};
 use super::records::{Data, Device, PowerFeed, PowerPort};
 use crate::inventory::{InputError, InputErrors, Location};
 

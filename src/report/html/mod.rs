@@ -8,7 +8,7 @@
 mod format;
 mod headline;
 mod page;
-mod racks;
+mod rack_drawings;
 mod tables;
 
 pub use page::report_html;

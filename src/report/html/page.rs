@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::format::{esc, service_colour};
 use super::headline::headline;
-use super::racks::racks;
+use super::rack_drawings::racks;
 use super::tables::{heatmap, power};
 use crate::report::overview::Overview;
 
