@@ -1,12 +1,13 @@
 //! faultplan: place service replicas so that every service stays up when any
 //! rack, or half the power, is lost — and prove it.
 //!
-//! Stages, each depending only on the ones before it:
-//! inventory → topology → scenarios → verify / plan → report / export;
-//! `import` (NetBox) comes before them all: it only writes inventory files.
+//! Stages, each depending only on the ones before it (docs/design.md):
+//! inventory → topology → scenarios → verify → changes → plan →
+//! capacity / migrate / maintenance → report / export. `import` (NetBox)
+//! stands beside them: it only writes inventory files.
 
 pub mod capacity;
-pub mod diff;
+pub mod changes;
 pub mod export;
 pub mod import;
 pub mod inventory;

@@ -2,7 +2,6 @@
 //! and maps outcomes to exit codes. Nothing else here.
 
 mod cli;
-mod commands;
 
 fn main() -> std::process::ExitCode {
     cli::run()

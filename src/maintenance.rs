@@ -12,8 +12,9 @@
 //!   min_replicas up and every power limit holds with the component down and
 //!   nothing else failed.
 
+use crate::changes::Change;
 use crate::inventory::{Component, Inventory, Placement, Services, Status};
-use crate::plan::{self, Change, PlanError, PlanOptions};
+use crate::plan::{self, PlanError, PlanOptions};
 use crate::verify::{self, CheckOptions, Finding, FindingKind, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -1,46 +1,23 @@
 //! `capacity`: questions about the fleet's margins answered with the planner
-//! and judged by `verify` (DESIGN.md): does a grown demand still fit,
-//! (purchase.rs) what is the cheapest set of servers to buy so that it does,
-//! and (headroom.rs) how much margin the fleet has today.
+//! and judged by `verify` (DESIGN.md): does a grown demand still fit
+//! (growth.rs), what is the cheapest set of servers to buy so that it does
+//! (purchase/), and how much margin the fleet has today (margins.rs, with
+//! each service's headroom in headroom.rs and the guaranteed capacity per
+//! failure family in guaranteed.rs). What can fail on the way, as one
+//! error type: error.rs.
 
-use crate::inventory::{Grown, Growth, Inventory, Services};
-use crate::plan::{self, Plan, PlanError, PlanOptions};
-
-/// The grown demand and whether the planner can place it.
-pub struct GrowthFit {
-    /// The services with their grown min_replicas (and max_replicas).
-    pub services: Services,
-    pub grown: Vec<Grown>,
-    /// A verified placement of the grown demand; or the planner's proof that
-    /// none exists; or "not found" (no proof either way).
-    pub outcome: Result<Plan, PlanError>,
-}
-
-/// Plans the grown demand with the planner, unchanged: "fits" is a placement
-/// `check` accepted, "does not fit" the planner's proof.
-pub fn fit_growth(
-    inventory: &Inventory,
-    services: &Services,
-    growth: &Growth,
-    options: &PlanOptions,
-    progress: &dyn Fn(&str),
-) -> GrowthFit {
-    let (grown_services, grown) = growth.apply(services);
-    let outcome = plan::plan(inventory, &grown_services, None, options, progress);
-    GrowthFit {
-        services: grown_services,
-        grown,
-        outcome,
-    }
-}
-
-mod construct;
+mod error;
+mod growth;
+mod guaranteed;
 mod headroom;
+mod margins;
 mod purchase;
 
-pub use headroom::{
-    margins, raised, Base, FamilyCapacity, Headroom, Limit, MarginOptions, Margins,
-    PlacementMargins, PowerLoad, SearchEnd, DEFAULT_MARGIN_SECONDS,
+pub use error::CapacityError;
+pub use growth::{fit_growth, GrowthFit};
+pub use guaranteed::FamilyCapacity;
+pub use headroom::{raised, Headroom, Limit, SearchEnd};
+pub use margins::{
+    margins, Base, MarginOptions, Margins, PlacementMargins, PowerLoad, DEFAULT_MARGIN_SECONDS,
 };
-
 pub use purchase::{purchase, purchase_bound, Answer, Bought, NewServer};

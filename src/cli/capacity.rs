@@ -2,79 +2,22 @@
 //! buy. Arguments are checked and outputs refused before any solving, as
 //! for `plan`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use faultplan::capacity::{Answer, Base, MarginOptions, NewServer, DEFAULT_MARGIN_SECONDS};
 use faultplan::export;
-use faultplan::inventory::{Catalog, Grown, Growth, Inventory, Location, Placement, Services};
+use faultplan::inventory::{
+    Catalog, Grown, Growth, InputError, Inventory, Location, Placement, Services,
+};
 use faultplan::plan::PlanOptions;
 use faultplan::report;
 
-use super::{
-    check_outputs, load, positive_seconds, print, progress_spinner, run_inputs, write_atomic,
-    Common, DataFormat, Failure,
-};
+use super::args::{CapacityArgs, DataFormat};
+use super::exit::Failure;
+use super::io::{check_outputs, load, print, run_inputs, write_atomic, Spinner};
 
-#[derive(clap::Args)]
-pub(super) struct CapacityArgs {
-    /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
-    inventory: PathBuf,
-    #[command(flatten)]
-    common: Common,
-    /// Multiply every service's min_replicas by this factor (rounded up).
-    #[arg(long, value_name = "FACTOR", conflicts_with = "growth_file", value_parser = factor)]
-    growth: Option<f64>,
-    /// Per-service growth factors: a CSV with the columns service,factor.
-    #[arg(long, value_name = "FILE")]
-    growth_file: Option<PathBuf>,
-    /// Server models that may be bought (catalog.csv): answers what to buy so
-    /// that the (grown) demand fits.
-    #[arg(long, value_name = "FILE")]
-    catalog: Option<PathBuf>,
-    /// With --catalog: where to write the purchase, as servers.csv rows.
-    #[arg(long, value_name = "FILE", requires = "catalog")]
-    out: Option<PathBuf>,
-    /// Where to write the verified placement (of the grown demand, on the
-    /// fleet with the purchase).
-    #[arg(long, value_name = "FILE")]
-    placement_out: Option<PathBuf>,
-    /// Without --growth, --growth-file or --catalog: the placement running
-    /// now (placement.csv). Adds its power loads (normal and worst-case
-    /// failover) and single points of failure to the margins, and the
-    /// headroom starts from it when it passes check.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["growth", "growth_file", "catalog"])]
-    placement: Option<PathBuf>,
-    /// Stop after this many seconds [default: 300; the margins report: 60,
-    /// shared by every service's headroom search].
-    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
-    time_limit: Option<f64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
-    format: DataFormat,
-}
-
-fn factor(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
-        _ => Err(format!(
-            "expected a growth factor > 0 (1.5 = 50% more), found \"{text}\""
-        )),
-    }
-}
-
-pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
-    let mut inputs = run_inputs(&args.inventory, &args.common, None);
-    inputs.extend(args.growth_file.clone());
-    inputs.extend(args.catalog.clone());
-    inputs.extend(args.placement.clone());
-    let mut outputs: Vec<(&str, &Path)> = Vec::new();
-    if let Some(path) = &args.out {
-        outputs.push(("--out", path));
-    }
-    if let Some(path) = &args.placement_out {
-        outputs.push(("--placement-out", path));
-    }
-    check_outputs(&inputs, &outputs)?;
+pub(super) fn run(args: CapacityArgs) -> Result<(), Failure> {
+    refuse_outputs(&args)?;
     let (inventory, services) = load(&args.inventory, &args.common)?;
     let catalog = args.catalog.as_deref().map(Catalog::load).transpose()?;
     let growth = match (&args.growth, &args.growth_file) {
@@ -89,35 +32,67 @@ pub(super) fn capacity(args: CapacityArgs) -> Result<(), Failure> {
         time_limit: args.time_limit,
         ..PlanOptions::default()
     };
-    let spinner = progress_spinner(matches!(args.format, DataFormat::Human));
-    let progress = |m: &str| {
-        if let Some(spinner) = &spinner {
-            spinner.set_message(m.to_string());
-        }
-    };
-    if let Some(catalog) = &catalog {
-        let (grown_services, grown) = growth.apply(&services);
-        let answer = faultplan::capacity::purchase(
-            &inventory,
-            &grown_services,
-            catalog,
-            &options,
-            &progress,
-        );
-        if let Some(spinner) = &spinner {
-            spinner.finish_and_clear();
-        }
-        return buy(&args, &inventory, &grown_services, &grown, &answer);
+    match &catalog {
+        Some(catalog) => purchase(&args, &inventory, &services, &growth, catalog, &options),
+        None => fit(&args, &inventory, &services, &growth, &options),
     }
-    let fit = faultplan::capacity::fit_growth(&inventory, &services, &growth, &options, &progress);
-    if let Some(spinner) = &spinner {
-        spinner.finish_and_clear();
+}
+
+/// Refuses, before any solving, outputs that would replace an input or
+/// cannot be written.
+fn refuse_outputs(args: &CapacityArgs) -> Result<(), Failure> {
+    let mut inputs = run_inputs(&args.inventory, &args.common, None);
+    inputs.extend(args.growth_file.clone());
+    inputs.extend(args.catalog.clone());
+    inputs.extend(args.placement.clone());
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    if let Some(path) = &args.out {
+        outputs.push(("--out", path));
     }
+    if let Some(path) = &args.placement_out {
+        outputs.push(("--placement-out", path));
+    }
+    check_outputs(&inputs, &outputs)
+}
+
+/// What to buy so that the grown demand fits.
+fn purchase(
+    args: &CapacityArgs,
+    inventory: &Inventory,
+    services: &Services,
+    growth: &Growth,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<(), Failure> {
+    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let (grown_services, grown) = growth.apply(services);
+    let answer =
+        faultplan::capacity::purchase(inventory, &grown_services, catalog, options, &|m: &str| {
+            spinner.say(m.to_string())
+        });
+    spinner.clear();
+    buy(args, inventory, &grown_services, &grown, &answer)
+}
+
+/// Whether the grown demand fits the fleet as it is; its placement is
+/// written (--placement-out) only when it does.
+fn fit(
+    args: &CapacityArgs,
+    inventory: &Inventory,
+    services: &Services,
+    growth: &Growth,
+    options: &PlanOptions,
+) -> Result<(), Failure> {
+    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let fit = faultplan::capacity::fit_growth(inventory, services, growth, options, &|m: &str| {
+        spinner.say(m.to_string())
+    });
+    spinner.clear();
     let mut written = Vec::new();
     if let (Ok(plan), Some(path)) = (&fit.outcome, &args.placement_out) {
         write_atomic(&[(
             path,
-            export::placement_csv(&inventory, &fit.services, &plan.placement),
+            export::placement_csv(inventory, &fit.services, &plan.placement),
         )])?;
         written.push(path.display().to_string());
     }
@@ -179,13 +154,11 @@ fn buy(
 /// verified placement (and a --placement given passes check), 1 otherwise.
 fn margins(args: &CapacityArgs, inventory: &Inventory, services: &Services) -> Result<(), Failure> {
     if args.placement_out.is_some() {
-        return Err(Failure::Input(
-            faultplan::inventory::InputError::new(
-                Location::file(Path::new("--placement-out")),
-                "--placement-out needs --growth, --growth-file or --catalog",
-            )
-            .into(),
-        ));
+        return Err(InputError::new(
+            Location::file(Path::new("--placement-out")),
+            "--placement-out needs --growth, --growth-file or --catalog",
+        )
+        .into());
     }
     let placement = args
         .placement
@@ -196,17 +169,15 @@ fn margins(args: &CapacityArgs, inventory: &Inventory, services: &Services) -> R
         seconds: args.time_limit.unwrap_or(DEFAULT_MARGIN_SECONDS),
         ..MarginOptions::default()
     };
-    let spinner = progress_spinner(matches!(args.format, DataFormat::Human));
-    let progress = |m: &str| {
-        if let Some(spinner) = &spinner {
-            spinner.set_message(m.to_string());
-        }
-    };
-    let m =
-        faultplan::capacity::margins(inventory, services, placement.as_ref(), &options, &progress);
-    if let Some(spinner) = &spinner {
-        spinner.finish_and_clear();
-    }
+    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let m = faultplan::capacity::margins(
+        inventory,
+        services,
+        placement.as_ref(),
+        &options,
+        &|m: &str| spinner.say(m.to_string()),
+    );
+    spinner.clear();
     let name = args.placement.as_ref().map(|p| p.display().to_string());
     print(&match args.format {
         DataFormat::Human => report::margins_human(&m, name.as_deref()),

@@ -7,96 +7,24 @@ use faultplan::import::netbox::{self, Api, Fields, Models, Options};
 use faultplan::import::InventoryFiles;
 use faultplan::inventory::{InputError, Location};
 
-use super::{folder_of, print, write_atomic, Failure};
+use super::args::{NetboxArgs, Source};
+use super::exit::Failure;
+use super::io::{folder_of, print, write_atomic};
 
-#[derive(clap::Subcommand)]
-pub enum Source {
-    /// Import racks, power and servers from NetBox (4.x REST API, or saved list responses).
-    #[command(after_help = crate::commands::IMPORT_EXIT_CODES)]
-    Netbox(NetboxArgs),
-}
-
-#[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["url", "from"])))]
-pub struct NetboxArgs {
-    /// The inventory folder to write (datacenters.csv, racks.csv, power.csv, servers.csv).
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace the inventory files of an --out folder that is not empty (its
-    /// other files, such as services.toml, are kept).
-    #[arg(long)]
-    force: bool,
-    /// NetBox's address, e.g. https://netbox.example.com.
-    #[arg(long, value_name = "URL")]
-    url: Option<String>,
-    /// API token [default: the NETBOX_TOKEN environment variable]; never printed.
-    #[arg(long, requires = "url")]
-    token: Option<String>,
-    /// Results asked for per request (NetBox caps it at its MAX_PAGE_SIZE).
-    #[arg(long, default_value_t = 1000, requires = "url", value_parser = clap::value_parser!(u32).range(1..))]
-    page_size: u32,
-    /// A folder of saved list responses: sites.json, racks.json, devices.json, ...
-    #[arg(long, value_name = "DIR")]
-    from: Option<PathBuf>,
-    /// Device role (slug or name) whose devices are servers (repeatable) [default: server].
-    #[arg(long = "role", value_name = "ROLE")]
-    roles: Vec<String>,
-    /// CSV of server numbers by device type: device_type,cpu,mem_gb,idle_w,max_w.
-    #[arg(long, value_name = "FILE")]
-    models: Option<PathBuf>,
-    /// Device custom field holding the server's cores.
-    #[arg(long, default_value = "cpu", value_name = "NAME")]
-    cpu_field: String,
-    /// Device custom field holding the server's memory in GB.
-    #[arg(long, default_value = "mem_gb", value_name = "NAME")]
-    mem_field: String,
-    /// Device custom field holding the idle draw in watts.
-    #[arg(long, default_value = "idle_w", value_name = "NAME")]
-    idle_field: String,
-    /// Device custom field holding the draw at full cpu in watts.
-    #[arg(long, default_value = "max_w", value_name = "NAME")]
-    max_field: String,
-}
-
-pub fn run(source: Source) -> Result<(), Failure> {
+pub(super) fn run(source: Source) -> Result<(), Failure> {
     let Source::Netbox(args) = source;
     let replace = check_out(&args.out, args.force)?;
-    let options = Options {
-        roles: if args.roles.is_empty() {
-            Options::default().roles
-        } else {
-            args.roles
-        },
-        fields: Fields {
-            cpu: args.cpu_field,
-            mem_gb: args.mem_field,
-            idle_w: args.idle_field,
-            max_w: args.max_field,
-        },
-        models: match &args.models {
-            Some(path) => Models::load(path)?,
-            None => Models::default(),
-        },
-    };
-    let (data, origin) = match (&args.from, args.url) {
+    let options = options(&args)?;
+    let (data, origin) = match (&args.from, &args.url) {
         (Some(dir), _) => (netbox::from_dir(dir)?, dir.display().to_string()),
         (None, Some(url)) => {
-            let token = match args.token.or_else(|| std::env::var("NETBOX_TOKEN").ok()) {
-                Some(token) if !token.trim().is_empty() => token.trim().to_string(),
-                _ => {
-                    return Err(InputError::new(
-                        Location::file(Path::new("--token")),
-                        "no NetBox API token: set NETBOX_TOKEN (or give --token)",
-                    )
-                    .into())
-                }
-            };
+            let token = token(args.token.as_deref())?;
             let api = Api {
                 url: url.clone(),
                 token,
                 page_size: args.page_size,
             };
-            (api.fetch()?, url)
+            (api.fetch()?, url.clone())
         }
         (None, None) => unreachable!("clap requires --url or --from"),
     };
@@ -114,6 +42,43 @@ pub fn run(source: Source) -> Result<(), Failure> {
             .join(", "),
         imported.summary
     ))
+}
+
+/// How NetBox's objects map to the inventory: which roles are servers, which
+/// custom fields hold the numbers, and the numbers by device type.
+fn options(args: &NetboxArgs) -> Result<Options, Failure> {
+    Ok(Options {
+        roles: if args.roles.is_empty() {
+            Options::default().roles
+        } else {
+            args.roles.clone()
+        },
+        fields: Fields {
+            cpu: args.cpu_field.clone(),
+            mem_gb: args.mem_field.clone(),
+            idle_w: args.idle_field.clone(),
+            max_w: args.max_field.clone(),
+        },
+        models: match &args.models {
+            Some(path) => Models::load(path)?,
+            None => Models::default(),
+        },
+    })
+}
+
+/// The API token: --token, else NETBOX_TOKEN; a blank one is refused.
+fn token(given: Option<&str>) -> Result<String, Failure> {
+    match given
+        .map(str::to_string)
+        .or_else(|| std::env::var("NETBOX_TOKEN").ok())
+    {
+        Some(token) if !token.trim().is_empty() => Ok(token.trim().to_string()),
+        _ => Err(InputError::new(
+            Location::file(Path::new("--token")),
+            "no NetBox API token: set NETBOX_TOKEN (or give --token)",
+        )
+        .into()),
+    }
 }
 
 /// Refuses, before anything is read, an --out that is a file or a folder with

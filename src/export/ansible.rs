@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{collect, spreadsheet_safe, Sources};
+use super::sources::{collect, Sources};
+use super::spreadsheet::spreadsheet_safe;
 use crate::inventory::{InputError, InputErrors, Inventory, Placement, Services};
 
 /// Ansible's name for a group: a valid Python identifier, every other
@@ -27,6 +28,7 @@ pub fn group_name(service: &str) -> String {
         .collect()
 }
 
+/// A host's variables: its failure domains.
 struct Host {
     rack: String,
     room: Option<String>,
@@ -34,19 +36,28 @@ struct Host {
     power_feeds: Vec<String>,
 }
 
+/// Group name → its hosts, sorted.
+type Groups = BTreeMap<String, Vec<String>>;
+/// Host name → its variables.
+type Hosts = BTreeMap<String, Host>;
+
 /// Groups (name → sorted hosts) and hosts, both sorted; two services whose
 /// group names would be one (or a group Ansible reserves) are an error.
-#[allow(clippy::type_complexity)]
 fn inventory_of(
     inventory: &Inventory,
     services: &Services,
     placement: &Placement,
-) -> Result<(BTreeMap<String, Vec<String>>, BTreeMap<String, Host>), InputErrors> {
+) -> Result<(Groups, Hosts), InputErrors> {
+    check_group_names(inventory, services)?;
+    Ok(groups_and_hosts(inventory, services, placement))
+}
+
+/// Refuses services whose group names Ansible reserves or would merge.
+fn check_group_names(inventory: &Inventory, services: &Services) -> Result<(), InputErrors> {
     let sources = Sources {
         inventory,
         services,
     };
-    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut errors = Vec::new();
     for id in services.ids() {
@@ -64,7 +75,17 @@ fn inventory_of(
             ));
         }
     }
-    collect(errors)?;
+    collect(errors)
+}
+
+/// Each service's group of the servers of its replicas, and each such server
+/// with its failure domains.
+fn groups_and_hosts(
+    inventory: &Inventory,
+    services: &Services,
+    placement: &Placement,
+) -> (Groups, Hosts) {
+    let mut groups: Groups = BTreeMap::new();
     let mut hosts = BTreeMap::new();
     for r in &placement.replicas {
         let server = inventory.server(r.server);
@@ -91,7 +112,7 @@ fn inventory_of(
         members.sort();
         members.dedup();
     }
-    Ok((groups, hosts))
+    (groups, hosts)
 }
 
 fn hostvars(host: &Host) -> serde_json::Value {

@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
-use super::{collect, Sources};
+use super::sources::{collect, Sources};
 use crate::inventory::{
     InputError, InputErrors, Inventory, Placement, PowerId, ServerId, Services,
 };
@@ -83,6 +83,37 @@ pub fn kubernetes_list(
         services,
     };
     let mut errors = Vec::new();
+    let (nodes, pods) = nodes_and_pods(inventory, services, placement);
+    let mut node_objects = Vec::new();
+    let mut rack_of: BTreeMap<&str, &str> = BTreeMap::new();
+    for (&name, &id) in &nodes {
+        rack_of.insert(name, &inventory.rack(inventory.server(id).rack).id);
+        node_objects.push(node_patch(&sources, name, id, &mut errors));
+    }
+    let mut deployments = Vec::new();
+    for (&service, on) in &pods {
+        deployments.push(deployment_patch(
+            &sources,
+            service,
+            on,
+            &rack_of,
+            &mut errors,
+        ));
+    }
+    collect(errors)?;
+    Ok(list_json(&node_objects, &deployments))
+}
+
+/// Replicas of each service on each node: service → node → replicas.
+type Pods<'a> = BTreeMap<&'a str, BTreeMap<&'a str, u32>>;
+
+/// The nodes of the plan (one per server with a replica), and for each
+/// service its replicas on each node.
+fn nodes_and_pods<'a>(
+    inventory: &'a Inventory,
+    services: &'a Services,
+    placement: &Placement,
+) -> (BTreeMap<&'a str, ServerId>, Pods<'a>) {
     let mut nodes: BTreeMap<&str, ServerId> = BTreeMap::new();
     // service → node → replicas
     let mut pods: BTreeMap<&str, BTreeMap<&str, u32>> = BTreeMap::new();
@@ -95,124 +126,146 @@ pub fn kubernetes_list(
             .entry(server)
             .or_default() += 1;
     }
-    let mut node_objects = Vec::new();
-    let mut rack_of: BTreeMap<&str, &str> = BTreeMap::new();
-    for (&name, &id) in &nodes {
-        if !valid_name(name) {
-            errors.push(InputError::new(
-                sources.id(name),
-                format!("server \"{name}\" is not a valid Kubernetes node name (lowercase letters, digits, - and ., at most 253 characters)"),
-            ));
-        }
-        let rack = inventory.rack(inventory.server(id).rack);
-        rack_of.insert(name, &rack.id);
-        let room = &inventory.room(rack.room).name;
-        let mut labels = BTreeMap::new();
-        let mut label = |key: &str, value: String, location| {
-            if valid_label_value(&value) {
-                labels.insert(key.to_string(), value);
-            } else {
-                errors.push(InputError::new(
-                    location,
-                    format!("\"{value}\" cannot be the value of the Kubernetes label {key} (at most 63 letters, digits, -, _ and ., alphanumeric at both ends)"),
-                ));
-            }
-        };
-        let dc = &inventory.dc(rack.datacenter).id;
-        label(ZONE_LABEL, dc.clone(), sources.id(dc));
-        label(RACK_LABEL, rack.id.clone(), sources.id(&rack.id));
-        if !room.is_empty() {
-            label(ROOM_LABEL, room.clone(), sources.id(&rack.id));
-        }
-        label(
-            POWER_SIDE_LABEL,
-            power_side(inventory, id),
+    (nodes, pods)
+}
+
+/// A node's label patch: its zone, rack, room and power side; a name or label
+/// value Kubernetes would refuse is an error.
+fn node_patch(sources: &Sources, name: &str, id: ServerId, errors: &mut Vec<InputError>) -> Node {
+    let inventory = sources.inventory;
+    if !valid_name(name) {
+        errors.push(InputError::new(
             sources.id(name),
-        );
-        node_objects.push(Node {
-            metadata: ObjectMeta {
-                name: Some(name.to_string()),
-                labels: Some(labels),
-                ..ObjectMeta::default()
-            },
-            ..Node::default()
-        });
+            format!("server \"{name}\" is not a valid Kubernetes node name (lowercase letters, digits, - and ., at most 253 characters)"),
+        ));
     }
-    let mut deployments = Vec::new();
-    for (&service, on) in &pods {
-        if !valid_name(service) || !valid_label_value(service) {
+    let rack = inventory.rack(inventory.server(id).rack);
+    let room = &inventory.room(rack.room).name;
+    let mut labels = BTreeMap::new();
+    let mut label = |key: &str, value: String, location| {
+        if valid_label_value(&value) {
+            labels.insert(key.to_string(), value);
+        } else {
             errors.push(InputError::new(
-                sources.service(service),
-                format!("service \"{service}\" is not a valid Kubernetes name and label value (lowercase letters, digits, - and ., at most 63 characters)"),
+                location,
+                format!("\"{value}\" cannot be the value of the Kubernetes label {key} (at most 63 letters, digits, -, _ and ., alphanumeric at both ends)"),
             ));
         }
-        // The spread allows exactly the plan's own imbalance between its racks,
-        // so the planned placement itself always satisfies it.
-        let mut per_rack: BTreeMap<&str, u32> = BTreeMap::new();
-        for (node, n) in on {
-            *per_rack.entry(rack_of[node]).or_default() += n;
-        }
-        let most = per_rack.values().max().copied().unwrap_or(0);
-        let least = per_rack.values().min().copied().unwrap_or(0);
-        let selector = LabelSelector {
-            match_labels: Some(BTreeMap::from([(
-                SERVICE_LABEL.to_string(),
-                service.to_string(),
-            )])),
-            ..LabelSelector::default()
-        };
-        let pod_spec = PodSpec {
-            affinity: Some(Affinity {
-                node_affinity: Some(NodeAffinity {
-                    required_during_scheduling_ignored_during_execution: Some(NodeSelector {
-                        node_selector_terms: vec![NodeSelectorTerm {
-                            match_expressions: Some(vec![NodeSelectorRequirement {
-                                key: HOSTNAME_LABEL.to_string(),
-                                operator: "In".to_string(),
-                                values: Some(on.keys().map(ToString::to_string).collect()),
-                            }]),
-                            ..NodeSelectorTerm::default()
-                        }],
-                    }),
-                    ..NodeAffinity::default()
-                }),
-                ..Affinity::default()
-            }),
-            topology_spread_constraints: Some(vec![TopologySpreadConstraint {
-                label_selector: Some(selector),
-                max_skew: i32::try_from((most - least).max(1)).unwrap_or(i32::MAX),
-                topology_key: RACK_LABEL.to_string(),
-                when_unsatisfiable: "DoNotSchedule".to_string(),
-                ..TopologySpreadConstraint::default()
-            }]),
-            ..PodSpec::default()
-        };
-        deployments.push(Deployment {
-            metadata: ObjectMeta {
-                name: Some(service.to_string()),
-                ..ObjectMeta::default()
-            },
-            spec: Some(DeploymentSpec {
-                // A Deployment's selector is immutable; an empty one in a
-                // strategic-merge patch leaves it as it is.
-                selector: LabelSelector::default(),
-                template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(BTreeMap::from([(
-                            SERVICE_LABEL.to_string(),
-                            service.to_string(),
-                        )])),
-                        ..ObjectMeta::default()
-                    }),
-                    spec: Some(pod_spec),
-                },
-                ..DeploymentSpec::default()
-            }),
-            ..Deployment::default()
-        });
+    };
+    let dc = &inventory.dc(rack.datacenter).id;
+    label(ZONE_LABEL, dc.clone(), sources.id(dc));
+    label(RACK_LABEL, rack.id.clone(), sources.id(&rack.id));
+    if !room.is_empty() {
+        label(ROOM_LABEL, room.clone(), sources.id(&rack.id));
     }
-    collect(errors)?;
-    let items: Vec<serde_json::Value> = node_objects
+    label(
+        POWER_SIDE_LABEL,
+        power_side(inventory, id),
+        sources.id(name),
+    );
+    Node {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            labels: Some(labels),
+            ..ObjectMeta::default()
+        },
+        ..Node::default()
+    }
+}
+
+/// A service's Deployment patch: its pods pinned to its planned nodes (`on`:
+/// node → replicas) and spread over racks; a name Kubernetes would refuse is
+/// an error.
+fn deployment_patch(
+    sources: &Sources,
+    service: &str,
+    on: &BTreeMap<&str, u32>,
+    rack_of: &BTreeMap<&str, &str>,
+    errors: &mut Vec<InputError>,
+) -> Deployment {
+    if !valid_name(service) || !valid_label_value(service) {
+        errors.push(InputError::new(
+            sources.service(service),
+            format!("service \"{service}\" is not a valid Kubernetes name and label value (lowercase letters, digits, - and ., at most 63 characters)"),
+        ));
+    }
+    Deployment {
+        metadata: ObjectMeta {
+            name: Some(service.to_string()),
+            ..ObjectMeta::default()
+        },
+        spec: Some(DeploymentSpec {
+            // A Deployment's selector is immutable; an empty one in a
+            // strategic-merge patch leaves it as it is.
+            selector: LabelSelector::default(),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(BTreeMap::from([(
+                        SERVICE_LABEL.to_string(),
+                        service.to_string(),
+                    )])),
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(pod_spec(service, on, max_skew(on, rack_of))),
+            },
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    }
+}
+
+/// The spread allows exactly the plan's own imbalance between its racks,
+/// so the planned placement itself always satisfies it.
+fn max_skew(on: &BTreeMap<&str, u32>, rack_of: &BTreeMap<&str, &str>) -> i32 {
+    let mut per_rack: BTreeMap<&str, u32> = BTreeMap::new();
+    for (node, n) in on {
+        *per_rack.entry(rack_of[node]).or_default() += n;
+    }
+    let most = per_rack.values().max().copied().unwrap_or(0);
+    let least = per_rack.values().min().copied().unwrap_or(0);
+    i32::try_from((most - least).max(1)).unwrap_or(i32::MAX)
+}
+
+/// The pods of `service`: required on the nodes of `on`, spread over racks.
+fn pod_spec(service: &str, on: &BTreeMap<&str, u32>, max_skew: i32) -> PodSpec {
+    let selector = LabelSelector {
+        match_labels: Some(BTreeMap::from([(
+            SERVICE_LABEL.to_string(),
+            service.to_string(),
+        )])),
+        ..LabelSelector::default()
+    };
+    PodSpec {
+        affinity: Some(Affinity {
+            node_affinity: Some(NodeAffinity {
+                required_during_scheduling_ignored_during_execution: Some(NodeSelector {
+                    node_selector_terms: vec![NodeSelectorTerm {
+                        match_expressions: Some(vec![NodeSelectorRequirement {
+                            key: HOSTNAME_LABEL.to_string(),
+                            operator: "In".to_string(),
+                            values: Some(on.keys().map(ToString::to_string).collect()),
+                        }]),
+                        ..NodeSelectorTerm::default()
+                    }],
+                }),
+                ..NodeAffinity::default()
+            }),
+            ..Affinity::default()
+        }),
+        topology_spread_constraints: Some(vec![TopologySpreadConstraint {
+            label_selector: Some(selector),
+            max_skew,
+            topology_key: RACK_LABEL.to_string(),
+            when_unsatisfiable: "DoNotSchedule".to_string(),
+            ..TopologySpreadConstraint::default()
+        }]),
+        ..PodSpec::default()
+    }
+}
+
+/// The `v1 List` of the node patches then the Deployment patches.
+fn list_json(nodes: &[Node], deployments: &[Deployment]) -> String {
+    let items: Vec<serde_json::Value> = nodes
         .iter()
         .map(serde_json::to_value)
         .chain(deployments.iter().map(serde_json::to_value))
@@ -226,5 +279,5 @@ pub fn kubernetes_list(
     });
     let mut text = serde_json::to_string_pretty(&list).expect("JSON serializes");
     text.push('\n');
-    Ok(text)
+    text
 }

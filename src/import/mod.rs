@@ -2,8 +2,9 @@
 //! downstream knows where an inventory came from: an import is only a way to
 //! write the CSV files of FORMATS.md.
 
+mod error;
+mod files;
 pub mod netbox;
 
-/// The files of an inventory folder, by name, as they are to be written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InventoryFiles(pub Vec<(&'static str, String)>);
+pub use error::ImportError;
+pub use files::InventoryFiles;

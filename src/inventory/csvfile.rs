@@ -89,47 +89,10 @@ impl<'a> CsvFile<'a> {
             .has_headers(false)
             .flexible(true)
             .from_reader(text.as_bytes());
-        let too_many_fields = |line: usize, fields: usize| {
-            InputError::new(
-                Location::at(path, line, None),
-                format!(
-                    "this line has {fields} fields; the limit is {} (see docs/formats.md, Limits)",
-                    limits::CSV_FIELDS
-                ),
-            )
-        };
         let mut records = reader.records();
-        let header = match records.next() {
-            None => {
-                return Err(InputError::new(
-                    Location::file(path),
-                    format!(
-                        "the file is empty; expected a header line with the columns {}",
-                        required.join(", ")
-                    ),
-                )
-                .into())
-            }
-            Some(Err(e)) => return Err(csv_error(path, e).into()),
-            Some(Ok(header)) => header,
-        };
-        if header.len() > limits::CSV_FIELDS {
-            return Err(too_many_fields(1, header.len()).into());
-        }
+        let header = read_header(path, records.next(), required)?;
         let mut errors = Errors::default();
-        let mut named = BTreeMap::new();
-        for (index, name) in header.iter().enumerate() {
-            let name = name.trim().to_string();
-            if name.is_empty() {
-                continue;
-            }
-            if named.insert(name.clone(), index).is_some() {
-                errors.push(InputError::new(
-                    Location::at(path, 1, Some(index + 1)),
-                    format!("the header names column \"{name}\" twice"),
-                ));
-            }
-        }
+        let named = named_columns(path, &header, &mut errors);
         let missing: Vec<&str> = required
             .iter()
             .copied()
@@ -156,48 +119,7 @@ impl<'a> CsvFile<'a> {
                 ),
             ));
         }
-        let mut rows = Vec::new();
-        for record in records {
-            match record {
-                Err(e) => errors.push(csv_error(path, e)),
-                Ok(record) => {
-                    let line = record.position().map_or(0, |p| p.line() as usize);
-                    if record.len() > limits::CSV_FIELDS {
-                        // Unbounded per-row errors would be their own memory problem.
-                        return Err(too_many_fields(line, record.len()).into());
-                    }
-                    if record.iter().all(|cell| cell.trim().is_empty()) {
-                        continue;
-                    }
-                    if record.len() > header.len() {
-                        errors.push(InputError::new(
-                            Location::at(path, line, Some(header.len() + 1)),
-                            format!(
-                                "this row has {} fields but the header has {}",
-                                record.len(),
-                                header.len()
-                            ),
-                        ));
-                        continue;
-                    }
-                    if rows.len() == limits::CSV_ROWS {
-                        return Err(InputError::new(
-                            Location::at(path, line, None),
-                            format!(
-                                "the file has more than {} data rows, faultplan's limit (see docs/formats.md, Limits)",
-                                limits::CSV_ROWS
-                            ),
-                        )
-                        .into());
-                    }
-                    let cells: csv::StringRecord = kept
-                        .iter()
-                        .map(|&i| record.get(i).unwrap_or("").trim())
-                        .collect();
-                    rows.push((line, cells));
-                }
-            }
-        }
+        let rows = read_rows(path, records, &header, &kept, &mut errors)?;
         errors.finish(CsvFile {
             path,
             columns,
@@ -212,6 +134,121 @@ impl<'a> CsvFile<'a> {
             cells,
         })
     }
+}
+
+/// The header line: present, well-formed and within the field limit.
+fn read_header(
+    path: &Path,
+    first: Option<Result<csv::StringRecord, csv::Error>>,
+    required: &[&str],
+) -> Result<csv::StringRecord, InputErrors> {
+    let header = match first {
+        None => {
+            return Err(InputError::new(
+                Location::file(path),
+                format!(
+                    "the file is empty; expected a header line with the columns {}",
+                    required.join(", ")
+                ),
+            )
+            .into())
+        }
+        Some(Err(e)) => return Err(csv_error(path, e).into()),
+        Some(Ok(header)) => header,
+    };
+    if header.len() > limits::CSV_FIELDS {
+        return Err(too_many_fields(path, 1, header.len()).into());
+    }
+    Ok(header)
+}
+
+/// The header's non-empty names and their field numbers; a name given twice
+/// is an error.
+fn named_columns(
+    path: &Path,
+    header: &csv::StringRecord,
+    errors: &mut Errors,
+) -> BTreeMap<String, usize> {
+    let mut named = BTreeMap::new();
+    for (index, name) in header.iter().enumerate() {
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            continue;
+        }
+        if named.insert(name.clone(), index).is_some() {
+            errors.push(InputError::new(
+                Location::at(path, 1, Some(index + 1)),
+                format!("the header names column \"{name}\" twice"),
+            ));
+        }
+    }
+    named
+}
+
+/// The data rows: each non-blank one as its line and the trimmed cells of the
+/// `kept` fields. A line past the field or row limit stops the reading.
+fn read_rows(
+    path: &Path,
+    records: impl Iterator<Item = Result<csv::StringRecord, csv::Error>>,
+    header: &csv::StringRecord,
+    kept: &[usize],
+    errors: &mut Errors,
+) -> Result<Vec<(usize, csv::StringRecord)>, InputErrors> {
+    let mut rows = Vec::new();
+    for record in records {
+        let record = match record {
+            Err(e) => {
+                errors.push(csv_error(path, e));
+                continue;
+            }
+            Ok(record) => record,
+        };
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.len() > limits::CSV_FIELDS {
+            // Unbounded per-row errors would be their own memory problem.
+            return Err(too_many_fields(path, line, record.len()).into());
+        }
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        if record.len() > header.len() {
+            errors.push(InputError::new(
+                Location::at(path, line, Some(header.len() + 1)),
+                format!(
+                    "this row has {} fields but the header has {}",
+                    record.len(),
+                    header.len()
+                ),
+            ));
+            continue;
+        }
+        if rows.len() == limits::CSV_ROWS {
+            return Err(InputError::new(
+                Location::at(path, line, None),
+                format!(
+                    "the file has more than {} data rows, faultplan's limit (see docs/formats.md, Limits)",
+                    limits::CSV_ROWS
+                ),
+            )
+            .into());
+        }
+        let cells: csv::StringRecord = kept
+            .iter()
+            .map(|&i| record.get(i).unwrap_or("").trim())
+            .collect();
+        rows.push((line, cells));
+    }
+    Ok(rows)
+}
+
+fn too_many_fields(path: &Path, line: usize, fields: usize) -> InputError {
+    InputError::new(
+        Location::at(path, line, None),
+        format!(
+            "this line has {fields} fields; the limit is {} (see docs/formats.md, Limits)",
+            limits::CSV_FIELDS
+        ),
+    )
 }
 
 fn csv_error(path: &Path, error: csv::Error) -> InputError {

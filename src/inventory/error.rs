@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::limits;
+
 /// Where in a user's file something was found. `line` and `column` are 1-based;
 /// for CSV files the column is the field number (and the message names the header).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -126,4 +128,43 @@ impl Errors {
         }
         Err(InputErrors(errors))
     }
+}
+
+/// A `survive` word that cannot be read, or that matches nothing in the
+/// inventory. It has no place of its own: callers put it where the word was
+/// written (a services.toml cell, `--survive`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SurviveWordError {
+    #[error("unknown failure scenario \"{word}\": expected server, rack, room, datacenter, power:<kind>, power:<P>%, power:<P>%:<kind> or custom:<name>")]
+    Unknown { word: String },
+    #[error("\"{word}\": the custom scenario name is missing")]
+    NoCustomName { word: String },
+    #[error("\"{word}\": the power component kind is missing")]
+    NoPowerKind { word: String },
+    #[error("\"{word}\": expected a percentage such as power:50%, found \"{number}%\"")]
+    NotAPercentage { word: String, number: String },
+    #[error("\"{word}\": the percentage must be strictly between 0 and 100")]
+    PercentageOutOfRange { word: String },
+    #[error("\"{word}\": expected power:<P>% or power:<P>%:<kind>")]
+    BadPercentageKind { word: String },
+    /// `why` says what the inventory lacks: a typo must not silently drop a
+    /// guarantee.
+    #[error("\"{word}\" matches nothing in the inventory: {why}")]
+    Unmatched { word: String, why: String },
+}
+
+/// Growing a service's replicas past faultplan's limit.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{replicas} × {factor} = {grown} replicas is above faultplan's limit of {limit} (see docs/formats.md, Limits)", limit = limits::REPLICAS)]
+pub struct GrowthError {
+    pub replicas: u32,
+    pub factor: f64,
+    pub grown: f64,
+}
+
+/// A server added to an inventory under an id the inventory already has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the id \"{id}\" is already taken")]
+pub struct IdTaken {
+    pub id: String,
 }

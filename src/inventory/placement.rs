@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use super::csvfile::{read_text, CsvFile};
 use super::error::{Errors, InputErrors};
-use super::{Component, Inventory, ServerId, ServiceId, Services};
+use super::fleet::Inventory;
+use super::ids::{Component, ServerId, ServiceId};
+use super::services::Services;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Replica {

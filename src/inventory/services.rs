@@ -1,165 +1,19 @@
 //! `services.toml`: what each service needs and which failures it must survive.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::csvfile::read_text;
+use super::error::Location;
 use super::error::{Errors, InputError, InputErrors};
-use super::load::Spans;
-use super::{limits, read_text, Inventory, Location, ServiceId};
-
-/// One word of a `survive` list (FORMATS.md, "Failure scenarios").
-#[derive(Debug, Clone, PartialEq, PartialOrd)]
-pub enum SurviveWord {
-    Server,
-    Rack,
-    Room,
-    Datacenter,
-    /// Each single power component of this kind.
-    PowerKind(String),
-    /// The worst set of roots (or of components of `kind`) within `percent` of a
-    /// datacenter's capacity.
-    PowerPercent {
-        percent: f64,
-        kind: Option<String>,
-    },
-    Custom(String),
-}
-
-impl SurviveWord {
-    /// Parses a word; the error says what was expected.
-    pub fn parse(word: &str) -> Result<SurviveWord, String> {
-        let expected = "expected server, rack, room, datacenter, power:<kind>, power:<P>%, power:<P>%:<kind> or custom:<name>";
-        match word {
-            "server" => return Ok(SurviveWord::Server),
-            "rack" => return Ok(SurviveWord::Rack),
-            "room" => return Ok(SurviveWord::Room),
-            "datacenter" => return Ok(SurviveWord::Datacenter),
-            _ => {}
-        }
-        if let Some(name) = word.strip_prefix("custom:") {
-            if name.is_empty() {
-                return Err(format!("\"{word}\": the custom scenario name is missing"));
-            }
-            return Ok(SurviveWord::Custom(name.to_string()));
-        }
-        let Some(rest) = word.strip_prefix("power:") else {
-            return Err(format!("unknown failure scenario \"{word}\": {expected}"));
-        };
-        let Some((number, tail)) = rest.split_once('%') else {
-            if rest.is_empty() {
-                return Err(format!("\"{word}\": the power component kind is missing"));
-            }
-            return Ok(SurviveWord::PowerKind(rest.to_string()));
-        };
-        let percent: f64 = number.parse().map_err(|_| {
-            format!("\"{word}\": expected a percentage such as power:50%, found \"{number}%\"")
-        })?;
-        if !(percent > 0.0 && percent < 100.0) {
-            return Err(format!(
-                "\"{word}\": the percentage must be strictly between 0 and 100"
-            ));
-        }
-        let kind = match tail {
-            "" => None,
-            _ => match tail.strip_prefix(':') {
-                Some(kind) if !kind.is_empty() => Some(kind.to_string()),
-                _ => {
-                    return Err(format!(
-                        "\"{word}\": expected power:<P>% or power:<P>%:<kind>"
-                    ))
-                }
-            },
-        };
-        Ok(SurviveWord::PowerPercent { percent, kind })
-    }
-
-    /// Parses a word that must match something in `inventory`.
-    pub fn parse_in(word: &str, inventory: &Inventory) -> Result<SurviveWord, String> {
-        let parsed = SurviveWord::parse(word)?;
-        match parsed.unmatched(inventory) {
-            Some(why) => Err(format!(
-                "\"{word}\" matches nothing in the inventory: {why}"
-            )),
-            None => Ok(parsed),
-        }
-    }
-
-    /// Why this word matches nothing in `inventory`, if it does not: a typo must
-    /// not silently drop a guarantee.
-    pub fn unmatched(&self, inventory: &Inventory) -> Option<String> {
-        match self {
-            SurviveWord::Server if inventory.servers.is_empty() => {
-                Some("the inventory has no servers".into())
-            }
-            SurviveWord::Rack if inventory.racks.is_empty() => {
-                Some("the inventory has no racks".into())
-            }
-            SurviveWord::Room if inventory.rooms.is_empty() => {
-                Some("the inventory has no racks".into())
-            }
-            SurviveWord::Datacenter if inventory.datacenters.is_empty() => {
-                Some("the inventory has no datacenters".into())
-            }
-            SurviveWord::PowerKind(kind)
-            | SurviveWord::PowerPercent {
-                kind: Some(kind), ..
-            } if !inventory.has_power_kind(kind) => {
-                let kinds: BTreeSet<&str> =
-                    inventory.power.iter().map(|p| p.kind.as_str()).collect();
-                Some(format!(
-                    "no power component has kind \"{kind}\" (kinds in power.csv: {})",
-                    kinds.into_iter().collect::<Vec<_>>().join(", ")
-                ))
-            }
-            SurviveWord::PowerPercent { kind: None, .. } if inventory.power.is_empty() => {
-                Some("the inventory has no power components".into())
-            }
-            SurviveWord::Custom(name)
-                if !inventory.custom_scenarios.iter().any(|s| &s.name == name) =>
-            {
-                let names: Vec<&str> = inventory
-                    .custom_scenarios
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect();
-                Some(if names.is_empty() {
-                    format!("no custom scenario \"{name}\": the inventory has no scenarios.toml scenarios")
-                } else {
-                    format!(
-                        "no custom scenario \"{name}\" in scenarios.toml (it has: {})",
-                        names.join(", ")
-                    )
-                })
-            }
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for SurviveWord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SurviveWord::Server => f.write_str("server"),
-            SurviveWord::Rack => f.write_str("rack"),
-            SurviveWord::Room => f.write_str("room"),
-            SurviveWord::Datacenter => f.write_str("datacenter"),
-            SurviveWord::PowerKind(kind) => write!(f, "power:{kind}"),
-            SurviveWord::PowerPercent {
-                percent,
-                kind: None,
-            } => write!(f, "power:{percent}%"),
-            SurviveWord::PowerPercent {
-                percent,
-                kind: Some(kind),
-            } => write!(f, "power:{percent}%:{kind}"),
-            SurviveWord::Custom(name) => write!(f, "custom:{name}"),
-        }
-    }
-}
+use super::fleet::Inventory;
+use super::ids::ServiceId;
+use super::limits;
+use super::spans::Spans;
+use super::survive_word::SurviveWord;
 
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -225,146 +79,231 @@ impl Services {
             )
             .into());
         }
-        let mut errors = Errors::default();
-        let at = |span: std::ops::Range<usize>| spans.location(span);
+        let mut reader = Reader {
+            spans: &spans,
+            inventory,
+            errors: Errors::default(),
+            names: BTreeSet::new(),
+        };
         let defaults = file.defaults.map(Spanned::into_inner).unwrap_or_default();
+        let default_survive = reader.defaults(&defaults);
+        let services: Vec<Service> = file
+            .service
+            .into_iter()
+            .filter_map(|raw| reader.service(raw, &defaults, &default_survive))
+            .collect();
+        reader.count_words(path, &default_survive, &services);
+        let by_name = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), ServiceId(i as u32)))
+            .collect();
+        reader.errors.finish(Services {
+            file: path.to_path_buf(),
+            services,
+            by_name,
+        })
+    }
+}
+
+/// Turns the tables of services.toml into services, one `[[service]]` at a
+/// time, keeping every error found on the way.
+struct Reader<'a> {
+    spans: &'a Spans<'a>,
+    inventory: &'a Inventory,
+    errors: Errors,
+    /// The service names seen so far, for duplicates.
+    names: BTreeSet<String>,
+}
+
+impl Reader<'_> {
+    fn at(&self, span: std::ops::Range<usize>) -> Location {
+        self.spans.location(span)
+    }
+
+    fn refuse(&mut self, span: std::ops::Range<usize>, message: impl Into<String>) {
+        self.errors.push(InputError::new(self.at(span), message));
+    }
+
+    /// Checks `[defaults]` and returns the default survive list.
+    fn defaults(&mut self, defaults: &RawService) -> Vec<SurviveWord> {
         if let Some(name) = &defaults.name {
-            errors.push(InputError::new(
-                at(name.span()),
-                "[defaults] may hold any key but `name`",
-            ));
+            self.refuse(name.span(), "[defaults] may hold any key but `name`");
         }
         // Checked even when no service uses them: a typo there is still a typo.
-        let default_survive = match defaults.survive.as_ref() {
-            Some(words) => parse_words(words, inventory, &at, &mut errors),
+        match defaults.survive.as_ref() {
+            Some(words) => self.words(words),
             None => vec![SurviveWord::Rack],
+        }
+    }
+
+    /// One `[[service]]` with `defaults` filled in, or None when it cannot be
+    /// built (its errors are kept).
+    fn service(
+        &mut self,
+        raw: Spanned<RawService>,
+        defaults: &RawService,
+        default_survive: &[SurviveWord],
+    ) -> Option<Service> {
+        let service_at = self.at(raw.span());
+        let raw = raw.into_inner();
+        let name = self.name(&raw, &service_at)?;
+        let min_replicas = given(&raw.min_replicas, &defaults.min_replicas);
+        let cpu = given(&raw.cpu, &defaults.cpu);
+        let (Some(min_replicas), Some(cpu)) = (min_replicas, cpu) else {
+            let key = if min_replicas.is_none() {
+                "min_replicas"
+            } else {
+                "cpu"
+            };
+            self.errors.push(InputError::new(
+                service_at,
+                format!("service \"{name}\": missing required key `{key}`"),
+            ));
+            return None;
         };
-        let mut services = Vec::new();
-        let mut names = BTreeSet::new();
-        for raw in file.service {
-            let service_at = at(raw.span());
-            let raw = raw.into_inner();
-            let Some(name) = &raw.name else {
-                errors.push(InputError::new(service_at, "missing required key `name`"));
+        let mem_gb = given(&raw.mem_gb, &defaults.mem_gb);
+        self.check_amounts([("cpu", Some(cpu)), ("mem_gb", mem_gb)]);
+        let max_per_server = given(&raw.max_per_server, &defaults.max_per_server);
+        if let Some(m) = max_per_server.filter(|m| *m.get_ref() == 0) {
+            self.refuse(m.span(), "`max_per_server` must be at least 1");
+        }
+        let max_replicas = given(&raw.max_replicas, &defaults.max_replicas);
+        self.check_counts(min_replicas, max_replicas, max_per_server);
+        let survive = match raw.survive.as_ref() {
+            Some(words) => self.words(words),
+            None => default_survive.to_vec(),
+        };
+        let requires = raw.requires.as_ref().or(defaults.requires.as_ref());
+        Some(Service {
+            name,
+            min_replicas: *min_replicas.get_ref(),
+            cpu: *cpu.get_ref(),
+            mem_gb: mem_gb.map_or(0.0, |m| *m.get_ref()),
+            requires: requires.cloned().unwrap_or_default(),
+            max_per_server: max_per_server.map_or(1, |m| *m.get_ref()),
+            max_replicas: max_replicas.map(|m| *m.get_ref()),
+            survive,
+            line: service_at.line.unwrap_or(0),
+        })
+    }
+
+    /// The service's name: given, well-formed and not taken by an earlier service.
+    fn name(&mut self, raw: &RawService, service_at: &Location) -> Option<String> {
+        let Some(name) = &raw.name else {
+            self.errors.push(InputError::new(
+                service_at.clone(),
+                "missing required key `name`",
+            ));
+            return None;
+        };
+        if name.get_ref().trim().is_empty() || name.get_ref().contains(';') {
+            self.refuse(
+                name.span(),
+                "a service name must be non-empty and without ';'",
+            );
+            return None;
+        }
+        if !self.names.insert(name.get_ref().clone()) {
+            self.refuse(
+                name.span(),
+                format!("duplicate service name \"{}\"", name.get_ref()),
+            );
+            return None;
+        }
+        Some(name.get_ref().clone())
+    }
+
+    /// Cores and gigabytes: finite, not negative, within the limit.
+    fn check_amounts(&mut self, amounts: [(&str, Option<&Spanned<f64>>); 2]) {
+        for (key, value) in amounts {
+            let Some(value) = value else {
                 continue;
             };
-            let missing = |key: &str| {
-                InputError::new(
-                    service_at.clone(),
+            if value.get_ref().is_finite() && *value.get_ref() > limits::NUMBER {
+                self.refuse(
+                    value.span(),
                     format!(
-                        "service \"{}\": missing required key `{key}`",
-                        name.get_ref()
+                        "`{key}` = {} is above faultplan's limit of {} (see docs/formats.md, Limits)",
+                        value.get_ref(),
+                        limits::NUMBER
                     ),
-                )
-            };
-            if name.get_ref().trim().is_empty() || name.get_ref().contains(';') {
-                errors.push(InputError::new(
-                    at(name.span()),
-                    "a service name must be non-empty and without ';'",
-                ));
-                continue;
+                );
+            } else if !(value.get_ref().is_finite() && *value.get_ref() >= 0.0) {
+                self.refuse(
+                    value.span(),
+                    format!(
+                        "`{key}` must be a finite number >= 0, found {}",
+                        value.get_ref()
+                    ),
+                );
             }
-            if !names.insert(name.get_ref().clone()) {
-                errors.push(InputError::new(
-                    at(name.span()),
-                    format!("duplicate service name \"{}\"", name.get_ref()),
-                ));
-                continue;
+        }
+    }
+
+    /// Replica counts within the limits, and a cap no lower than the demand.
+    fn check_counts(
+        &mut self,
+        min_replicas: &Spanned<u32>,
+        max_replicas: Option<&Spanned<u32>>,
+        max_per_server: Option<&Spanned<u32>>,
+    ) {
+        // Later stages multiply and sum these as u32: bounded here, they cannot wrap.
+        for (key, value, limit) in [
+            ("min_replicas", Some(min_replicas), limits::REPLICAS),
+            ("max_replicas", max_replicas, limits::REPLICAS),
+            ("max_per_server", max_per_server, limits::PER_SERVER),
+        ] {
+            if let Some(value) = value.filter(|v| *v.get_ref() > limit) {
+                self.refuse(
+                    value.span(),
+                    format!(
+                        "`{key}` = {} is above faultplan's limit of {limit} (see docs/formats.md, Limits)",
+                        value.get_ref()
+                    ),
+                );
             }
-            let min_replicas = raw.min_replicas.as_ref().or(defaults.min_replicas.as_ref());
-            let cpu = raw.cpu.as_ref().or(defaults.cpu.as_ref());
-            let (Some(min_replicas), Some(cpu)) = (min_replicas, cpu) else {
-                errors.push(missing(if min_replicas.is_none() {
-                    "min_replicas"
-                } else {
-                    "cpu"
-                }));
-                continue;
-            };
-            let mem_gb = raw.mem_gb.as_ref().or(defaults.mem_gb.as_ref());
-            for (key, value) in [("cpu", Some(cpu)), ("mem_gb", mem_gb)] {
-                if let Some(value) = value {
-                    if value.get_ref().is_finite() && *value.get_ref() > limits::NUMBER {
-                        errors.push(InputError::new(
-                            at(value.span()),
-                            format!(
-                                "`{key}` = {} is above faultplan's limit of {} (see docs/formats.md, Limits)",
-                                value.get_ref(),
-                                limits::NUMBER
-                            ),
-                        ));
-                    } else if !(value.get_ref().is_finite() && *value.get_ref() >= 0.0) {
-                        errors.push(InputError::new(
-                            at(value.span()),
-                            format!(
-                                "`{key}` must be a finite number >= 0, found {}",
-                                value.get_ref()
-                            ),
-                        ));
+        }
+        if let Some(m) = max_replicas.filter(|m| m.get_ref() < min_replicas.get_ref()) {
+            self.refuse(
+                m.span(),
+                format!(
+                    "`max_replicas` ({}) is less than `min_replicas` ({}): no placement can satisfy it",
+                    m.get_ref(),
+                    min_replicas.get_ref()
+                ),
+            );
+        }
+    }
+
+    /// Parses a `survive` list, each word checked against the inventory; repeats
+    /// are dropped.
+    fn words(&mut self, words: &[Spanned<String>]) -> Vec<SurviveWord> {
+        let mut survive = Vec::new();
+        // By normalized name, in a set: a list of many words must not take quadratic time.
+        let mut seen = BTreeSet::new();
+        for word in words {
+            match SurviveWord::parse_in(word.get_ref(), self.inventory) {
+                Err(e) => self.refuse(word.span(), e.to_string()),
+                Ok(parsed) => {
+                    if seen.insert(parsed.to_string()) {
+                        survive.push(parsed);
                     }
                 }
             }
-            let max_per_server = raw
-                .max_per_server
-                .as_ref()
-                .or(defaults.max_per_server.as_ref());
-            if let Some(m) = max_per_server.filter(|m| *m.get_ref() == 0) {
-                errors.push(InputError::new(
-                    at(m.span()),
-                    "`max_per_server` must be at least 1",
-                ));
-            }
-            let max_replicas = raw.max_replicas.as_ref().or(defaults.max_replicas.as_ref());
-            // Later stages multiply and sum these as u32: bounded here, they cannot wrap.
-            for (key, value, limit) in [
-                ("min_replicas", Some(min_replicas), limits::REPLICAS),
-                ("max_replicas", max_replicas, limits::REPLICAS),
-                ("max_per_server", max_per_server, limits::PER_SERVER),
-            ] {
-                if let Some(value) = value.filter(|v| *v.get_ref() > limit) {
-                    errors.push(InputError::new(
-                        at(value.span()),
-                        format!(
-                            "`{key}` = {} is above faultplan's limit of {limit} (see docs/formats.md, Limits)",
-                            value.get_ref()
-                        ),
-                    ));
-                }
-            }
-            if let Some(m) = max_replicas.filter(|m| m.get_ref() < min_replicas.get_ref()) {
-                errors.push(InputError::new(
-                    at(m.span()),
-                    format!(
-                        "`max_replicas` ({}) is less than `min_replicas` ({}): no placement can satisfy it",
-                        m.get_ref(),
-                        min_replicas.get_ref()
-                    ),
-                ));
-            }
-            let survive = match raw.survive.as_ref() {
-                Some(words) => parse_words(words, inventory, &at, &mut errors),
-                None => default_survive.clone(),
-            };
-            let requires = raw.requires.as_ref().or(defaults.requires.as_ref());
-            services.push(Service {
-                name: name.get_ref().clone(),
-                min_replicas: *min_replicas.get_ref(),
-                cpu: *cpu.get_ref(),
-                mem_gb: mem_gb.map_or(0.0, |m| *m.get_ref()),
-                requires: requires.cloned().unwrap_or_default(),
-                max_per_server: max_per_server.map_or(1, |m| *m.get_ref()),
-                max_replicas: max_replicas.map(|m| *m.get_ref()),
-                survive,
-                line: service_at.line.unwrap_or(0),
-            });
         }
-        let words: BTreeSet<String> = std::iter::once(&default_survive)
-            .chain(services.iter().map(|s| &s.survive))
+        survive
+    }
+
+    /// Every distinct survive word is expanded into scenarios: their number is bounded.
+    fn count_words(&mut self, path: &Path, default_survive: &[SurviveWord], services: &[Service]) {
+        let words: BTreeSet<String> = std::iter::once(default_survive)
+            .chain(services.iter().map(|s| s.survive.as_slice()))
             .flatten()
             .map(ToString::to_string)
             .collect();
         if words.len() > limits::WORDS {
-            errors.push(InputError::new(
+            self.errors.push(InputError::new(
                 Location::file(path),
                 format!(
                     "{} distinct survive words; faultplan's limit is {} (see docs/formats.md, Limits)",
@@ -373,41 +312,12 @@ impl Services {
                 ),
             ));
         }
-        let by_name = services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.clone(), ServiceId(i as u32)))
-            .collect();
-        errors.finish(Services {
-            file: path.to_path_buf(),
-            services,
-            by_name,
-        })
     }
 }
 
-/// Parses a `survive` list, each word checked against the inventory; repeats
-/// are dropped.
-fn parse_words(
-    words: &[Spanned<String>],
-    inventory: &Inventory,
-    at: &dyn Fn(std::ops::Range<usize>) -> super::Location,
-    errors: &mut Errors,
-) -> Vec<SurviveWord> {
-    let mut survive = Vec::new();
-    // By normalized name, in a set: a list of many words must not take quadratic time.
-    let mut seen = BTreeSet::new();
-    for word in words {
-        match SurviveWord::parse_in(word.get_ref(), inventory) {
-            Err(message) => errors.push(InputError::new(at(word.span()), message)),
-            Ok(parsed) => {
-                if seen.insert(parsed.to_string()) {
-                    survive.push(parsed);
-                }
-            }
-        }
-    }
-    survive
+/// A key of the service, else of `[defaults]`.
+fn given<'a, T>(own: &'a Option<T>, default: &'a Option<T>) -> Option<&'a T> {
+    own.as_ref().or(default.as_ref())
 }
 
 #[derive(Deserialize)]

@@ -298,56 +298,91 @@ fn fill(
     kept: &[(ServerId, u32)],
     deadline: &dyn Fn() -> bool,
 ) -> bool {
-    let model = state.model;
-    let service = model.services.service(id);
+    let budget = replicas - state.model.services.service(id).min_replicas;
+    clear(state, id);
+    keep(state, id, replicas, budget, kept);
+    let blocked = place_best_first(state, id, replicas, budget, style);
+    if evict {
+        make_room_on_blocked(state, id, replicas, budget, blocked, deadline);
+    }
+    state.total(id) == replicas
+}
+
+/// Removes every replica of `id`.
+fn clear(state: &mut State, id: ServiceId) {
     for (server, n) in state.replicas_on(id).collect::<Vec<_>>() {
         for _ in 0..n {
             state.remove(id, server);
         }
     }
-    let budget = replicas - service.min_replicas;
-    let allowed = |state: &State, k: usize| state.within_budget(id, k, budget);
+}
+
+/// Puts back the replicas of `kept` that fit and keep within the budget.
+fn keep(state: &mut State, id: ServiceId, replicas: u32, budget: u32, kept: &[(ServerId, u32)]) {
+    let model = state.model;
     for &(server, n) in kept {
         let Some(k) = model.class_of[server.index()] else {
             continue;
         };
         for _ in 0..n {
-            if state.total(id) < replicas && allowed(state, k) && state.can_add(id, server) {
+            if state.total(id) < replicas
+                && state.within_budget(id, k, budget)
+                && state.can_add(id, server)
+            {
                 state.add(id, server);
             }
         }
     }
+}
+
+/// A class's place in the order replicas of `id` go to, smallest first.
+type Score = (u64, u64, u64, usize);
+
+fn score(state: &State, id: ServiceId, k: usize, style: Style) -> Score {
+    let model = state.model;
+    let service = model.services.service(id);
     // Labelled servers the service does not need come last: services that
     // require the label have nowhere else to go.
-    let spare_labels = |k: usize| -> u64 {
-        let labels = &model.inventory.server(model.classes[k].servers[0]).labels;
-        labels
-            .iter()
-            .filter(|l| !service.requires.contains(l))
-            .count() as u64
-    };
-    let score = |state: &State, k: usize| -> (u64, u64, u64, usize) {
-        let utilisation = state.rack_utilisation(k, service.cpu).max(0.0);
-        let roomiest = state.roomiest(k).max(0.0);
-        // Non-negative floats order like their bits.
-        match style {
-            Style::Pack => (
-                spare_labels(k),
-                (1.0 - utilisation.min(1.0)).max(0.0).to_bits(),
-                roomiest.to_bits(),
-                k,
-            ),
-            Style::Spread => (
-                spare_labels(k),
-                utilisation.to_bits(),
-                u64::MAX - roomiest.to_bits(),
-                k,
-            ),
-        }
-    };
-    let mut heap: BinaryHeap<Reverse<(u64, u64, u64, usize)>> = model.eligible[id.index()]
+    let labels = &model.inventory.server(model.classes[k].servers[0]).labels;
+    let spare_labels = labels
         .iter()
-        .map(|&k| Reverse(score(state, k)))
+        .filter(|l| !service.requires.contains(l))
+        .count() as u64;
+    let utilisation = state.rack_utilisation(k, service.cpu).max(0.0);
+    let roomiest = state.roomiest(k).max(0.0);
+    // Non-negative floats order like their bits.
+    match style {
+        Style::Pack => (
+            spare_labels,
+            (1.0 - utilisation.min(1.0)).max(0.0).to_bits(),
+            roomiest.to_bits(),
+            k,
+        ),
+        Style::Spread => (
+            spare_labels,
+            utilisation.to_bits(),
+            u64::MAX - roomiest.to_bits(),
+            k,
+        ),
+    }
+}
+
+/// Adds replicas of `id` one at a time to the best-scored class within the
+/// budget (scores refreshed lazily) until `replicas` or no class is left.
+/// Returns the classes that had no server with room, or a power row at its
+/// limit.
+fn place_best_first(
+    state: &mut State,
+    id: ServiceId,
+    replicas: u32,
+    budget: u32,
+    style: Style,
+) -> Vec<usize> {
+    let model = state.model;
+    let cpu = model.services.service(id).cpu;
+    let mut heap: BinaryHeap<Reverse<Score>> = model.eligible[id.index()]
+        .iter()
+        .map(|&k| Reverse(score(state, id, k, style)))
         .collect();
     let mut blocked: Vec<usize> = Vec::new();
     while state.total(id) < replicas {
@@ -355,30 +390,41 @@ fn fill(
             break;
         };
         let k = key.3;
-        if !allowed(state, k) {
+        if !state.within_budget(id, k, budget) {
             continue;
         }
-        let fresh = score(state, k);
+        let fresh = score(state, id, k, style);
         if fresh != key {
             heap.push(Reverse(fresh));
             continue;
         }
         match state.server_in(id, k, style == Style::Pack) {
-            Some(server) if state.power_block(k, service.cpu).is_none() => {
+            Some(server) if state.power_block(k, cpu).is_none() => {
                 state.add(id, server);
-                heap.push(Reverse(score(state, k)));
+                heap.push(Reverse(score(state, id, k, style)));
             }
             _ => blocked.push(k),
         }
     }
-    if !evict {
-        return state.total(id) == replicas;
-    }
-    // Scarce classes taken by others: move their replicas out of the way.
+    blocked
+}
+
+/// Scarce classes taken by others: move their replicas out of the way.
+fn make_room_on_blocked(
+    state: &mut State,
+    id: ServiceId,
+    replicas: u32,
+    budget: u32,
+    mut blocked: Vec<usize>,
+    deadline: &dyn Fn() -> bool,
+) {
     let mut tries = 0;
     while state.total(id) < replicas && tries < 4 * blocked.len().max(1) && !deadline() {
         tries += 1;
-        let Some(pos) = blocked.iter().position(|&k| allowed(state, k)) else {
+        let Some(pos) = blocked
+            .iter()
+            .position(|&k| state.within_budget(id, k, budget))
+        else {
             break;
         };
         let k = blocked[pos];
@@ -389,7 +435,6 @@ fn fill(
             }
         }
     }
-    state.total(id) == replicas
 }
 
 /// Frees room for one replica of `id` on class `k` by moving at most a few

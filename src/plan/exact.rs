@@ -6,11 +6,11 @@
 use good_lp::ResolutionError;
 
 use super::construct::Style;
-use super::milp::{Fixed, Goal, Relax, Scope, SolveSettings};
 use super::model::{Counts, Model};
+use super::options::Objective;
+use super::request::{Fixed, Goal, Relax, Scope, SolveSettings};
 use super::search::{Offer, Search};
 use super::state::State;
-use super::Objective;
 use crate::inventory::{Placement, ServerId, ServiceId};
 
 /// What the exact stage learnt.

@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::inventory::{Component, Inventory, ServerId, Services, Status};
+use crate::inventory::{Inventory, ServiceId, Services};
 use crate::scenarios::ScenarioSet;
 use crate::topology::{Impact, Topology};
 
-use super::milp::{Goal, Relax, Scope};
 use super::model::Model;
+use super::request::{Goal, Relax, Scope};
 use super::search::Search;
+use super::slots::slots;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "cause", rename_all = "kebab-case")]
@@ -110,146 +111,6 @@ pub struct Explanation {
     pub causes: Vec<Cause>,
     /// Things that weaken guarantees without making them infeasible.
     pub notes: Vec<String>,
-}
-
-/// How many replicas of a shape fit on one server.
-fn fit(inventory: &Inventory, server: ServerId, cpu: f64, mem_gb: f64, max_per_server: u32) -> u32 {
-    let s = inventory.server(server);
-    let mut n = f64::from(max_per_server);
-    if cpu > 0.0 {
-        n = n.min((s.cpu / cpu + 1e-9).floor());
-    }
-    if mem_gb > 0.0 {
-        n = n.min((s.mem_gb / mem_gb + 1e-9).floor());
-    }
-    n.max(0.0) as u32
-}
-
-/// The counting argument of one service shape, alone on the fleet: how many
-/// of its replicas its eligible servers (active, with every label it
-/// requires) hold, by max_per_server, cpu and memory, with nothing failed and
-/// after the scenario of its survive words that takes the most of them down.
-///
-/// No placement keeps more replicas up than `total` with nothing failed, nor
-/// more than `fit_outside` in `scenario`; both are proven bounds, whatever
-/// the other services and the power limits do.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Slots {
-    pub eligible_servers: usize,
-    /// Replicas the eligible servers hold with nothing failed.
-    pub total: u32,
-    /// The binding scenario that leaves the fewest (first in scenario order,
-    /// listed sets before searched families, on ties): (replicas its surviving
-    /// eligible servers hold, eligible servers it takes down, its name). None
-    /// when no scenario of the survive words takes an eligible server down.
-    pub worst: Option<(u32, usize, String)>,
-    /// What caps the replicas per eligible server on most of them:
-    /// "max_per_server", "cpu" or "memory" (the first, on ties).
-    pub per_server: &'static str,
-}
-
-impl Slots {
-    /// The most replicas up in every scenario of the service's words.
-    pub fn fit_outside(&self) -> u32 {
-        self.worst.as_ref().map_or(self.total, |w| w.0)
-    }
-}
-
-/// [`Slots`] of `service` (any min_replicas: they do not enter the count).
-pub fn slots(
-    inventory: &Inventory,
-    topology: &Topology,
-    set: &ScenarioSet,
-    impacts: &[Impact],
-    service: &crate::inventory::Service,
-) -> Slots {
-    let survives = set.survives(service);
-    let eligible: Vec<ServerId> = inventory
-        .server_ids()
-        .filter(|s| {
-            let server = inventory.server(*s);
-            server.status == Status::Active && server.has_labels(&service.requires)
-        })
-        .collect();
-    let mut binding = [0usize; 3];
-    let fits: Vec<u32> = eligible
-        .iter()
-        .map(|s| {
-            let f = fit(
-                inventory,
-                *s,
-                service.cpu,
-                service.mem_gb,
-                service.max_per_server,
-            );
-            let server = inventory.server(*s);
-            let by = [
-                f == service.max_per_server,
-                service.cpu > 0.0 && f64::from(f + 1) * service.cpu > server.cpu + 1e-9,
-                service.mem_gb > 0.0 && f64::from(f + 1) * service.mem_gb > server.mem_gb + 1e-9,
-            ];
-            if let Some(i) = by.iter().position(|b| *b) {
-                binding[i] += 1;
-            }
-            f
-        })
-        .collect();
-    let total: u32 = fits.iter().sum();
-    let most = (0..3).max_by_key(|&i| (binding[i], 3 - i)).unwrap_or(0);
-    let per_server = ["max_per_server", "cpu", "memory"][most];
-    let mut fit_on = vec![0u32; inventory.servers.len()];
-    let mut is_eligible = vec![false; inventory.servers.len()];
-    for (s, f) in eligible.iter().zip(&fits) {
-        fit_on[s.index()] = *f;
-        is_eligible[s.index()] = true;
-    }
-    let lost_fit = |down: &[ServerId]| -> (u32, usize) {
-        let lost = down.iter().map(|s| fit_on[s.index()]).sum();
-        let count = down.iter().filter(|s| is_eligible[s.index()]).count();
-        (lost, count)
-    };
-    let mut worst: Option<(u32, usize, String)> = None;
-    for (index, scenario) in set.scenarios.iter().enumerate() {
-        if !scenario.binds(&survives) {
-            continue;
-        }
-        let (lost, count) = lost_fit(&impacts[index].down);
-        if count > 0 && worst.as_ref().is_none_or(|w| total - lost < w.0) {
-            worst = Some((total - lost, count, scenario.name.clone()));
-        }
-    }
-    for family in set
-        .families
-        .iter()
-        .filter(|f| service.survive.contains(&set.words[f.word]))
-    {
-        let (lost, members_set) = family
-            .search(topology)
-            .worst_loss(|s| u64::from(fit_on[s.index()]));
-        let lost = lost as u32;
-        if members_set.is_empty() {
-            continue;
-        }
-        let failed: Vec<Component> = members_set.iter().map(|p| Component::Power(*p)).collect();
-        let count = lost_fit(&topology.impact(&failed).down).1;
-        if count > 0 && worst.as_ref().is_none_or(|w| total - lost < w.0) {
-            let names: Vec<&str> = members_set
-                .iter()
-                .map(|p| inventory.power(*p).id.as_str())
-                .collect();
-            worst = Some((
-                total - lost,
-                count,
-                format!("{} {}", set.words[family.word], names.join("+")),
-            ));
-        }
-    }
-    Slots {
-        eligible_servers: eligible.len(),
-        total,
-        worst,
-        per_server,
-    }
 }
 
 /// Causes visible without the solver: each service alone, ignoring the others.
@@ -417,6 +278,66 @@ pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanat
         .options
         .max_moves
         .filter(|_| search.current.is_some());
+    let filter = deletion_filter(search, model, moves.is_some());
+    let mut settings = super::exact::settings(search, search.remaining().clamp(1.0, TEST_SECONDS));
+    settings.slack = true;
+    settings.relax = filter.dropped;
+    search.solves += 1;
+    let slack = model.solve(Goal::Cost, &[], Scope::Whole, &settings).ok();
+    let limits = filter.limits(moves);
+    let mut causes = vec![Cause::Binding {
+        limits: if limits.is_empty() {
+            vec![Limit::Placement]
+        } else {
+            limits
+        },
+    }];
+    causes.extend(shortfalls(
+        model,
+        slack.map(|o| o.shortfalls).unwrap_or_default(),
+    ));
+    Explanation {
+        causes,
+        notes: set.vacuous_notes(model.inventory),
+    }
+}
+
+/// What the deletion filter found: the groups of limits left out, those
+/// needed (by index into [`deletion_filter`]'s list), and per power group the
+/// components its leaving out let a placement overload.
+struct Filter {
+    dropped: Relax,
+    needed: Vec<usize>,
+    overloaded: [Vec<String>; 2],
+}
+
+impl Filter {
+    fn limits(self, moves: Option<u32>) -> Vec<Limit> {
+        let [normal, failover] = self.overloaded;
+        self.needed
+            .iter()
+            .map(|g| match g {
+                0 => Limit::Cpu,
+                1 => Limit::Memory,
+                2 => Limit::MaxPerServer,
+                3 => Limit::MaxReplicas,
+                4 => Limit::PowerNormal {
+                    components: normal.clone(),
+                },
+                5 => Limit::PowerFailover {
+                    components: failover.clone(),
+                },
+                _ => Limit::MaxMoves {
+                    max_moves: moves.unwrap_or(0),
+                },
+            })
+            .collect()
+    }
+}
+
+/// Drops each group of limits in turn (--max-moves only when `moves`), and
+/// keeps it dropped when the model stays infeasible without it.
+fn deletion_filter(search: &mut Search, model: &Model, moves: bool) -> Filter {
     let groups: Vec<fn(&mut Relax)> = vec![
         |r| r.cpu = true,
         |r| r.mem = true,
@@ -431,7 +352,7 @@ pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanat
     // Per power group: the components its leaving out let a placement overload.
     let mut overloaded: [Vec<String>; 2] = [Vec::new(), Vec::new()];
     for (g, drop) in groups.iter().enumerate() {
-        if g == 6 && moves.is_none() {
+        if g == 6 && !moves {
             continue;
         }
         let mut trial = dropped;
@@ -453,39 +374,18 @@ pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanat
             Err(_) => needed.push(g),
         }
     }
-    let mut settings = super::exact::settings(search, search.remaining().clamp(1.0, TEST_SECONDS));
-    settings.slack = true;
-    settings.relax = dropped;
-    search.solves += 1;
-    let slack = model.solve(Goal::Cost, &[], Scope::Whole, &settings).ok();
-    let [normal, failover] = overloaded;
-    let limits: Vec<Limit> = needed
-        .iter()
-        .map(|g| match g {
-            0 => Limit::Cpu,
-            1 => Limit::Memory,
-            2 => Limit::MaxPerServer,
-            3 => Limit::MaxReplicas,
-            4 => Limit::PowerNormal {
-                components: normal.clone(),
-            },
-            5 => Limit::PowerFailover {
-                components: failover.clone(),
-            },
-            _ => Limit::MaxMoves {
-                max_moves: moves.unwrap_or(0),
-            },
-        })
-        .collect();
-    let mut causes = vec![Cause::Binding {
-        limits: if limits.is_empty() {
-            vec![Limit::Placement]
-        } else {
-            limits
-        },
-    }];
+    Filter {
+        dropped,
+        needed,
+        overloaded,
+    }
+}
+
+/// The replicas short per scenario (None: with nothing failed), with the
+/// services short in it, from the slack solve's shortfalls.
+fn shortfalls(model: &Model, shortfalls: Vec<(ServiceId, Option<usize>, f64)>) -> Vec<Cause> {
     let mut by_scenario: BTreeMap<Option<String>, (Vec<String>, f64)> = BTreeMap::new();
-    for (id, which, replicas) in slack.map(|o| o.shortfalls).unwrap_or_default() {
+    for (id, which, replicas) in shortfalls {
         let scenario = which.map(|j| model.survival(id).names[j].clone());
         let entry = by_scenario.entry(scenario).or_default();
         let name = &model.services.service(id).name;
@@ -494,17 +394,12 @@ pub fn proven(search: &mut Search, model: &Model, set: &ScenarioSet) -> Explanat
         }
         entry.1 += replicas;
     }
-    causes.extend(
-        by_scenario
-            .into_iter()
-            .map(|(scenario, (services, replicas))| Cause::Shortfall {
-                scenario,
-                services,
-                replicas,
-            }),
-    );
-    Explanation {
-        causes,
-        notes: set.vacuous_notes(model.inventory),
-    }
+    by_scenario
+        .into_iter()
+        .map(|(scenario, (services, replicas))| Cause::Shortfall {
+            scenario,
+            services,
+            replicas,
+        })
+        .collect()
 }

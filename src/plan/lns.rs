@@ -4,8 +4,8 @@
 
 use super::construct::Style;
 use super::exact::{pack_into, settings};
-use super::milp::{Goal, Scope};
 use super::model::Model;
+use super::request::{Goal, Scope};
 use super::search::{Offer, Search};
 use super::state::State;
 use crate::inventory::{Placement, ServiceId};

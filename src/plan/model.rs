@@ -4,78 +4,15 @@
 //! (milp.rs), the concrete placement state (state.rs) and the bounds all read
 //! this one description, so they cannot disagree about a guarantee.
 
-use std::collections::BTreeMap;
-
 use super::classes::{classes, Class};
-use crate::inventory::{Component, Inventory, Placement, ServerId, ServiceId, Services, Status};
+use super::power_rows::{self, constant_draw, power_rows, PowerRow};
+use super::survival::{service_groups, Survival};
+use crate::inventory::{Component, Inventory, Placement, ServerId, ServiceId, Services};
 use crate::scenarios::ScenarioSet;
 use crate::topology::{Impact, Topology};
 
 /// Replicas of each service on each class: `counts[service][class]`.
 pub type Counts = Vec<Vec<u32>>;
-
-/// One power limit under one scenario: constant + Σ coef·(class draw) ≤ limit.
-#[derive(Debug, Clone)]
-pub struct PowerRow {
-    /// (class, share of the class's draw that reaches the component)
-    pub coefs: Vec<(usize, f64)>,
-    /// Draw of maintenance servers (idle) that reaches the component.
-    pub constant_w: f64,
-    pub limit_w: f64,
-    /// The component, and the scenario (an index into `Model::power_scenarios`;
-    /// None: normal operation).
-    pub component: crate::inventory::PowerId,
-    pub scenario: Option<usize>,
-}
-
-impl PowerRow {
-    /// Whether the load could exceed the limit with every class at full draw.
-    fn could_exceed(&self, classes: &[Class]) -> bool {
-        let worst: f64 = self.constant_w
-            + self
-                .coefs
-                .iter()
-                .map(|(k, c)| c * classes[*k].size() * classes[*k].max_w)
-                .sum::<f64>();
-        worst > self.limit_w
-    }
-}
-
-/// The failure sets shared by every service with the same eligible classes and
-/// survive words: each set is the eligible classes one scenario takes down.
-#[derive(Debug, Clone, Default)]
-pub struct Survival {
-    pub sets: Vec<Vec<usize>>,
-    /// The first scenario that takes each set down, for explanations.
-    pub names: Vec<String>,
-    index: BTreeMap<Vec<usize>, usize>,
-    /// Per class: the sets containing it.
-    pub sets_of_class: Vec<Vec<u32>>,
-}
-
-impl Survival {
-    fn new(classes: usize) -> Self {
-        Survival {
-            sets_of_class: vec![Vec::new(); classes],
-            ..Survival::default()
-        }
-    }
-
-    /// Adds a set unless it is empty or already there; true when added.
-    fn add(&mut self, lost: Vec<usize>, name: &str) -> bool {
-        if lost.is_empty() || self.index.contains_key(&lost) {
-            return false;
-        }
-        let i = self.sets.len();
-        for &k in &lost {
-            self.sets_of_class[k].push(i as u32);
-        }
-        self.index.insert(lost.clone(), i);
-        self.sets.push(lost);
-        self.names.push(name.to_string());
-        true
-    }
-}
 
 pub struct Model<'a> {
     pub inventory: &'a Inventory,
@@ -132,109 +69,27 @@ impl<'a> Model<'a> {
         split: &[ServerId],
     ) -> Self {
         let topology = Topology::new(inventory);
-        let mut down_in = vec![Vec::new(); inventory.servers.len()];
-        for (i, impact) in impacts.iter().enumerate() {
-            for s in &impact.down {
-                down_in[s.index()].push(i as u32);
-            }
-        }
-        let classes = classes(inventory, &down_in, split);
-        let mut class_of = vec![None; inventory.servers.len()];
-        for (k, class) in classes.iter().enumerate() {
-            for s in &class.servers {
-                class_of[s.index()] = Some(k);
-            }
-        }
-        // Services that need the same labels and survive the same words share
-        // their failure sets.
-        let mut group_keys: BTreeMap<(Vec<String>, Vec<bool>), usize> = BTreeMap::new();
-        let mut group_of = Vec::new();
-        let mut group_services: Vec<ServiceId> = Vec::new();
-        for id in services.ids() {
-            let service = services.service(id);
-            let key = (service.requires.clone(), set.survives(service));
-            let next = group_keys.len();
-            let g = *group_keys.entry(key).or_insert(next);
-            if g == group_services.len() {
-                group_services.push(id);
-            }
-            group_of.push(g);
-        }
-        let eligible: Vec<Vec<usize>> = services
-            .services
+        let classes = classes(inventory, &scenarios_down(inventory, impacts), split);
+        let class_of = class_of(inventory, &classes);
+        let (group_of, group_services) = service_groups(services, set);
+        let eligible = eligible(inventory, services, &classes);
+        let groups: Vec<Survival> = group_services
             .iter()
-            .map(|service| {
-                (0..classes.len())
-                    .filter(|&k| {
-                        inventory
-                            .server(classes[k].servers[0])
-                            .has_labels(&service.requires)
-                    })
-                    .collect()
+            .map(|&first| {
+                let survives = set.survives(services.service(first));
+                Survival::of_group(
+                    set,
+                    impacts,
+                    &survives,
+                    &eligible[first.index()],
+                    &class_of,
+                    classes.len(),
+                )
             })
             .collect();
-        let mut groups: Vec<Survival> = Vec::new();
-        for &first in &group_services {
-            let survives = set.survives(services.service(first));
-            let mut is_eligible = vec![false; classes.len()];
-            for &k in &eligible[first.index()] {
-                is_eligible[k] = true;
-            }
-            let mut survival = Survival::new(classes.len());
-            for (scenario, impact) in set.scenarios.iter().zip(impacts) {
-                if !scenario.binds(&survives) {
-                    continue;
-                }
-                let mut lost: Vec<usize> = impact
-                    .down
-                    .iter()
-                    .filter_map(|s| class_of[s.index()])
-                    .filter(|&k| is_eligible[k])
-                    .collect();
-                lost.sort_unstable();
-                lost.dedup();
-                survival.add(lost, &scenario.name);
-            }
-            groups.push(survival);
-        }
-
-        let constant_draw = constant_draw(inventory);
-        let normal_power = power_rows(
-            &topology,
-            &classes,
-            &Impact::default(),
-            None,
-            &constant_draw,
-        );
-        let mut power: Vec<PowerRow> = normal_power
-            .iter()
-            .filter(|row| row.could_exceed(&classes))
-            .cloned()
-            .collect();
-        for (i, impact) in impacts.iter().enumerate() {
-            if !impact.unpowered.is_empty() {
-                let rows = power_rows(&topology, &classes, impact, Some(i), &constant_draw);
-                power.extend(rows.into_iter().filter(|row| row.could_exceed(&classes)));
-            }
-        }
-        let mut class_rows = vec![Vec::new(); classes.len()];
-        for (r, row) in power.iter().enumerate() {
-            for &(k, coef) in &row.coefs {
-                class_rows[k].push((r, coef));
-            }
-        }
+        let rows = power_rows::rows(inventory, &topology, &classes, impacts);
         let current = current.map(|placement| {
-            let mut counts = vec![vec![0u32; classes.len()]; services.services.len()];
-            let mut leaving = vec![0u32; services.services.len()];
-            for r in &placement.replicas {
-                match class_of[r.server.index()] {
-                    Some(k) if eligible[r.service.index()].binary_search(&k).is_ok() => {
-                        counts[r.service.index()][k] += 1
-                    }
-                    _ => leaving[r.service.index()] += 1,
-                }
-            }
-            (counts, leaving)
+            current_counts(placement, &class_of, &eligible, classes.len(), services)
         });
         let mut model = Model {
             inventory,
@@ -244,9 +99,9 @@ impl<'a> Model<'a> {
             eligible,
             group_of,
             groups,
-            power,
-            normal_power,
-            class_rows,
+            power: rows.power,
+            normal_power: rows.normal,
+            class_rows: rows.class_rows,
             power_scenarios: set
                 .scenarios
                 .iter()
@@ -292,7 +147,7 @@ impl<'a> Model<'a> {
         lost.sort_unstable();
         lost.dedup();
         let g = self.group_of[service.index()];
-        if lost.is_empty() || self.groups[g].index.contains_key(&lost) {
+        if lost.is_empty() || self.groups[g].contains(&lost) {
             return false;
         }
         // The set is this service's alone: copy the group when others share it.
@@ -459,20 +314,65 @@ impl<'a> Model<'a> {
     }
 }
 
-/// What each server draws whatever the placement: maintenance servers their
-/// idle draw, offline ones nothing; active servers are the classes' part.
-fn constant_draw(inventory: &Inventory) -> Vec<f64> {
-    inventory
-        .servers
+/// Per server: the scenarios (indices into `impacts`) that take it down.
+fn scenarios_down(inventory: &Inventory, impacts: &[Impact]) -> Vec<Vec<u32>> {
+    let mut down_in = vec![Vec::new(); inventory.servers.len()];
+    for (i, impact) in impacts.iter().enumerate() {
+        for s in &impact.down {
+            down_in[s.index()].push(i as u32);
+        }
+    }
+    down_in
+}
+
+/// Per server: its class (None for servers that take no replicas).
+fn class_of(inventory: &Inventory, classes: &[Class]) -> Vec<Option<usize>> {
+    let mut class_of = vec![None; inventory.servers.len()];
+    for (k, class) in classes.iter().enumerate() {
+        for s in &class.servers {
+            class_of[s.index()] = Some(k);
+        }
+    }
+    class_of
+}
+
+/// Per service: the classes whose servers have every label it requires.
+fn eligible(inventory: &Inventory, services: &Services, classes: &[Class]) -> Vec<Vec<usize>> {
+    services
+        .services
         .iter()
-        .map(|s| {
-            if s.status == Status::Active {
-                0.0
-            } else {
-                s.draw_w(0.0)
-            }
+        .map(|service| {
+            (0..classes.len())
+                .filter(|&k| {
+                    inventory
+                        .server(classes[k].servers[0])
+                        .has_labels(&service.requires)
+                })
+                .collect()
         })
         .collect()
+}
+
+/// The current placement's replicas per (service, class), and per service
+/// those that must go anyway (on servers that take none or lack a label).
+fn current_counts(
+    placement: &Placement,
+    class_of: &[Option<usize>],
+    eligible: &[Vec<usize>],
+    classes: usize,
+    services: &Services,
+) -> (Counts, Vec<u32>) {
+    let mut counts = vec![vec![0u32; classes]; services.services.len()];
+    let mut leaving = vec![0u32; services.services.len()];
+    for r in &placement.replicas {
+        match class_of[r.server.index()] {
+            Some(k) if eligible[r.service.index()].binary_search(&k).is_ok() => {
+                counts[r.service.index()][k] += 1
+            }
+            _ => leaving[r.service.index()] += 1,
+        }
+    }
+    (counts, leaving)
 }
 
 /// What each scenario of the set takes down, computed once for every stage.
@@ -494,43 +394,6 @@ fn mem_weight(inventory: &Inventory) -> f64 {
     } else {
         0.0
     }
-}
-
-/// The power rows of one scenario, one per powered component, with the
-/// topology's one routing rule ([`Topology::route`]).
-fn power_rows(
-    topology: &Topology,
-    classes: &[Class],
-    impact: &Impact,
-    scenario: Option<usize>,
-    constant_draw: &[f64],
-) -> Vec<PowerRow> {
-    let inventory = topology.inventory;
-    let powered = impact.powered_mask(inventory);
-    let constant = topology.loads(constant_draw, impact);
-    let mut coefs: Vec<Vec<(usize, f64)>> = vec![Vec::new(); inventory.power.len()];
-    for (k, class) in classes.iter().enumerate() {
-        if impact.down.binary_search(&class.servers[0]).is_ok() {
-            continue;
-        }
-        topology.route(&class.psu, &powered, |p, share| {
-            match coefs[p.index()].last_mut() {
-                Some((last, c)) if *last == k => *c += share,
-                _ => coefs[p.index()].push((k, share)),
-            }
-        });
-    }
-    inventory
-        .power_ids()
-        .filter(|p| powered[p.index()])
-        .map(|p| PowerRow {
-            coefs: std::mem::take(&mut coefs[p.index()]),
-            constant_w: constant[p.index()],
-            limit_w: inventory.power(p).limit_w(),
-            component: p,
-            scenario,
-        })
-        .collect()
 }
 
 #[cfg(test)]

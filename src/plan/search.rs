@@ -6,7 +6,8 @@
 use std::time::Instant;
 
 use super::model::Model;
-use super::{changes, Change, Objective, PlanOptions};
+use super::options::{Objective, PlanOptions, DEFAULT_SECONDS, DEFAULT_SECONDS_WEAK};
+use crate::changes::{changes, Change};
 use crate::inventory::{Inventory, Placement, ServerId, Services};
 use crate::topology::Topology;
 use crate::verify::{self, CheckOptions, Finding, Report, Severity};
@@ -53,10 +54,10 @@ impl<'a> Search<'a> {
             options,
             started: Instant::now(),
             limit: options.time_limit.unwrap_or(match options.objective {
-                Objective::Cost => super::DEFAULT_SECONDS,
+                Objective::Cost => DEFAULT_SECONDS,
                 // Their relaxations are weak: the solver rarely proves them, so
                 // it would use every second it is given.
-                Objective::Servers | Objective::Balance => super::DEFAULT_SECONDS_WEAK,
+                Objective::Servers | Objective::Balance => DEFAULT_SECONDS_WEAK,
             }),
             incumbent: None,
             bound: 0.0,

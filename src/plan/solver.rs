@@ -12,7 +12,7 @@ use good_lp::{
     ResolutionError, SolverModel, Variable,
 };
 
-use super::milp::SolveSettings;
+use super::request::SolveSettings;
 
 #[cfg(feature = "highs")]
 pub const NAME: &str = "highs";

@@ -6,8 +6,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
-use crate::diff::Diff;
-use crate::plan::Change;
+use crate::changes::{Change, Diff};
 
 /// The change lines, the margins that change, and the total line
 /// `{total}: 3 to add, 1 to remove, 2 to move.`

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use comfy_table::CellAlignment;
 
-use super::{num, table, CheckContext};
+use super::context::CheckContext;
+use super::text::{num, table};
 use crate::scenarios::BlastRadius;
 use crate::verify::{FindingKind, Report, Severity, Simulation};
 
@@ -25,6 +26,28 @@ const FULL_TABLE_SERVICES: usize = 40;
 
 pub fn check_human(report: &Report, context: &CheckContext) -> String {
     let mut out = String::new();
+    what_was_checked(&mut out, report, context);
+    services_table(&mut out, report);
+    let lines = finding_lines(report);
+    if !lines.is_empty() {
+        out.push('\n');
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    let (errors, warnings) = (report.errors(), report.warnings());
+    let _ = writeln!(
+        out,
+        "\n{}: {errors} error{}, {warnings} warning{}",
+        if report.passed() { "PASSED" } else { "FAILED" },
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" }
+    );
+    out
+}
+
+/// The fleet, the placement and the scenarios evaluated.
+fn what_was_checked(out: &mut String, report: &Report, context: &CheckContext) {
     let _ = writeln!(
         out,
         "Checked {} against {} ({} servers, {} racks, {} power components; {} services, {} replicas)",
@@ -46,6 +69,11 @@ pub fn check_human(report: &Report, context: &CheckContext) -> String {
             report.words.join(", ")
         }
     );
+}
+
+/// Every service, or above [`FULL_TABLE_SERVICES`] only the failing ones and
+/// a count.
+fn services_table(out: &mut String, report: &Report) {
     let failing = report.services.iter().filter(|s| !s.ok).count();
     let shown: Vec<_> = if report.services.len() <= FULL_TABLE_SERVICES {
         report.services.iter().collect()
@@ -95,6 +123,10 @@ pub fn check_human(report: &Report, context: &CheckContext) -> String {
             }
         );
     }
+}
+
+/// One line per finding, the zero-margin warnings gathered into one last line.
+fn finding_lines(report: &Report) -> Vec<String> {
     let mut zero_margin = Vec::new();
     let mut lines = Vec::new();
     for f in &report.findings {
@@ -114,37 +146,27 @@ pub fn check_human(report: &Report, context: &CheckContext) -> String {
         lines.push(format!("{severity}[{}]{at} {}", f.kind.code(), f.message));
     }
     if !zero_margin.is_empty() {
-        let named = if zero_margin.len() > ZERO_MARGIN_NAMED {
-            format!(
-                "{} and {} more (--format json lists them all)",
-                zero_margin[..ZERO_MARGIN_NAMED].join(", "),
-                zero_margin.len() - ZERO_MARGIN_NAMED
-            )
-        } else {
-            zero_margin.join(", ")
-        };
-        lines.push(format!(
-            "warning[zero-margin] {} keep{} exactly min_replicas in {} worst scenario (one more failure breaches): {named}",
-            plural(zero_margin.len(), "service"),
-            if zero_margin.len() == 1 { "s" } else { "" },
-            if zero_margin.len() == 1 { "its" } else { "their" },
-        ));
+        lines.push(zero_margin_line(&zero_margin));
     }
-    if !lines.is_empty() {
-        out.push('\n');
-        for line in lines {
-            let _ = writeln!(out, "{line}");
-        }
-    }
-    let (errors, warnings) = (report.errors(), report.warnings());
-    let _ = writeln!(
-        out,
-        "\n{}: {errors} error{}, {warnings} warning{}",
-        if report.passed() { "PASSED" } else { "FAILED" },
-        if errors == 1 { "" } else { "s" },
-        if warnings == 1 { "" } else { "s" }
-    );
-    out
+    lines
+}
+
+fn zero_margin_line(zero_margin: &[&str]) -> String {
+    let named = if zero_margin.len() > ZERO_MARGIN_NAMED {
+        format!(
+            "{} and {} more (--format json lists them all)",
+            zero_margin[..ZERO_MARGIN_NAMED].join(", "),
+            zero_margin.len() - ZERO_MARGIN_NAMED
+        )
+    } else {
+        zero_margin.join(", ")
+    };
+    format!(
+        "warning[zero-margin] {} keep{} exactly min_replicas in {} worst scenario (one more failure breaches): {named}",
+        plural(zero_margin.len(), "service"),
+        if zero_margin.len() == 1 { "s" } else { "" },
+        if zero_margin.len() == 1 { "its" } else { "their" },
+    )
 }
 
 pub fn scenarios_human(radii: &[BlastRadius], spof_warnings: &[String]) -> String {

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::CheckContext;
+use super::context::CheckContext;
 use crate::scenarios::BlastRadius;
 use crate::verify::{Report, Simulation};
 

@@ -5,9 +5,10 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::json::{pretty, JSON_FORMAT_VERSION};
+use super::text::table;
+use crate::changes::Change;
 use crate::inventory::{Inventory, Services};
 use crate::maintenance::{Fix, Rule, Verdict};
-use crate::plan::Change;
 
 fn change_text(change: &Change) -> String {
     match change {
@@ -18,7 +19,7 @@ fn change_text(change: &Change) -> String {
 }
 
 pub fn maintenance_human(verdicts: &[Verdict], inventory: &Inventory, rule: Rule) -> String {
-    let mut table = super::table(&["component", "kind", "can go down now", "why not / fix"]);
+    let mut table = table(&["component", "kind", "can go down now", "why not / fix"]);
     for v in verdicts {
         let why = match (v.errors.first(), &v.fix) {
             (None, _) => String::new(),

@@ -6,9 +6,10 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::json::{pretty, JSON_FORMAT_VERSION};
-use super::num;
+use super::text::{num, table};
+use crate::changes::{Action, Step};
 use crate::inventory::{Inventory, Services};
-use crate::migrate::{Action, Blocked, Limit, Migration, Step, Violation};
+use crate::migrate::{Blocked, Limit, Migration, Violation};
 
 fn sign(step: &Step) -> &'static str {
     match (step.action, step.temporary) {
@@ -29,7 +30,7 @@ fn step_json(step: &Step, inventory: &Inventory, services: &Services) -> Value {
 }
 
 fn waves_table(waves: &[Vec<Step>], inventory: &Inventory, services: &Services) -> String {
-    let mut table = super::table(&["wave", "change", "service", "server", "rack"]);
+    let mut table = table(&["wave", "change", "service", "server", "rack"]);
     for (w, wave) in waves.iter().enumerate() {
         for step in wave {
             let server = inventory.server(step.server);

@@ -1,14 +1,26 @@
 //! What `faultplan report` draws, gathered from `verify`'s results: rack
 //! elevations with each server's replicas, the power tree with normal and
 //! worst-case loads, the service × scenario-family margins, and the headline.
-//! Nothing here evaluates a scenario of its own but the single-component
-//! failures that define a single point of failure.
+//! Nothing here evaluates a scenario: the caller brings what `verify` found
+//! ([`Checked`]) and the overview arranges it for drawing.
 
 use std::collections::BTreeMap;
 
 use crate::inventory::{Inventory, Placement, RackId, Services, Status};
 pub use crate::verify::SinglePoint;
-use crate::verify::{self, CheckOptions, PlacementIndex, PowerStatus, Report};
+use crate::verify::{PlacementIndex, PowerStatus, Report, ServiceStatus};
+
+/// What `verify` found about the placement, computed by the caller with the
+/// same options for all three.
+pub struct Checked {
+    /// `verify::check`'s report.
+    pub report: Report,
+    /// `verify::power_status`: each power component's normal and worst load,
+    /// in power.csv order.
+    pub power: Vec<PowerStatus>,
+    /// `verify::single_points`.
+    pub single_points: Vec<SinglePoint>,
+}
 
 /// Everything the HTML report shows, in drawing order.
 pub struct Overview {
@@ -27,13 +39,8 @@ pub struct Overview {
 }
 
 pub struct ServiceView {
-    pub name: String,
-    pub needed: u32,
-    pub placed: u32,
-    pub up: u32,
-    pub worst_up: u32,
-    pub worst_scenario: Option<String>,
-    pub ok: bool,
+    /// What check found for the service.
+    pub status: ServiceStatus,
     /// Per word of [`Overview::words`]: (worst margin, scenario), None when
     /// the service need not survive that word. Margin = replicas up in the
     /// family's worst scenario minus min_replicas.
@@ -41,9 +48,25 @@ pub struct ServiceView {
 }
 
 impl ServiceView {
+    fn new(status: &ServiceStatus) -> ServiceView {
+        let margins = status
+            .worst_by_word
+            .iter()
+            .map(|w| {
+                w.as_ref().map(|(up, scenario)| {
+                    (i64::from(*up) - i64::from(status.needed), scenario.clone())
+                })
+            })
+            .collect();
+        ServiceView {
+            status: status.clone(),
+            margins,
+        }
+    }
+
     /// Replicas up in the worst scenario minus min_replicas.
     pub fn worst_margin(&self) -> i64 {
-        i64::from(self.worst_up) - i64::from(self.needed)
+        i64::from(self.status.worst_up) - i64::from(self.status.needed)
     }
 }
 
@@ -114,43 +137,24 @@ impl Overview {
         inventory: &Inventory,
         services: &Services,
         placement: &Placement,
+        checked: Checked,
         inventory_name: &str,
         placement_name: &str,
     ) -> Overview {
-        let options = CheckOptions::default();
-        let report = verify::check(inventory, services, placement, options);
-        let loads = verify::power_status(inventory, services, placement, options);
+        let Checked {
+            report,
+            power,
+            single_points,
+        } = checked;
         let index = PlacementIndex::new(inventory, services, placement);
-        let service_views = report
-            .services
-            .iter()
-            .map(|s| ServiceView {
-                name: s.service.clone(),
-                needed: s.needed,
-                placed: s.placed,
-                up: s.up,
-                worst_up: s.worst_up,
-                worst_scenario: s.worst_scenario.clone(),
-                ok: s.ok,
-                margins: s
-                    .worst_by_word
-                    .iter()
-                    .map(|w| {
-                        w.as_ref().map(|(up, scenario)| {
-                            (i64::from(*up) - i64::from(s.needed), scenario.clone())
-                        })
-                    })
-                    .collect(),
-            })
-            .collect();
         Overview {
             inventory: inventory_name.to_string(),
             placement: placement_name.to_string(),
-            services: service_views,
+            services: report.services.iter().map(ServiceView::new).collect(),
             words: report.words.clone(),
             datacenters: datacenters(inventory, placement, &index),
-            power: power_tree(inventory, loads),
-            single_points: verify::single_points(inventory, services, &index),
+            power: power_tree(inventory, power),
+            single_points,
             report,
         }
     }
@@ -160,7 +164,7 @@ impl Overview {
     pub fn worst(&self) -> Option<&ServiceView> {
         self.services
             .iter()
-            .filter(|s| s.worst_scenario.is_some())
+            .filter(|s| s.status.worst_scenario.is_some())
             .min_by_key(|s| s.worst_margin())
     }
 

@@ -6,9 +6,9 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
-use super::num;
-use crate::diff::Diff;
-use crate::plan::{Change, Explanation, NotFound, Plan};
+use super::text::num;
+use crate::changes::{Change, Diff};
+use crate::plan::{Explanation, NotFound, Plan};
 
 /// "3 to add, 1 to remove, 2 to move".
 fn totals(changes: &[Change]) -> (usize, usize, usize) {
@@ -80,7 +80,7 @@ pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>) -> St
 }
 
 /// `migration`: with `--current`, how the changes can be ordered
-/// ([`super::migration_summary_json`]).
+/// ([`super::migrate::migration_summary_json`]).
 pub fn plan_json(plan: &Plan, migration: Option<serde_json::Value>) -> String {
     let (add, remove, moved) = totals(&plan.changes);
     let mut value = json!({

@@ -19,7 +19,7 @@
 //!
 //! It answers for listed scenarios only: when a `power:P%` family is too
 //! large to list and is searched instead, [`Ledger::new`] returns None and
-//! the caller uses [`super::check`].
+//! the caller uses [`check`](fn@super::check::check).
 
 use std::collections::HashMap;
 
@@ -27,7 +27,7 @@ use crate::inventory::{Inventory, PowerId, ServerId, ServiceId, Services, Status
 use crate::scenarios::ScenarioSet;
 use crate::topology::Topology;
 
-use super::{CheckOptions, CAPACITY_TOLERANCE, LOAD_TOLERANCE_W};
+use super::options::{CheckOptions, CAPACITY_TOLERANCE, LOAD_TOLERANCE_W};
 
 pub struct Ledger<'a> {
     inventory: &'a Inventory,
@@ -146,7 +146,7 @@ impl<'a> Ledger<'a> {
         Some(ledger)
     }
 
-    /// The survive words, as `check` names them in [`super::Report::words`].
+    /// The survive words, as `check` names them in [`super::findings::Report::words`].
     pub fn words(&self) -> &[String] {
         &self.words
     }
@@ -231,14 +231,14 @@ impl<'a> Ledger<'a> {
         self.mem[server.index()]
     }
 
-    /// Replicas up with nothing failed ([`super::ServiceStatus::up`]).
+    /// Replicas up with nothing failed ([`super::findings::ServiceStatus::up`]).
     pub fn up(&self, service: ServiceId) -> u32 {
         self.up[service.index()]
     }
 
     /// The fewest replicas up over the scenarios of `word`, None when the
     /// service need not survive it
-    /// ([`super::ServiceStatus::worst_by_word`]).
+    /// ([`super::findings::ServiceStatus::worst_by_word`]).
     pub fn worst_up(&self, service: ServiceId, word: usize) -> Option<u32> {
         if !self.survives[service.index()][word] {
             return None;

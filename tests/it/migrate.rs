@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use faultplan::changes::{self, Action, Step};
 use faultplan::inventory::{Component, Placement, Replica, ServerId, ServiceId};
-use faultplan::migrate::{self, Action, MigrateOptions, Step};
+use faultplan::migrate::{self, MigrateOptions};
 use faultplan::verify::{CheckOptions, Ledger};
 use proptest::prelude::*;
 
@@ -252,7 +253,7 @@ fn a_full_server_is_freed_before_it_is_filled() {
         names,
         ["Add b s2", "Remove b s1", "Add a s1", "Remove a s0"]
     );
-    let (ca, cb) = (migrate::counts(&a), migrate::counts(&b));
+    let (ca, cb) = (changes::counts(&a), changes::counts(&b));
     assert_safe(&loaded, &ca, &cb, &migration.waves, 1);
 }
 
@@ -329,8 +330,8 @@ fn a_swap_on_full_servers_has_no_safe_order_until_a_spare_server_helps() {
         migrate::migrate(&loaded.inventory, &loaded.services, &a, &b, &options).unwrap();
     assert_safe(
         &loaded,
-        &migrate::counts(&a),
-        &migrate::counts(&b),
+        &changes::counts(&a),
+        &changes::counts(&b),
         &migration.waves,
         1,
     );
@@ -393,9 +394,9 @@ proptest! {
             Placement { file: None, replicas }
         };
         let (a, b) = (build(&a_on), build(&b_on));
-        let (ca, cb) = (migrate::counts(&a), migrate::counts(&b));
+        let (ca, cb) = (changes::counts(&a), changes::counts(&b));
         let options = MigrateOptions { max_parallel: k, ..MigrateOptions::default() };
-        let steps = migrate::steps(&ca, &cb);
+        let steps = changes::steps(&ca, &cb);
         let exists = some_safe_order(&loaded, &ca, &cb, &steps);
         match migrate::migrate(&loaded.inventory, &loaded.services, &a, &b, &options) {
             Ok(migration) => {
@@ -502,7 +503,7 @@ fn a_searched_power_family_is_judged_by_whole_checks() {
     };
     let migration = migrate::migrate(&loaded.inventory, &loaded.services, &a, &b, &options)
         .expect("adding first is safe");
-    let (ca, cb) = (migrate::counts(&a), migrate::counts(&b));
+    let (ca, cb) = (changes::counts(&a), changes::counts(&b));
     assert!(loaded.check(CheckOptions::default()).passed());
     let mut state = ca;
     for wave in &migration.waves {
@@ -513,7 +514,7 @@ fn a_searched_power_family_is_judged_by_whole_checks() {
                     apply(&mut partial, step);
                 }
             }
-            loaded.placement = migrate::placement(&partial);
+            loaded.placement = changes::placement(&partial);
             let report = loaded.check(CheckOptions::default());
             assert!(report.passed(), "{wave:?} {mask:b}: {:?}", report.findings);
         }

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use faultplan::inventory::{Inventory, Placement, Services};
-use faultplan::report::overview::{layout_rack, Overview, Slot};
+use faultplan::report::overview::{layout_rack, Checked, Overview, Slot};
 use faultplan::verify;
 
 use crate::support::{baseline, require_tool, root, run_in, run_root, Inv, INV};
@@ -20,9 +20,21 @@ fn overview(inv: &Inv) -> Overview {
         &loaded.inventory,
         &loaded.services,
         &loaded.placement,
+        checked(&loaded.inventory, &loaded.services, &loaded.placement),
         "inv",
         "inv/placement.csv",
     )
+}
+
+/// What `faultplan report` has verify find before it gathers the overview.
+fn checked(inventory: &Inventory, services: &Services, placement: &Placement) -> Checked {
+    let options = verify::CheckOptions::default();
+    let index = verify::PlacementIndex::new(inventory, services, placement);
+    Checked {
+        report: verify::check(inventory, services, placement, options),
+        power: verify::power_status(inventory, services, placement, options),
+        single_points: verify::single_points(inventory, services, &index),
+    }
 }
 
 /// baseline() (s1, s2 dual-PSU on pa;pb in dc1; s3 on p2 in dc2), web on all
@@ -198,14 +210,15 @@ fn the_heatmap_agrees_with_check_on_the_shipped_inventories() {
         let inventory = Inventory::load(&root().join(dir)).unwrap();
         let services = Services::load(&root().join(dir).join("services.toml"), &inventory).unwrap();
         let placement = Placement::load(&root().join(placement), &inventory, &services).unwrap();
-        let o = Overview::gather(&inventory, &services, &placement, dir, "p");
+        let checked = checked(&inventory, &services, &placement);
+        let o = Overview::gather(&inventory, &services, &placement, checked, dir, "p");
         for s in &o.services {
             // The worst over the families is the service's worst scenario.
             let worst = s.margins.iter().flatten().map(|(m, _)| *m).min();
-            assert_eq!(worst, Some(s.worst_margin()), "{dir}: {}", s.name);
+            assert_eq!(worst, Some(s.worst_margin()), "{dir}: {}", s.status.service);
             // A broken guarantee is a red cell, and a red cell a broken guarantee.
             let red = s.margins.iter().flatten().any(|(m, _)| *m < 0);
-            assert_eq!(red, s.worst_margin() < 0, "{dir}: {}", s.name);
+            assert_eq!(red, s.worst_margin() < 0, "{dir}: {}", s.status.service);
         }
         // Every overload check reports is within the worst load drawn.
         for f in &o.report.findings {

@@ -1,15 +1,14 @@
 //! Where NetBox's list endpoints are read from: a live REST API (every page,
 //! following `next`) or a folder of saved response bodies. Both yield the same
-//! typed records; only the fields the mapping uses are parsed, the rest of
-//! NetBox's serializer output is ignored.
+//! typed records (records.rs).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::records::Data;
 use crate::inventory::{read_text, InputError, InputErrors, Location};
 
 /// The list endpoints the mapping reads, under `/api/dcim/`.
@@ -28,135 +27,6 @@ pub const ENDPOINTS: [&str; 9] = [
 /// Bytes of one saved body or one page: far above any page NetBox serves
 /// (1,000 devices are a few MB), low enough to fail fast on a wrong file.
 const BODY_BYTES: u64 = 256 << 20;
-
-/// A nested object as NetBox serializes a foreign key (`{"id", "url", "display",
-/// "name", "slug", ...}`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Ref {
-    pub id: u64,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub slug: Option<String>,
-}
-
-/// A choice field: `{"value": "active", "label": "Active"}`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Choice {
-    pub value: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Site {
-    pub id: u64,
-    pub name: String,
-    pub slug: String,
-    #[serde(default)]
-    pub region: Option<Ref>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct NbLocation {
-    pub id: u64,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Rack {
-    pub id: u64,
-    pub name: String,
-    pub site: Ref,
-    #[serde(default)]
-    pub location: Option<Ref>,
-    #[serde(default)]
-    pub u_height: Option<u32>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct DeviceType {
-    pub id: u64,
-    pub slug: String,
-    pub model: String,
-    #[serde(default)]
-    pub u_height: Option<f64>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Device {
-    pub id: u64,
-    #[serde(default)]
-    pub name: Option<String>,
-    pub device_type: Ref,
-    pub role: Ref,
-    pub site: Ref,
-    #[serde(default)]
-    pub rack: Option<Ref>,
-    #[serde(default)]
-    pub position: Option<f64>,
-    #[serde(default)]
-    pub status: Option<Choice>,
-    #[serde(default)]
-    pub custom_fields: BTreeMap<String, serde_json::Value>,
-    #[serde(default)]
-    pub tags: Vec<Ref>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PowerPanel {
-    pub id: u64,
-    pub name: String,
-    pub site: Ref,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PowerFeed {
-    pub id: u64,
-    pub name: String,
-    pub power_panel: Ref,
-    #[serde(default)]
-    pub rack: Option<Ref>,
-    #[serde(default)]
-    pub status: Option<Choice>,
-    #[serde(default)]
-    pub phase: Option<Choice>,
-    pub voltage: f64,
-    pub amperage: f64,
-    pub max_utilization: f64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PowerPort {
-    pub id: u64,
-    pub device: Ref,
-    #[serde(default)]
-    pub maximum_draw: Option<f64>,
-    #[serde(default)]
-    pub allocated_draw: Option<f64>,
-    #[serde(default)]
-    pub link_peers_type: Option<String>,
-    #[serde(default)]
-    pub link_peers: Vec<Ref>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PowerOutlet {
-    pub id: u64,
-    pub device: Ref,
-}
-
-/// Every record the mapping reads, in the order NetBox listed them.
-#[derive(Debug, Clone, Default)]
-pub struct Data {
-    pub sites: Vec<Site>,
-    pub locations: Vec<NbLocation>,
-    pub racks: Vec<Rack>,
-    pub device_types: Vec<DeviceType>,
-    pub devices: Vec<Device>,
-    pub power_panels: Vec<PowerPanel>,
-    pub power_feeds: Vec<PowerFeed>,
-    pub power_ports: Vec<PowerPort>,
-    pub power_outlets: Vec<PowerOutlet>,
-}
 
 /// One body of a list endpoint, as NetBox returns it.
 #[derive(Deserialize)]

@@ -1,0 +1,35 @@
+//! `faultplan diff`: what changes from one placement to another (exit 1 when
+//! they differ).
+
+use faultplan::inventory::Placement;
+use faultplan::report;
+
+use super::args::{DataFormat, DiffArgs};
+use super::exit::Failure;
+use super::io::{load, print};
+
+pub(super) fn run(args: DiffArgs) -> Result<(), Failure> {
+    let (inventory, services) = load(&args.inventory, &args.common)?;
+    let old = Placement::load(&args.old, &inventory, &services);
+    let new = Placement::load(&args.new, &inventory, &services);
+    let (old, new) = match (old, new) {
+        (Ok(old), Ok(new)) => (old, new),
+        // The errors of both files at once.
+        (old, new) => {
+            let mut errors = Vec::new();
+            errors.extend(old.err().into_iter().flat_map(|e| e.0));
+            errors.extend(new.err().into_iter().flat_map(|e| e.0));
+            return Err(errors.into());
+        }
+    };
+    let diff = faultplan::changes::diff(&inventory, &services, &old, &new, None);
+    print(&match args.format {
+        DataFormat::Human => report::diff_human(&diff),
+        DataFormat::Json => report::diff_json(&diff),
+    })?;
+    if diff.identical() {
+        Ok(())
+    } else {
+        Err(Failure::Violated)
+    }
+}

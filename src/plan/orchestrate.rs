@@ -1,0 +1,300 @@
+//! The orchestrator: construct → repair → exact (prove) → improve, around
+//! one incumbent (search.rs), and the statistics of what it found.
+
+use super::construct::{self, Style};
+use super::exact;
+use super::explain::{self, Explanation};
+use super::lazy_families::{add_violated_families, Lazy};
+use super::lns;
+use super::model::{self, Model};
+use super::options::{rounded_seconds, Method, Objective, PlanOptions};
+use super::outcome::{Baseline, NotFound, Plan, PlanError, PlanStats};
+use super::search::{self, Search};
+use super::solver::NAME as SOLVER;
+use super::state::State;
+use crate::inventory::{Inventory, Placement, ServerId, Services};
+use crate::scenarios::ScenarioSet;
+use crate::verify::Finding;
+
+/// Above this many (service, class) pairs `--method auto` does not run the
+/// whole exact model (microlp finds no incumbent in minutes past it); the
+/// neighbourhoods of the improve stage stay small enough at any size.
+const MILP_MAX_PAIRS: usize = 4000;
+
+/// Above this many pairs the LP relaxation is not solved for a bound either.
+const LP_MAX_PAIRS: usize = 20000;
+
+/// Computes a verified placement.
+pub fn plan(
+    inventory: &Inventory,
+    services: &Services,
+    current: Option<&Placement>,
+    options: &PlanOptions,
+    progress: &dyn Fn(&str),
+) -> Result<Plan, PlanError> {
+    let set = ScenarioSet::expand(inventory, &services.all_words(), options.enumeration_limit);
+    let impacts = model::impacts(inventory, &set);
+    let structural = explain::structural(inventory, services, &set, &impacts);
+    if !structural.causes.is_empty() {
+        return Err(PlanError::Infeasible(structural));
+    }
+    let style = match options.objective {
+        Objective::Servers => Style::Pack,
+        _ => Style::Spread,
+    };
+    let mut search = Search::new(inventory, services, current, options, progress);
+    let mut lazy = Vec::new();
+    let mut model = Model::new(inventory, services, &set, &impacts, current, &[]);
+    construct_and_repair(&mut search, &mut model, &set, &mut lazy, style);
+    search.raise_bound(search::floor_bound(&model, options.objective));
+    let baseline = baseline(&mut search, &model);
+    if options.method != Method::Greedy {
+        if let Some(proof) = prove(&mut search, &mut model, &set, &impacts, &lazy, style) {
+            return Err(PlanError::Infeasible(proof));
+        }
+        // The neighbourhoods minimise cost; the other objectives rely on the exact stage.
+        if options.objective == Objective::Cost {
+            lns::improve(&mut search, &model, style);
+        }
+    }
+    finish(search, &model, baseline)
+}
+
+/// Construction, then repair of what it left short; again while a candidate
+/// breaks a `power:P%` family set the model did not have yet.
+fn construct_and_repair(
+    search: &mut Search,
+    model: &mut Model,
+    set: &ScenarioSet,
+    lazy: &mut Vec<Lazy>,
+    style: Style,
+) {
+    loop {
+        search.say(&format!("construct ({} classes)", model.classes.len()));
+        let steps = std::cell::Cell::new(0u64);
+        let deadline = || {
+            steps.set(steps.get() + 1);
+            search.out_of_time() || search.options.effort.is_some_and(|e| steps.get() > e)
+        };
+        let order = construct::order(model);
+        let mut state = construct::construct(model, &order, style, search.current, &deadline);
+        let complete = model.services.ids().all(|id| state.deficit(id) == 0);
+        if !complete {
+            construct::repair(&mut state, &order, style, &deadline);
+        }
+        let short =
+            |state: &State| -> u32 { model.services.ids().map(|id| state.deficit(id)).sum() };
+        // Services left short: try again placing the crowded ones together
+        // first (construct.rs), with an effort of its own, and keep the
+        // construction that leaves less short.
+        steps.set(0);
+        if short(&state) > 0 && search.current.is_none() && !deadline() {
+            if let Some(mut together) =
+                construct::construct_together(model, &order, style, &deadline)
+            {
+                construct::repair(&mut together, &order, style, &deadline);
+                if short(&together) < short(&state) {
+                    state = together;
+                }
+            }
+        }
+        let still_short = short(&state) > 0;
+        let mut placement = state.placement();
+        if still_short && search.options.method != Method::Greedy {
+            lns::repair(search, model, &order, &mut placement, style);
+        }
+        let stage = if complete { "construct" } else { "repair" };
+        if add_violated_families(model, set, &placement, lazy) {
+            continue;
+        }
+        search.offer(model, placement, stage);
+        return;
+    }
+}
+
+/// The exact model (or, when it is too large, its LP relaxation): proves
+/// infeasibility, raises the bound, offers its optimum.
+fn prove(
+    search: &mut Search,
+    model: &mut Model,
+    set: &ScenarioSet,
+    impacts: &[crate::topology::Impact],
+    lazy: &[Lazy],
+    style: Style,
+) -> Option<Explanation> {
+    if search.done() {
+        return None;
+    }
+    let pairs = |model: &Model| model.eligible.iter().map(Vec::len).sum::<usize>();
+    let whole = match search.options.method {
+        Method::Milp => true,
+        Method::Auto => pairs(model) <= MILP_MAX_PAIRS,
+        Method::Greedy => false,
+    };
+    let mut split: Vec<ServerId> = Vec::new();
+    while whole && !search.out_of_time() {
+        match exact::solve(search, model, style) {
+            exact::Proof::Infeasible => return Some(explain::proven(search, model, set)),
+            exact::Proof::Done => break,
+            exact::Proof::Unpacked(servers) => {
+                // A class whose counts cannot be packed is split into single
+                // servers; a split class always packs, so this ends.
+                let before = split.len();
+                split.extend(servers);
+                split.sort_unstable();
+                split.dedup();
+                if split.len() == before {
+                    break;
+                }
+                search.say(&format!(
+                    "splitting {} servers into classes of their own",
+                    split.len()
+                ));
+                *model = Model::new(
+                    model.inventory,
+                    model.services,
+                    set,
+                    impacts,
+                    search.current,
+                    &split,
+                );
+                for (service, failed, name) in lazy {
+                    match service {
+                        Some(service) => model.add_survival(*service, failed, name),
+                        None => model.add_power_scenario(failed, name),
+                    };
+                }
+            }
+        }
+    }
+    if !search.done() && !search.out_of_time() && pairs(model) <= LP_MAX_PAIRS {
+        // Half the time left at most: the improve stage needs the rest.
+        let seconds = search.remaining() / 2.0;
+        if let Some(exact::Proof::Infeasible) = exact::relaxation(search, model, seconds) {
+            return Some(explain::proven(search, model, set));
+        }
+    }
+    None
+}
+
+/// The simple greedy spread, measured against; also a candidate like any other
+/// (when there is time left for it). The search's check of it says whether it
+/// keeps the guarantees.
+fn baseline(search: &mut Search, model: &Model) -> Option<Baseline> {
+    if search.out_of_time() {
+        return None;
+    }
+    let naive = construct::naive(model, &construct::order(model))?;
+    let reserved_cpu = naive
+        .replicas
+        .iter()
+        .map(|r| model.services.service(r.service).cpu)
+        .sum();
+    let replicas = naive.replicas.len();
+    let verified = search.offer(model, naive, "baseline") != search::Offer::Rejected;
+    Some(Baseline {
+        replicas,
+        reserved_cpu,
+        verified,
+    })
+}
+
+/// The statistics of the incumbent, or what a search that found none has to say.
+fn finish(search: Search, model: &Model, baseline: Option<Baseline>) -> Result<Plan, PlanError> {
+    let seconds = search.elapsed();
+    let limit = search.limit();
+    let gap = search.gap();
+    let Search {
+        incumbent,
+        bound,
+        notes,
+        solves,
+        closest,
+        options,
+        current,
+        services,
+        ..
+    } = search;
+    let Some(incumbent) = incumbent else {
+        return Err(PlanError::NotFound(not_found(
+            seconds,
+            limit,
+            options.method,
+            closest,
+        )));
+    };
+    let bound = bound.min(incumbent.value);
+    let placement = incumbent.placement;
+    let mut reserved_cpu = 0.0;
+    let mut reserved_mem_gb = 0.0;
+    for r in &placement.replicas {
+        reserved_cpu += services.service(r.service).cpu;
+        reserved_mem_gb += services.service(r.service).mem_gb;
+    }
+    let stats = PlanStats {
+        objective: options.objective,
+        value: incumbent.value,
+        bound,
+        gap,
+        optimal: gap <= 1e-9,
+        stage: incumbent.stage,
+        solver: SOLVER,
+        classes: model.classes.len(),
+        solves,
+        seconds,
+        replicas: placement.replicas.len(),
+        reserved_cpu,
+        reserved_mem_gb,
+        moves: current.map(|_| incumbent.changes.len() as u32),
+        mem_weight: model.mem_weight,
+        notes,
+        baseline,
+    };
+    Ok(Plan {
+        placement,
+        stats,
+        changes: incumbent.changes,
+        report: incumbent.report,
+    })
+}
+
+/// Why nothing was found, what came closest, and what to try next.
+fn not_found(
+    seconds: f64,
+    limit: f64,
+    method: Method,
+    closest: Option<(Vec<Finding>, Placement)>,
+) -> NotFound {
+    let reason = if seconds >= limit {
+        format!(
+            "no placement found within the time limit of {} s",
+            rounded_seconds(limit)
+        )
+    } else {
+        "no placement found: construction and repair got stuck and the exact model did not decide"
+            .to_string()
+    };
+    let mut suggestions = vec![format!(
+        "give it more time (--time-limit {})",
+        (limit * 4.0).ceil()
+    )];
+    if method != Method::Milp {
+        suggestions.push("run the whole exact model (--method milp)".into());
+    }
+    if SOLVER == "microlp" {
+        suggestions.push(
+            "build with a stronger MILP backend (cargo build --release --features highs)".into(),
+        );
+    }
+    let (violations, closest) = match closest {
+        Some((violations, placement)) => (violations, Some(Box::new(placement))),
+        None => (Vec::new(), None),
+    };
+    NotFound {
+        seconds,
+        reason,
+        violations,
+        closest,
+        suggestions,
+    }
+}
