@@ -75,7 +75,10 @@ fn usage_examples_run_as_written() {
     let markdown = std::fs::read_to_string(root.join("docs/usage.md")).unwrap();
     let case = tmp.path().join("usage.md");
     std::fs::write(&case, with_plan_exit_codes_only(&markdown)).unwrap();
+    // The examples show stderr as a quick run leaves it; a loaded machine
+    // must not add a progress line (tests/it/progress.rs tests those).
     trycmd::TestCases::new()
+        .env("FAULTPLAN_PROGRESS_SECS", "3600")
         .register_bin(
             "faultplan",
             std::path::Path::new(env!("CARGO_BIN_EXE_faultplan")),
