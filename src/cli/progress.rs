@@ -128,19 +128,12 @@ fn intervals() -> (Duration, Duration) {
     }
 }
 
-/// `faultplan plan: improve, 12 s, incumbent 23096.52 (bound 22950.1, gap 0.6%)`:
-/// the library's reports put the stage first and any incumbent after "; ".
+/// `faultplan plan [12 s] repair: re-solving web, api; incumbent 23096.52
+/// (bound 22950.1, gap 0.63%)`: the time first, like the spinner's, since
+/// stage names hold commas of their own.
 fn line(command: &str, stage: &str, elapsed: Duration) -> String {
-    let seconds = elapsed.as_secs();
-    let (stage, detail) = match stage.split_once("; ") {
-        Some((stage, detail)) => (stage, Some(detail)),
-        None => (stage, None),
-    };
     let stage = if stage.is_empty() { "starting" } else { stage };
-    match detail {
-        Some(detail) => format!("faultplan {command}: {stage}, {seconds} s, {detail}"),
-        None => format!("faultplan {command}: {stage}, {seconds} s"),
-    }
+    format!("faultplan {command} [{} s] {stage}", elapsed.as_secs())
 }
 
 #[cfg(test)]
@@ -148,16 +141,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_line_puts_the_stage_first_then_the_time_then_the_incumbent() {
+    fn a_line_gives_the_whole_seconds_then_the_stage_as_reported() {
         let at = Duration::from_millis(12_400);
         assert_eq!(
-            line("plan", "improve; incumbent 5 (bound 4, gap 20%)", at),
-            "faultplan plan: improve, 12 s, incumbent 5 (bound 4, gap 20%)"
+            line(
+                "plan",
+                "repair: re-solving web, api; incumbent 5 (bound 4, gap 20%)",
+                at
+            ),
+            "faultplan plan [12 s] repair: re-solving web, api; incumbent 5 (bound 4, gap 20%)"
         );
-        assert_eq!(
-            line("capacity", "guaranteed capacity", at),
-            "faultplan capacity: guaranteed capacity, 12 s"
-        );
-        assert_eq!(line("plan", "", at), "faultplan plan: starting, 12 s");
+        assert_eq!(line("plan", "", at), "faultplan plan [12 s] starting");
     }
 }

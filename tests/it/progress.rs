@@ -23,13 +23,11 @@ fn a_long_run_prints_plain_lines_with_the_stage_and_elapsed_time() {
     assert!(!lines.is_empty(), "no progress on stderr");
     for line in &lines {
         let rest = line
-            .strip_prefix("faultplan capacity: ")
+            .strip_prefix("faultplan capacity [")
             .unwrap_or_else(|| panic!("not a progress line: {line:?}"));
-        let (stage, seconds) = rest.split_once(", ").expect("stage, then the time");
+        let (seconds, stage) = rest.split_once(" s] ").expect("the time, then the stage");
+        seconds.parse::<u64>().expect("whole seconds");
         assert!(!stage.is_empty(), "{line:?}");
-        let seconds = seconds.split(", ").next().unwrap_or_default();
-        let number = seconds.strip_suffix(" s").expect("elapsed in seconds");
-        number.parse::<u64>().expect("whole seconds");
     }
     // No spinner control codes in a log.
     assert!(
@@ -53,7 +51,7 @@ fn json_output_gets_progress_on_stderr_and_clean_json_on_stdout() {
         .output()
         .expect("faultplan runs");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
-    assert!(stderr.contains("faultplan capacity: "), "{stderr:?}");
+    assert!(stderr.contains("faultplan capacity ["), "{stderr:?}");
     serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("stdout is JSON");
 }
 
