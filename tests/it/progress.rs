@@ -68,3 +68,32 @@ fn a_run_shorter_than_the_first_interval_prints_nothing() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+/// With a 1 ms interval, plan and maintenance on goodbarber print progress
+/// lines in most runs; --quiet must print none in every run.
+#[test]
+fn quiet_silences_plan_and_maintenance_too() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = tmp.path().join("placement.csv");
+    let out = out.to_str().expect("a UTF-8 path");
+    let placement = "inventories/goodbarber/incident-placement.csv";
+    let runs: [&[&str]; 2] = [
+        &["plan", "inventories/goodbarber", "--out", out, "-q"],
+        &[
+            "maintenance",
+            "inventories/goodbarber",
+            "--placement",
+            placement,
+            "--quiet",
+        ],
+    ];
+    for args in runs {
+        let output = faultplan(&root())
+            .env("FAULTPLAN_PROGRESS_SECS", "0.001")
+            .args(args)
+            .output()
+            .expect("faultplan runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
