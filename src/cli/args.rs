@@ -157,6 +157,10 @@ pub(super) struct PlanArgs {
     /// Output format of the summary (the files written are always CSV and JSON).
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub(super) format: DataFormat,
+    /// Print no progress on stderr (neither the spinner on a terminal nor
+    /// the plain lines a CI log gets).
+    #[arg(long, short)]
+    pub(super) quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -208,6 +212,10 @@ pub(super) struct MaintenanceArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub(super) format: DataFormat,
+    /// Print no progress on stderr (neither the spinner on a terminal nor
+    /// the plain lines a CI log gets).
+    #[arg(long, short)]
+    pub(super) quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -367,6 +375,10 @@ pub(super) struct CapacityArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub(super) format: DataFormat,
+    /// Print no progress on stderr (neither the spinner on a terminal nor
+    /// the plain lines a CI log gets).
+    #[arg(long, short)]
+    pub(super) quiet: bool,
 }
 
 #[derive(clap::Args)]

@@ -14,7 +14,8 @@ use faultplan::report;
 
 use super::args::{CapacityArgs, DataFormat};
 use super::exit::Failure;
-use super::io::{check_outputs, load, print, run_inputs, write_atomic, Spinner};
+use super::io::{check_outputs, load, print, run_inputs, write_atomic};
+use super::progress::Progress;
 
 pub(super) fn run(args: CapacityArgs) -> Result<(), Failure> {
     refuse_outputs(&args)?;
@@ -64,13 +65,17 @@ fn purchase(
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Result<(), Failure> {
-    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let progress = Progress::start(
+        "capacity",
+        matches!(args.format, DataFormat::Human),
+        args.quiet,
+    );
     let (grown_services, grown) = growth.apply(services);
     let answer =
         faultplan::capacity::purchase(inventory, &grown_services, catalog, options, &|m: &str| {
-            spinner.say(m.to_string())
+            progress.say(m.to_string())
         });
-    spinner.clear();
+    progress.clear();
     buy(args, inventory, &grown_services, &grown, &answer)
 }
 
@@ -83,11 +88,15 @@ fn fit(
     growth: &Growth,
     options: &PlanOptions,
 ) -> Result<(), Failure> {
-    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let progress = Progress::start(
+        "capacity",
+        matches!(args.format, DataFormat::Human),
+        args.quiet,
+    );
     let fit = faultplan::capacity::fit_growth(inventory, services, growth, options, &|m: &str| {
-        spinner.say(m.to_string())
+        progress.say(m.to_string())
     });
-    spinner.clear();
+    progress.clear();
     let mut written = Vec::new();
     if let (Ok(plan), Some(path)) = (&fit.outcome, &args.placement_out) {
         write_atomic(&[(
@@ -169,15 +178,19 @@ fn margins(args: &CapacityArgs, inventory: &Inventory, services: &Services) -> R
         seconds: args.time_limit.unwrap_or(DEFAULT_MARGIN_SECONDS),
         ..MarginOptions::default()
     };
-    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let progress = Progress::start(
+        "capacity",
+        matches!(args.format, DataFormat::Human),
+        args.quiet,
+    );
     let m = faultplan::capacity::margins(
         inventory,
         services,
         placement.as_ref(),
         &options,
-        &|m: &str| spinner.say(m.to_string()),
+        &|m: &str| progress.say(m.to_string()),
     );
-    spinner.clear();
+    progress.clear();
     let name = args.placement.as_ref().map(|p| p.display().to_string());
     print(&match args.format {
         DataFormat::Human => report::margins_human(&m, name.as_deref()),

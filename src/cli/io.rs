@@ -1,6 +1,6 @@
 //! Reading and writing for every command: loading the inventory and services,
 //! printing, refusing outputs that would clobber an input, and writing files
-//! atomically; the progress spinner on stderr.
+//! atomically. Progress on stderr is in progress.rs.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,41 +30,6 @@ pub(super) fn load_services(inventory: &Inventory, common: &Common) -> Result<Se
         .clone()
         .unwrap_or_else(|| inventory.dir.join("services.toml"));
     Ok(Services::load(&path, inventory)?)
-}
-
-/// A spinner on stderr with the elapsed time and the current phase, only when
-/// stderr is a terminal and the output is for people.
-pub(super) struct Spinner(Option<indicatif::ProgressBar>);
-
-impl Spinner {
-    pub(super) fn start(human: bool) -> Spinner {
-        use std::io::IsTerminal;
-        if !human || !std::io::stderr().is_terminal() {
-            return Spinner(None);
-        }
-        let spinner = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
-        {
-            spinner.set_style(style);
-        }
-        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-        Spinner(Some(spinner))
-    }
-
-    /// Shows the current phase.
-    pub(super) fn say(&self, message: String) {
-        if let Some(spinner) = &self.0 {
-            spinner.set_message(message);
-        }
-    }
-
-    /// Removes the spinner before the answer is printed.
-    pub(super) fn clear(self) {
-        if let Some(spinner) = self.0 {
-            spinner.finish_and_clear();
-        }
-    }
 }
 
 /// Every file a run that loads `inventory` (and `current`) reads.

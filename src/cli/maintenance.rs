@@ -10,7 +10,8 @@ use faultplan::report;
 
 use super::args::{DataFormat, MaintenanceArgs, RuleArg};
 use super::exit::Failure;
-use super::io::{load, print, Spinner};
+use super::io::{load, print};
+use super::progress::Progress;
 
 pub(super) fn run(args: MaintenanceArgs) -> Result<(), Failure> {
     let rule = match args.rule {
@@ -25,7 +26,11 @@ pub(super) fn run(args: MaintenanceArgs) -> Result<(), Failure> {
         time_limit: Some(seconds),
         ..PlanOptions::default()
     });
-    let spinner = Spinner::start(matches!(args.format, DataFormat::Human));
+    let progress = Progress::start(
+        "maintenance",
+        matches!(args.format, DataFormat::Human),
+        args.quiet,
+    );
     let total = components.len();
     let verdicts = faultplan::maintenance::maintenance(
         &inventory,
@@ -34,9 +39,9 @@ pub(super) fn run(args: MaintenanceArgs) -> Result<(), Failure> {
         &components,
         rule,
         options.as_ref(),
-        &mut |done| spinner.say(format!("{done} of {total} windows judged")),
+        &mut |done| progress.say(format!("{done} of {total} windows judged")),
     );
-    spinner.clear();
+    progress.clear();
     print(&match args.format {
         DataFormat::Human => report::maintenance_human(&verdicts, &inventory, rule),
         DataFormat::Json => report::maintenance_json(&verdicts, &inventory, &services, rule),

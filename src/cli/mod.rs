@@ -9,6 +9,7 @@
 mod args;
 mod exit;
 mod io;
+mod progress;
 
 mod capacity;
 mod check;

@@ -12,7 +12,8 @@ use faultplan::report;
 
 use super::args::{DataFormat, MethodArg, ObjectiveArg, PlanArgs};
 use super::exit::Failure;
-use super::io::{check_outputs, load, print, run_inputs, write_atomic, Spinner};
+use super::io::{check_outputs, load, print, run_inputs, write_atomic};
+use super::progress::Progress;
 
 pub(super) fn run(args: PlanArgs) -> Result<(), Failure> {
     let options = options(&args);
@@ -32,7 +33,7 @@ pub(super) fn run(args: PlanArgs) -> Result<(), Failure> {
         &services,
         current.as_ref(),
         &options,
-        args.format,
+        Progress::start("plan", matches!(args.format, DataFormat::Human), args.quiet),
     );
     match outcome {
         Ok(plan) => {
@@ -76,19 +77,18 @@ fn options(args: &PlanArgs) -> PlanOptions {
     }
 }
 
-/// Runs the planner, its phases shown on a spinner.
+/// Runs the planner, its phases shown on `progress`.
 fn solve(
     inventory: &Inventory,
     services: &Services,
     current: Option<&Placement>,
     options: &PlanOptions,
-    format: DataFormat,
+    progress: Progress,
 ) -> Result<Plan, PlanError> {
-    let spinner = Spinner::start(matches!(format, DataFormat::Human));
     let outcome = faultplan::plan::plan(inventory, services, current, options, &|message| {
-        spinner.say(message.to_string())
+        progress.say(message.to_string())
     });
-    spinner.clear();
+    progress.clear();
     outcome
 }
 

@@ -80,7 +80,10 @@ fn run_doc_examples(name: &str) {
     let markdown = std::fs::read_to_string(root.join("docs").join(name)).unwrap();
     let case = tmp.path().join(name);
     std::fs::write(&case, with_plan_exit_codes_only(&markdown)).unwrap();
+    // The examples show stderr as a quick run leaves it; a loaded machine
+    // must not add a progress line (tests/it/progress.rs tests those).
     trycmd::TestCases::new()
+        .env("FAULTPLAN_PROGRESS_SECS", "3600")
         .register_bin(
             "faultplan",
             std::path::Path::new(env!("CARGO_BIN_EXE_faultplan")),

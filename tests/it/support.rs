@@ -164,6 +164,9 @@ pub struct Run {
 pub fn faultplan(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("faultplan").expect("the faultplan binary is built");
     cmd.current_dir(dir);
+    // Tests compare stderr as a quick run leaves it; a loaded machine must
+    // not add a progress line. tests/it/progress.rs sets its own interval.
+    cmd.env("FAULTPLAN_PROGRESS_SECS", "3600");
     cmd
 }
 
