@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::csvfile::{read_text, CsvFile};
-use super::error::{Errors, InputError, InputErrors, Location};
+use super::error::{Errors, InputError, InputErrors};
 use super::fleet::Inventory;
 use super::ids::{Component, ServerId, ServiceId};
 use super::services::Services;
@@ -74,26 +74,33 @@ impl Placement {
                 Err(e) => errors.push(e),
             }
         }
-        if services.services.is_empty() && !unknown.is_empty() {
-            // The cause is services.toml, not any row: one line that says so.
+        if services.services.is_empty() {
+            // The cause is services.toml, not any row: one line, at the first row.
             let rows: usize = unknown.values().map(|(_, rows)| rows).sum();
-            errors.push(InputError::new(
-                Location::file(&services.file),
-                format!(
-                    "no services (the file defines no [[service]]), but {} places {rows} replica{} of {} service{}",
-                    path.display(),
+            let names = unknown.len();
+            if let Some((mut first, _)) = std::mem::take(&mut unknown)
+                .into_values()
+                .min_by(|a, b| a.0.location.cmp(&b.0.location))
+            {
+                first.message = format!(
+                    "{}: {} defines no [[service]], and this file places {rows} replica{} of {names} service{}",
+                    first.message,
+                    services.file.display(),
                     if rows == 1 { "" } else { "s" },
-                    unknown.len(),
-                    if unknown.len() == 1 { "" } else { "s" },
-                ),
-            ));
-            unknown.clear();
+                    if names == 1 { "" } else { "s" },
+                );
+                errors.push(first);
+            }
         }
         for (_, (mut error, rows)) in unknown {
             if rows > 1 {
                 let others = rows - 1;
-                let s = if others == 1 { "" } else { "s" };
-                error.message = format!("{}; {others} more row{s} name it", error.message);
+                let rows = if others == 1 {
+                    "row names"
+                } else {
+                    "rows name"
+                };
+                error.message = format!("{}; {others} more {rows} it", error.message);
             }
             errors.push(error);
         }
@@ -110,10 +117,14 @@ impl Placement {
     }
 }
 
-/// Why `name` is not a service.
+/// Why `name` is not a service (an empty services.toml is said later, once).
 fn unknown_service(name: &str, services: &Services) -> String {
-    format!(
-        "unknown service \"{name}\" (not in {})",
-        services.file.display()
-    )
+    if services.services.is_empty() {
+        format!("unknown service \"{name}\"")
+    } else {
+        format!(
+            "unknown service \"{name}\" (not in {})",
+            services.file.display()
+        )
+    }
 }
