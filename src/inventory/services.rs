@@ -265,14 +265,18 @@ impl Reader<'_> {
     fn count(
         &mut self,
         key: &str,
-        value: Option<&Spanned<i64>>,
+        value: Option<&Spanned<Count>>,
     ) -> Result<Option<Spanned<u32>>, ()> {
         let Some(value) = value else {
             return Ok(None);
         };
-        match u32::try_from(*value.get_ref()) {
-            Ok(count) => Ok(Some(Spanned::new(value.span(), count))),
-            Err(_) if *value.get_ref() < 0 => {
+        let whole = match value.get_ref() {
+            Count::Whole(n) => Some(*n),
+            Count::Fraction(_) => None,
+        };
+        match whole.map(u32::try_from) {
+            Some(Ok(count)) => Ok(Some(Spanned::new(value.span(), count))),
+            None | Some(Err(_)) if whole.is_none_or(|n| n < 0) => {
                 // A server holds at least one replica (checked below for 0).
                 let least = if key == "max_per_server" { 1 } else { 0 };
                 let message = format!(
@@ -282,7 +286,7 @@ impl Reader<'_> {
                 self.refuse(value.span(), message);
                 Err(())
             }
-            Err(_) => {
+            _ => {
                 self.refuse(
                     value.span(),
                     format!(
@@ -387,14 +391,52 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawService {
     name: Option<Spanned<String>>,
-    // Counts are read as any integer and narrowed by `Reader::count`, so
+    // Counts are read as any number and narrowed by `Reader::count`, so
     // that a negative one is refused by its key's name rather than by serde's
     // "expected u32".
-    min_replicas: Option<Spanned<i64>>,
+    min_replicas: Option<Spanned<Count>>,
     cpu: Option<Spanned<f64>>,
     mem_gb: Option<Spanned<f64>>,
     requires: Option<Vec<String>>,
-    max_per_server: Option<Spanned<i64>>,
-    max_replicas: Option<Spanned<i64>>,
+    max_per_server: Option<Spanned<Count>>,
+    max_replicas: Option<Spanned<Count>>,
     survive: Option<Vec<Spanned<String>>>,
+}
+
+/// A count as written: TOML tells integers from floats, and either is read so
+/// that `2.5` is refused in the same words as `-3`.
+enum Count {
+    Whole(i64),
+    Fraction(f64),
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Count;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number ≥ 0")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Count, E> {
+                Ok(Count::Whole(n))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Count, E> {
+                Ok(Count::Whole(i64::try_from(n).unwrap_or(i64::MAX)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<Count, E> {
+                Ok(Count::Fraction(x))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Count::Whole(n) => write!(f, "{n}"),
+            Count::Fraction(x) => write!(f, "{x}"),
+        }
+    }
 }

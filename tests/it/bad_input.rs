@@ -1050,6 +1050,20 @@ fn negative_counts_in_services_are_named_by_their_key() {
 }
 
 #[test]
+fn a_count_that_is_not_a_whole_number_says_what_is_expected() {
+    let inv = baseline().edit("services.toml", "min_replicas = 2", "min_replicas = 2.5");
+    expect_errors(
+        &inv,
+        &["inv/services.toml:3:16: min_replicas must be a whole number ≥ 0, found 2.5"],
+    );
+    let inv = baseline().edit("services.toml", "min_replicas = 2", "min_replicas = \"2\"");
+    expect_errors(
+        &inv,
+        &["inv/services.toml:3:16: invalid type: string \"2\", expected a whole number ≥ 0"],
+    );
+}
+
+#[test]
 fn count_beyond_u32_is_refused_by_the_limit() {
     let inv = baseline().edit(
         "services.toml",
