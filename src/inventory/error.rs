@@ -121,8 +121,9 @@ impl Errors {
             errors.push(InputError::new(
                 Location::file(&file),
                 format!(
-                    "{} more errors not shown (only the first {MAX_ERRORS} are); fix these and run again",
-                    self.more
+                    "{} more {} not shown (only the first {MAX_ERRORS} are); fix these and run again",
+                    self.more,
+                    if self.more == 1 { "error" } else { "errors" }
                 ),
             ));
         }

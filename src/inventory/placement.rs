@@ -1,9 +1,10 @@
 //! `placement.csv`: one row per replica (service, server).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::csvfile::{read_text, CsvFile};
-use super::error::{Errors, InputErrors};
+use super::error::{Errors, InputError, InputErrors};
 use super::fleet::Inventory;
 use super::ids::{Component, ServerId, ServiceId};
 use super::services::Services;
@@ -34,18 +35,16 @@ impl Placement {
         let file = CsvFile::parse(path, &text, &["service", "server"], &[])?;
         let mut errors = Errors::default();
         let mut replicas = Vec::new();
+        // A name that is not a service is said once, at its first row, with
+        // the count of the others: a placement written for other services (or
+        // read with an empty services.toml) would otherwise give a line per row.
+        let mut unknown: BTreeMap<String, (InputError, usize)> = BTreeMap::new();
         for row in file.rows() {
             let parsed = (|| {
                 let name = row.required("service", "a service name")?;
-                let service = services.lookup(name).ok_or_else(|| {
-                    row.error(
-                        "service",
-                        format!(
-                            "unknown service \"{name}\" (not in {})",
-                            services.file.display()
-                        ),
-                    )
-                })?;
+                let Some(service) = services.lookup(name) else {
+                    return Ok(Err(name));
+                };
                 let server_id = row.id("server")?;
                 let server = match inventory.lookup(server_id) {
                     Some(Component::Server(server)) => server,
@@ -56,16 +55,54 @@ impl Placement {
                         return Err(row.error("server", format!("unknown server \"{server_id}\"")))
                     }
                 };
-                Ok(Replica {
+                Ok(Ok(Replica {
                     service,
                     server,
                     line: row.line,
-                })
+                }))
             })();
             match parsed {
-                Ok(replica) => replicas.push(replica),
+                Ok(Ok(replica)) => replicas.push(replica),
+                Ok(Err(name)) => {
+                    unknown
+                        .entry(name.to_string())
+                        .or_insert_with(|| {
+                            (row.error("service", unknown_service(name, services)), 0)
+                        })
+                        .1 += 1;
+                }
                 Err(e) => errors.push(e),
             }
+        }
+        if services.services.is_empty() {
+            // The cause is services.toml, not any row: one line, at the first row.
+            let rows: usize = unknown.values().map(|(_, rows)| rows).sum();
+            let names = unknown.len();
+            if let Some((mut first, _)) = std::mem::take(&mut unknown)
+                .into_values()
+                .min_by(|a, b| a.0.location.cmp(&b.0.location))
+            {
+                first.message = format!(
+                    "{}: {} defines no [[service]], and this file places {rows} replica{} of {names} service{}",
+                    first.message,
+                    services.file.display(),
+                    if rows == 1 { "" } else { "s" },
+                    if names == 1 { "" } else { "s" },
+                );
+                errors.push(first);
+            }
+        }
+        for (_, (mut error, rows)) in unknown {
+            if rows > 1 {
+                let others = rows - 1;
+                let rows = if others == 1 {
+                    "row names"
+                } else {
+                    "rows name"
+                };
+                error.message = format!("{}; {others} more {rows} it", error.message);
+            }
+            errors.push(error);
         }
         errors.finish(Placement {
             file: Some(path.to_path_buf()),
@@ -77,5 +114,17 @@ impl Placement {
     pub fn sorted(mut self) -> Placement {
         self.replicas.sort_by_key(|r| (r.service, r.server));
         self
+    }
+}
+
+/// Why `name` is not a service (an empty services.toml is said later, once).
+fn unknown_service(name: &str, services: &Services) -> String {
+    if services.services.is_empty() {
+        format!("unknown service \"{name}\"")
+    } else {
+        format!(
+            "unknown service \"{name}\" (not in {})",
+            services.file.display()
+        )
     }
 }

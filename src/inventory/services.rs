@@ -131,6 +131,9 @@ impl Reader<'_> {
             self.refuse(name.span(), "[defaults] may hold any key but `name`");
         }
         // Checked even when no service uses them: a typo there is still a typo.
+        let _ = self.count("min_replicas", defaults.min_replicas.as_ref());
+        let _ = self.count("max_per_server", defaults.max_per_server.as_ref());
+        let _ = self.count("max_replicas", defaults.max_replicas.as_ref());
         match defaults.survive.as_ref() {
             Some(words) => self.words(words),
             None => vec![SurviveWord::Rack],
@@ -148,7 +151,24 @@ impl Reader<'_> {
         let service_at = self.at(raw.span());
         let raw = raw.into_inner();
         let name = self.name(&raw, &service_at)?;
-        let min_replicas = given(&raw.min_replicas, &defaults.min_replicas);
+        let counts = (
+            self.count(
+                "min_replicas",
+                given(&raw.min_replicas, &defaults.min_replicas),
+            ),
+            self.count(
+                "max_per_server",
+                given(&raw.max_per_server, &defaults.max_per_server),
+            ),
+            self.count(
+                "max_replicas",
+                given(&raw.max_replicas, &defaults.max_replicas),
+            ),
+        );
+        let (Ok(min_replicas), Ok(max_per_server), Ok(max_replicas)) = counts else {
+            return None;
+        };
+        let min_replicas = min_replicas.as_ref();
         let cpu = given(&raw.cpu, &defaults.cpu);
         let (Some(min_replicas), Some(cpu)) = (min_replicas, cpu) else {
             let key = if min_replicas.is_none() {
@@ -164,11 +184,11 @@ impl Reader<'_> {
         };
         let mem_gb = given(&raw.mem_gb, &defaults.mem_gb);
         self.check_amounts([("cpu", Some(cpu)), ("mem_gb", mem_gb)]);
-        let max_per_server = given(&raw.max_per_server, &defaults.max_per_server);
+        let max_per_server = max_per_server.as_ref();
         if let Some(m) = max_per_server.filter(|m| *m.get_ref() == 0) {
             self.refuse(m.span(), "`max_per_server` must be at least 1");
         }
-        let max_replicas = given(&raw.max_replicas, &defaults.max_replicas);
+        let max_replicas = max_replicas.as_ref();
         self.check_counts(min_replicas, max_replicas, max_per_server);
         let survive = match raw.survive.as_ref() {
             Some(words) => self.words(words),
@@ -237,6 +257,45 @@ impl Reader<'_> {
                         value.get_ref()
                     ),
                 );
+            }
+        }
+    }
+
+    /// A count key as a whole number ≥ 0; Err once its error is kept.
+    fn count(
+        &mut self,
+        key: &str,
+        value: Option<&Spanned<Count>>,
+    ) -> Result<Option<Spanned<u32>>, ()> {
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let whole = match value.get_ref() {
+            Count::Whole(n) => Some(*n),
+            Count::Fraction(_) => None,
+        };
+        match whole.map(u32::try_from) {
+            Some(Ok(count)) => Ok(Some(Spanned::new(value.span(), count))),
+            None | Some(Err(_)) if whole.is_none_or(|n| n < 0) => {
+                // A server holds at least one replica (checked below for 0).
+                let least = if key == "max_per_server" { 1 } else { 0 };
+                let message = format!(
+                    "{key} must be a whole number ≥ {least}, found {}",
+                    value.get_ref()
+                );
+                self.refuse(value.span(), message);
+                Err(())
+            }
+            _ => {
+                self.refuse(
+                    value.span(),
+                    format!(
+                        "`{key}` = {} is above faultplan's limit of {} (see docs/formats.md, Limits)",
+                        value.get_ref(),
+                        if key == "max_per_server" { limits::PER_SERVER } else { limits::REPLICAS }
+                    ),
+                );
+                Err(())
             }
         }
     }
@@ -332,11 +391,52 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawService {
     name: Option<Spanned<String>>,
-    min_replicas: Option<Spanned<u32>>,
+    // Counts are read as any number and narrowed by `Reader::count`, so
+    // that a negative one is refused by its key's name rather than by serde's
+    // "expected u32".
+    min_replicas: Option<Spanned<Count>>,
     cpu: Option<Spanned<f64>>,
     mem_gb: Option<Spanned<f64>>,
     requires: Option<Vec<String>>,
-    max_per_server: Option<Spanned<u32>>,
-    max_replicas: Option<Spanned<u32>>,
+    max_per_server: Option<Spanned<Count>>,
+    max_replicas: Option<Spanned<Count>>,
     survive: Option<Vec<Spanned<String>>>,
+}
+
+/// A count as written: TOML tells integers from floats, and either is read so
+/// that `2.5` is refused in the same words as `-3`.
+enum Count {
+    Whole(i64),
+    Fraction(f64),
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Count;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number ≥ 0")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Count, E> {
+                Ok(Count::Whole(n))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Count, E> {
+                Ok(Count::Whole(i64::try_from(n).unwrap_or(i64::MAX)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<Count, E> {
+                Ok(Count::Fraction(x))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Count::Whole(n) => write!(f, "{n}"),
+            Count::Fraction(x) => write!(f, "{x}"),
+        }
+    }
 }

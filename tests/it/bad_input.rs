@@ -5,7 +5,7 @@ use crate::support::{baseline, check_args, Inv, CHECK};
 
 /// Runs `args` on `inv` and asserts exit 2 with exactly these error lines.
 #[track_caller]
-fn expect_errors_with(inv: &Inv, args: &[&str], expected: &[&str]) {
+pub(crate) fn expect_errors_with(inv: &Inv, args: &[&str], expected: &[&str]) {
     let run = inv.run(args);
     let want: String = expected.iter().map(|l| format!("error: {l}\n")).collect();
     assert_eq!(
@@ -16,7 +16,7 @@ fn expect_errors_with(inv: &Inv, args: &[&str], expected: &[&str]) {
 }
 
 #[track_caller]
-fn expect_errors(inv: &Inv, expected: &[&str]) {
+pub(crate) fn expect_errors(inv: &Inv, expected: &[&str]) {
     expect_errors_with(inv, &CHECK, expected)
 }
 

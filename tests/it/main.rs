@@ -15,6 +15,7 @@ mod fuzz;
 mod hand_checked;
 mod limits;
 mod maintenance;
+mod messages;
 mod migrate;
 mod netbox;
 mod outputs;

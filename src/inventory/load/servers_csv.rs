@@ -4,11 +4,20 @@
 use super::builder::{Builder, RowError};
 use super::namespace::Kind;
 use crate::inventory::csvfile::{CsvFile, Row};
+use crate::inventory::error::{InputError, Location};
 use crate::inventory::fleet::{Server, Status};
 use crate::inventory::ids::{Component, DcId, PowerId, RackId, ServerId};
 
 impl Builder {
     pub(super) fn servers(&mut self, file: &CsvFile) {
+        // Said here, once: otherwise every service would report that no
+        // active server has its labels, which points away from the cause.
+        if file.rows().next().is_none() {
+            self.errors.push(InputError::new(
+                Location::at(file.path, 1, None),
+                "no servers (the file has only its header)",
+            ));
+        }
         for row in file.rows() {
             if !self.namespace.is_declared(Kind::Server, &row) {
                 continue;
