@@ -74,34 +74,7 @@ impl Placement {
                 Err(e) => errors.push(e),
             }
         }
-        if services.services.is_empty() {
-            // The cause is services.toml, not any row: one line, at the first row.
-            let rows: usize = unknown.values().map(|(_, rows)| rows).sum();
-            let names = unknown.len();
-            if let Some((mut first, _)) = std::mem::take(&mut unknown)
-                .into_values()
-                .min_by(|a, b| a.0.location.cmp(&b.0.location))
-            {
-                first.message = format!(
-                    "{}: {} defines no [[service]], and this file places {rows} replica{} of {names} service{}",
-                    first.message,
-                    services.file.display(),
-                    if rows == 1 { "" } else { "s" },
-                    if names == 1 { "" } else { "s" },
-                );
-                errors.push(first);
-            }
-        }
-        for (_, (mut error, rows)) in unknown {
-            if rows > 1 {
-                let others = rows - 1;
-                let rows = if others == 1 {
-                    "row names"
-                } else {
-                    "rows name"
-                };
-                error.message = format!("{}; {others} more {rows} it", error.message);
-            }
+        for error in unknown_service_errors(unknown, services) {
             errors.push(error);
         }
         errors.finish(Placement {
@@ -115,6 +88,46 @@ impl Placement {
         self.replicas.sort_by_key(|r| (r.service, r.server));
         self
     }
+}
+
+/// The unknown services of a placement, each said once at its first row
+/// with the count of the others; with no service defined at all, one line.
+fn unknown_service_errors(
+    mut unknown: BTreeMap<String, (InputError, usize)>,
+    services: &Services,
+) -> Vec<InputError> {
+    let mut errors = Vec::new();
+    if services.services.is_empty() {
+        // The cause is services.toml, not any row: one line, at the first row.
+        let rows: usize = unknown.values().map(|(_, rows)| rows).sum();
+        let names = unknown.len();
+        if let Some((mut first, _)) = std::mem::take(&mut unknown)
+            .into_values()
+            .min_by(|a, b| a.0.location.cmp(&b.0.location))
+        {
+            first.message = format!(
+                "{}: {} defines no [[service]], and this file places {rows} replica{} of {names} service{}",
+                first.message,
+                services.file.display(),
+                if rows == 1 { "" } else { "s" },
+                if names == 1 { "" } else { "s" },
+            );
+            errors.push(first);
+        }
+    }
+    for (_, (mut error, rows)) in unknown {
+        if rows > 1 {
+            let others = rows - 1;
+            let rows = if others == 1 {
+                "row names"
+            } else {
+                "rows name"
+            };
+            error.message = format!("{}; {others} more {rows} it", error.message);
+        }
+        errors.push(error);
+    }
+    errors
 }
 
 /// Why `name` is not a service (an empty services.toml is said later, once).
