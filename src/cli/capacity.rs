@@ -65,11 +65,7 @@ fn purchase(
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Result<(), Failure> {
-    let progress = Progress::start(
-        "capacity",
-        matches!(args.format, DataFormat::Human),
-        args.quiet,
-    );
+    let progress = Progress::start("capacity", args.format, args.quiet);
     let (grown_services, grown) = growth.apply(services);
     let answer =
         faultplan::capacity::purchase(inventory, &grown_services, catalog, options, &|m: &str| {
@@ -88,11 +84,7 @@ fn fit(
     growth: &Growth,
     options: &PlanOptions,
 ) -> Result<(), Failure> {
-    let progress = Progress::start(
-        "capacity",
-        matches!(args.format, DataFormat::Human),
-        args.quiet,
-    );
+    let progress = Progress::start("capacity", args.format, args.quiet);
     let fit = faultplan::capacity::fit_growth(inventory, services, growth, options, &|m: &str| {
         progress.say(m.to_string())
     });
@@ -178,11 +170,7 @@ fn margins(args: &CapacityArgs, inventory: &Inventory, services: &Services) -> R
         seconds: args.time_limit.unwrap_or(DEFAULT_MARGIN_SECONDS),
         ..MarginOptions::default()
     };
-    let progress = Progress::start(
-        "capacity",
-        matches!(args.format, DataFormat::Human),
-        args.quiet,
-    );
+    let progress = Progress::start("capacity", args.format, args.quiet);
     let m = faultplan::capacity::margins(
         inventory,
         services,

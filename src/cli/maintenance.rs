@@ -26,11 +26,7 @@ pub(super) fn run(args: MaintenanceArgs) -> Result<(), Failure> {
         time_limit: Some(seconds),
         ..PlanOptions::default()
     });
-    let progress = Progress::start(
-        "maintenance",
-        matches!(args.format, DataFormat::Human),
-        args.quiet,
-    );
+    let progress = Progress::start("maintenance", args.format, args.quiet);
     let total = components.len();
     let verdicts = faultplan::maintenance::maintenance(
         &inventory,

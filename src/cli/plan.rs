@@ -33,7 +33,7 @@ pub(super) fn run(args: PlanArgs) -> Result<(), Failure> {
         &services,
         current.as_ref(),
         &options,
-        Progress::start("plan", matches!(args.format, DataFormat::Human), args.quiet),
+        Progress::start("plan", args.format, args.quiet),
     );
     match outcome {
         Ok(plan) => {

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::args::DataFormat;
+
 /// Seconds before the first plain line and between lines. Tests set it
 /// (fractions allowed) to see lines without a run of several seconds.
 const INTERVAL_VARIABLE: &str = "FAULTPLAN_PROGRESS_SECS";
@@ -31,7 +33,8 @@ impl Progress {
     /// `command` names the lines (`faultplan plan: …`). The spinner is shown
     /// only with human output; plain lines also with JSON, since they go to
     /// stderr and a CI log wants them either way. `quiet` silences both.
-    pub(super) fn start(command: &'static str, human: bool, quiet: bool) -> Progress {
+    pub(super) fn start(command: &'static str, format: DataFormat, quiet: bool) -> Progress {
+        let human = matches!(format, DataFormat::Human);
         if quiet {
             Progress::Off
         } else if std::io::stderr().is_terminal() {
