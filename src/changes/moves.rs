@@ -38,12 +38,13 @@ pub fn changes(
     let server = |s: ServerId| inventory.server(s).id.clone();
     let steps = steps(&counts(before), &counts(after));
     let mut out = Vec::new();
-    // `steps` lists each service's adds, then its removes, by server.
-    for service in services.ids() {
+    // `steps` is sorted by service, each service's adds before its removes,
+    // each by server: one pass over it, a run per service.
+    for run in steps.chunk_by(|a, b| a.service == b.service) {
+        let service = run[0].service;
         let of = |action: Action| {
-            steps
-                .iter()
-                .filter(move |s| s.service == service && s.action == action)
+            run.iter()
+                .filter(|s| s.action == action)
                 .map(|s| s.server)
                 .collect::<Vec<_>>()
         };
