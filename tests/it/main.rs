@@ -13,6 +13,7 @@ mod export;
 mod families;
 mod fuzz;
 mod hand_checked;
+mod kubectl;
 mod kubernetes_import;
 mod limits;
 mod maintenance;
