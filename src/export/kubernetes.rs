@@ -110,7 +110,7 @@ fn deployment_patch(
     }
     let domains = match sources.services.lookup(service) {
         Some(id) => Domain::named_by(sources.services.service(id)),
-        None => [Domain::Node].into(),
+        None => [Domain::Rack, Domain::Node].into(),
     };
     let spreads = domains
         .into_iter()

@@ -53,12 +53,13 @@ impl Domain {
     }
 
     /// The failure domains `service` must survive that a node label can say,
-    /// and always the node itself: spread over nodes with the plan's own
-    /// skew is what pins the plan's count on each node (docs/usage.md).
+    /// and always the node itself (spread over nodes with the plan's own skew
+    /// is what pins the plan's count on each node, docs/usage.md) and the
+    /// rack (the one spread every patch had before the others were added).
     /// `custom:` scenarios are arbitrary sets of components, which no one
     /// label holds; only the plan itself (and `check`) keeps them.
     pub fn named_by(service: &Service) -> BTreeSet<Domain> {
-        let mut domains = BTreeSet::from([Domain::Node]);
+        let mut domains = BTreeSet::from([Domain::Rack, Domain::Node]);
         for word in &service.survive {
             domains.extend(match word {
                 SurviveWord::Server => Some(Domain::Node),

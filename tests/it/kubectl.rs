@@ -139,10 +139,10 @@ fn planned(placement: &Path) -> BTreeMap<String, BTreeMap<String, u32>> {
 }
 
 /// The spread keys a service's survive words call for, stated again here:
-/// the node itself always, and rack, room, datacenter and power each by
+/// the node and the rack always, and room, datacenter and power each by
 /// their label; `custom:` scenarios have none.
 fn expected_keys(words: &[SurviveWord]) -> BTreeSet<&'static str> {
-    let mut keys = BTreeSet::from(["kubernetes.io/hostname"]);
+    let mut keys = BTreeSet::from(["kubernetes.io/hostname", "faultplan.dev/rack"]);
     for word in words {
         keys.extend(match word {
             SurviveWord::Rack => Some("faultplan.dev/rack"),
