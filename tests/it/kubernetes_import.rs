@@ -272,3 +272,94 @@ fn every_fixture_field_is_known_to_k8s_openapi() {
         }
     }
 }
+
+/// A random value of another JSON type than most fields have.
+fn stranger(rng: &mut impl rand::Rng) -> serde_json::Value {
+    use serde_json::json;
+    match rng.gen_range(0..6) {
+        0 => serde_json::Value::Null,
+        1 => json!(-7),
+        2 => json!("Pod"),
+        3 => json!([]),
+        4 => json!({}),
+        _ => json!(true),
+    }
+}
+
+/// Replaces one value somewhere in `value` (a random walk down from the top).
+fn replace_somewhere(rng: &mut impl rand::Rng, value: &mut serde_json::Value) {
+    use serde_json::Value;
+    let child = match value {
+        Value::Object(map) if !map.is_empty() && rng.gen_bool(0.8) => {
+            let i = rng.gen_range(0..map.len());
+            map.values_mut().nth(i)
+        }
+        Value::Array(items) if !items.is_empty() && rng.gen_bool(0.8) => {
+            let i = rng.gen_range(0..items.len());
+            items.get_mut(i)
+        }
+        _ => None,
+    };
+    match child {
+        Some(child) => replace_somewhere(rng, child),
+        None => *value = stranger(rng),
+    }
+}
+
+/// Broken saved lists (cut anywhere, a value of the wrong type anywhere)
+/// give exit 0 or a located exit 2, never a panic (`run_in` fails on one).
+#[test]
+fn broken_lists_are_refused_or_read_never_a_crash() {
+    use rand::{Rng, SeedableRng};
+    let tmp = baseline().write();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(24);
+    for case in 0..120 {
+        let (file, other) = if case % 2 == 0 {
+            ("nodes.json", "pods.json")
+        } else {
+            ("pods.json", "nodes.json")
+        };
+        let text = std::fs::read_to_string(fixtures().join(file)).unwrap();
+        let broken = if rng.gen_bool(0.3) {
+            let mut end = rng.gen_range(0..text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text[..end].to_string()
+        } else {
+            let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            replace_somewhere(&mut rng, &mut value);
+            serde_json::to_string_pretty(&value).unwrap()
+        };
+        let path = saved(tmp.path(), file, &broken);
+        let (nodes, pods) = if file == "nodes.json" {
+            (path, fixtures().join(other))
+        } else {
+            (fixtures().join(other), path)
+        };
+        let run = import(tmp.path(), &nodes, &pods, &[]);
+        match run.code {
+            0 => assert!(
+                run.stdout.starts_with("wrote running.csv: "),
+                "{}",
+                run.stdout
+            ),
+            2 => assert!(
+                run.stderr
+                    .starts_with(&format!("error: {}", tmp.path().join(file).display())),
+                "case {case}: {}",
+                run.stderr
+            ),
+            code => panic!("case {case}: exit {code}: {}", run.stderr),
+        }
+    }
+}
+
+#[test]
+fn help_ends_with_the_exit_codes() {
+    let run = crate::support::run_root(&["import", "kubernetes", "--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.ends_with(
+        "Exit codes:\n  0  the running placement was written (warnings say which pods were left out)\n  2  bad input or usage: the message names the file, line and column\n"
+    ), "{}", run.stdout);
+}
