@@ -56,12 +56,12 @@ fn running_pods_become_the_placement_and_the_rest_is_said_once_per_reason() {
 warning: node \"s2.dc1.example.net\" is labelled faultplan.dev/rack=r9, but server \"s2\" is in r2 in the inventory: label the nodes again from `faultplan export --format kubernetes`
 warning: 1 node is not a server of inv (neither its faultplan.dev/server label nor its name is a server id): control-plane-1
 warning: 2 pods without the label app.kubernetes.io/name (no service's pods), left out: kube-system/coredns-674b8bbfcf-5xv2m, kube-system/kube-proxy-7tq9d
-warning: 1 pod labelled app.kubernetes.io/name=db, which is not a service in inv/services.toml, left out: default/db-0
-warning: 1 pod in phase Succeeded (no longer running), left out: batch/web-migrate-29304480-7hvkx
+warning: 1 pod labelled app.kubernetes.io/name with a name that is not a service in inv/services.toml [db: 1], left out: default/db-0
+warning: 1 pod finished (no longer running) [Succeeded: 1], left out: batch/web-migrate-29304480-7hvkx
 warning: 1 pod terminating (deletionTimestamp set), left out: default/web-5c9f8b7a6d-l4tgx
 warning: 1 pod not scheduled yet (Pending, no spec.nodeName), left out: default/web-7d4b9c6f58-qj7hd
-warning: 1 pod on node \"s9\", which is not in the saved nodes, left out: default/web-7d4b9c6f58-w9np2
-warning: 1 pod on node \"control-plane-1\", which is not a server of inv, left out: default/web-7d4b9c6f58-zr6bf
+warning: 1 pod on nodes that are not in the saved nodes [s9: 1], left out: default/web-7d4b9c6f58-w9np2
+warning: 1 pod on nodes that are not servers of inv [control-plane-1: 1], left out: default/web-7d4b9c6f58-zr6bf
 "
     );
     let running = std::fs::read_to_string(tmp.path().join("running.csv")).unwrap();
@@ -93,7 +93,7 @@ fn another_service_label_finds_other_pods() {
         run.stderr
     );
     assert!(run.stderr.contains(
-        "warning: 1 pod labelled k8s-app=kube-dns, which is not a service in inv/services.toml"
+        "warning: 2 pods labelled k8s-app with a name that is not a service in inv/services.toml [kube-dns: 1, kube-proxy: 1], left out: kube-system/coredns-674b8bbfcf-5xv2m, kube-system/kube-proxy-7tq9d\n"
     ));
     assert_eq!(
         std::fs::read_to_string(tmp.path().join("running.csv")).unwrap(),

@@ -54,15 +54,21 @@ pub fn running(
     let mut warnings = Vec::new();
     let servers = nodes::node_servers(inventory, nodes, &mut warnings);
     let mut replicas = Vec::new();
-    let mut skipped: BTreeMap<pods::Skip, Vec<String>> = BTreeMap::new();
+    let mut skipped: BTreeMap<pods::Skip, pods::LeftOut> = BTreeMap::new();
     for pod in pods {
         match pods::replica_of(pod, services, &servers, &options.service_label) {
             Ok(replica) => replicas.push(replica),
-            Err(skip) => skipped.entry(skip).or_default().push(pods::pod_name(pod)),
+            Err((skip, detail)) => {
+                let left = skipped.entry(skip).or_default();
+                left.pods.push(pods::pod_name(pod));
+                if let Some(detail) = detail {
+                    *left.details.entry(detail).or_default() += 1;
+                }
+            }
         }
     }
-    for names in skipped.values_mut() {
-        names.sort();
+    for left in skipped.values_mut() {
+        left.pods.sort();
     }
     warnings.extend(pods::skip_lines(
         &skipped,

@@ -11,21 +11,26 @@ use super::nodes::{some, NodeIs};
 use crate::inventory::{Inventory, Replica, Services};
 
 /// Why a pod is not a replica, in the order the warnings are printed.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Skip {
     /// Not one of faultplan's services: no service label (system pods).
     NoLabel,
-    UnknownService(String),
-    /// `Succeeded` or `Failed`: no longer runs.
-    Finished(String),
+    /// The label names no service (the detail: the name).
+    UnknownService,
+    /// `Succeeded` or `Failed` (the detail): no longer runs.
+    Finished,
     /// Being deleted (a rollout's old pods): about to stop running.
     Terminating,
     /// No `spec.nodeName` yet: Pending, nowhere.
     NotScheduled,
-    /// Its node is not in the saved nodes.
-    NodeNotListed(String),
-    NotAServer(String),
+    /// Its node (the detail) is not in the saved nodes.
+    NodeNotListed,
+    /// Its node (the detail) is no server.
+    NotAServer,
 }
+
+/// Why a pod is left out, and the name, phase or node that says more.
+pub(super) type Why = (Skip, Option<String>);
 
 /// The replica `pod` is, or why it is none.
 pub(super) fn replica_of(
@@ -33,37 +38,37 @@ pub(super) fn replica_of(
     services: &Services,
     nodes: &BTreeMap<String, NodeIs>,
     label: &str,
-) -> Result<Replica, Skip> {
+) -> Result<Replica, Why> {
     let meta = &pod.metadata;
     let name = meta
         .labels
         .as_ref()
         .and_then(|labels| labels.get(label))
-        .ok_or(Skip::NoLabel)?;
+        .ok_or((Skip::NoLabel, None))?;
     let service = services
         .lookup(name)
-        .ok_or_else(|| Skip::UnknownService(name.clone()))?;
+        .ok_or_else(|| (Skip::UnknownService, Some(name.clone())))?;
     let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
     if let Some(phase @ ("Succeeded" | "Failed")) = phase {
-        return Err(Skip::Finished(phase.to_string()));
+        return Err((Skip::Finished, Some(phase.to_string())));
     }
     if meta.deletion_timestamp.is_some() {
-        return Err(Skip::Terminating);
+        return Err((Skip::Terminating, None));
     }
     let node = pod
         .spec
         .as_ref()
         .and_then(|spec| spec.node_name.as_ref())
         .filter(|node| !node.is_empty())
-        .ok_or(Skip::NotScheduled)?;
+        .ok_or((Skip::NotScheduled, None))?;
     match nodes.get(node) {
         Some(NodeIs::Server(server)) => Ok(Replica {
             service,
             server: *server,
             line: 0,
         }),
-        Some(NodeIs::NotAServer) => Err(Skip::NotAServer(node.clone())),
-        None => Err(Skip::NodeNotListed(node.clone())),
+        Some(NodeIs::NotAServer) => Err((Skip::NotAServer, Some(node.clone()))),
+        None => Err((Skip::NodeNotListed, Some(node.clone()))),
     }
 }
 
@@ -77,38 +82,55 @@ pub(super) fn pod_name(pod: &Pod) -> String {
     )
 }
 
-/// One warning per reason, with the count and the first few pods.
+/// The pods left out for one reason: their names, and per detail (a
+/// name, a phase, a node) how many.
+#[derive(Debug, Default)]
+pub(super) struct LeftOut {
+    pub pods: Vec<String>,
+    pub details: BTreeMap<String, usize>,
+}
+
+/// One warning per reason (however many names or nodes it involves), with
+/// the count, the details and the first few pods.
 pub(super) fn skip_lines(
-    skipped: &BTreeMap<Skip, Vec<String>>,
+    skipped: &BTreeMap<Skip, LeftOut>,
     label: &str,
     services: &Path,
     inventory: &Inventory,
 ) -> Vec<String> {
     skipped
         .iter()
-        .map(|(skip, pods)| {
-            let count = match pods.len() {
+        .map(|(skip, left)| {
+            let count = match left.pods.len() {
                 1 => "1 pod".to_string(),
                 n => format!("{n} pods"),
             };
             let why = match skip {
                 Skip::NoLabel => format!("without the label {label} (no service's pods)"),
-                Skip::UnknownService(name) => format!(
-                    "labelled {label}={name}, which is not a service in {}",
+                Skip::UnknownService => format!(
+                    "labelled {label} with a name that is not a service in {}",
                     services.display()
                 ),
-                Skip::Finished(phase) => format!("in phase {phase} (no longer running)"),
+                Skip::Finished => "finished (no longer running)".to_string(),
                 Skip::Terminating => "terminating (deletionTimestamp set)".to_string(),
                 Skip::NotScheduled => "not scheduled yet (Pending, no spec.nodeName)".to_string(),
-                Skip::NodeNotListed(node) => {
-                    format!("on node \"{node}\", which is not in the saved nodes")
-                }
-                Skip::NotAServer(node) => format!(
-                    "on node \"{node}\", which is not a server of {}",
+                Skip::NodeNotListed => "on nodes that are not in the saved nodes".to_string(),
+                Skip::NotAServer => format!(
+                    "on nodes that are not servers of {}",
                     inventory.dir.display()
                 ),
             };
-            format!("{count} {why}, left out: {}", some(pods))
+            let details: Vec<String> = left
+                .details
+                .iter()
+                .map(|(detail, n)| format!("{detail}: {n}"))
+                .collect();
+            let details = if details.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", some(&details))
+            };
+            format!("{count} {why}{details}, left out: {}", some(&left.pods))
         })
         .collect()
 }
