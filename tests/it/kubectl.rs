@@ -21,7 +21,7 @@
 //!   containerStatuses, hostIP, podIP, startTime, qosClass}`.
 //! - plan → export → nodes labelled as exported, pods where the plan put
 //!   them → import kubernetes → `check --current` finds no drift; one pod
-//!   moved is drift.
+//!   moved is drift, and `plan --current` starts from it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -488,4 +488,16 @@ fn plan_export_schedule_import_and_check_agree() {
     let drifted = import_then_check(dir, "moved.csv");
     assert_eq!(drifted.code, 1, "{}", drifted.stderr);
     assert!(drifted.stdout.contains("\"drift\""), "{}", drifted.stdout);
+    // And `plan --current` starts from what runs.
+    let inventory = root().join("inventories/goodbarber");
+    let args = [
+        "plan",
+        inventory.to_str().unwrap(),
+        "--current",
+        "moved.csv",
+        "--out",
+        "again.csv",
+    ];
+    let replanned = run_in(dir, &args);
+    assert_eq!(replanned.code, 0, "{}", replanned.stderr);
 }
