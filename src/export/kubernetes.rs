@@ -8,7 +8,9 @@
 //! "two pods on node A, one on node B". What it can say is where pods may go
 //! (required node affinity: the planned nodes) and how unevenly they may sit
 //! over a domain (a topology spread per domain, `maxSkew` = the plan's own
-//! imbalance there, so the plan itself always qualifies). When the plan puts
+//! imbalance there, so the plan itself always qualifies; hard over nodes and
+//! racks, a preference over the others, which could otherwise block each
+//! other pod by pod: see `Domain::hard`). When the plan puts
 //! the same number of replicas on each of its nodes, the spread over nodes
 //! with `maxSkew` 1 admits the plan and nothing else; otherwise the scheduler
 //! may choose another placement within the same bounds, which faultplan has
@@ -170,7 +172,12 @@ fn spread(service: &str, domain: Domain, max_skew: i32) -> TopologySpreadConstra
         }),
         max_skew,
         topology_key: domain.key().to_string(),
-        when_unsatisfiable: "DoNotSchedule".to_string(),
+        when_unsatisfiable: if domain.hard() {
+            "DoNotSchedule"
+        } else {
+            "ScheduleAnyway"
+        }
+        .to_string(),
         // The default, said outright: the skew is measured over the planned
         // nodes only, as max_skew computed it.
         node_affinity_policy: Some("Honor".to_string()),

@@ -75,6 +75,21 @@ impl Domain {
         domains
     }
 
+    /// Whether the spread is a hard constraint (`DoNotSchedule`) rather than
+    /// a preference (`ScheduleAnyway`). The scheduler checks a spread pod by
+    /// pod, against the pods already placed: the node spread alone, or with
+    /// one partition of the nodes into racks, always admits a pod while the
+    /// plan is even per node (one of the nodes with the fewest pods always
+    /// qualifies, docs/usage.md), but two hard partitions can block each
+    /// other. In two-sites, `api` (8 pods on 3 racks of ams1, 8 on 4 racks
+    /// of fra1) could never be scheduled: the racks fill level by level and
+    /// the zones would part by 6 to 8 before ams1's racks may take a third.
+    /// So room, zone and power side only steer the scheduler; for an even
+    /// plan the node spread pins the plan, which keeps them all.
+    pub fn hard(self) -> bool {
+        matches!(self, Domain::Rack | Domain::Node)
+    }
+
     /// The member of this domain that `node` (with its exported `labels`) is in.
     pub fn of<'a>(self, node: &'a str, labels: &'a BTreeMap<String, String>) -> &'a str {
         match self {

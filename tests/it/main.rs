@@ -15,6 +15,7 @@ mod fuzz;
 mod hand_checked;
 mod kubectl;
 mod kubernetes_import;
+mod kubernetes_spread;
 mod limits;
 mod maintenance;
 mod messages;
