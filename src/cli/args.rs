@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use super::exit::{
-    CAPACITY_EXIT_CODES, CHECK_EXIT_CODES, DATA_EXIT_CODES, DIFF_EXIT_CODES, EXIT_CODES,
-    EXPORT_EXIT_CODES, IMPORT_EXIT_CODES, MAINTENANCE_EXIT_CODES, MIGRATE_EXIT_CODES,
-    PLAN_EXIT_CODES, REPORT_EXIT_CODES, SIMULATE_EXIT_CODES,
+    ANY_IMPORT_EXIT_CODES, CAPACITY_EXIT_CODES, CHECK_EXIT_CODES, DATA_EXIT_CODES, DIFF_EXIT_CODES,
+    EXIT_CODES, EXPORT_EXIT_CODES, IMPORT_EXIT_CODES, KUBERNETES_IMPORT_EXIT_CODES,
+    MAINTENANCE_EXIT_CODES, MIGRATE_EXIT_CODES, PLAN_EXIT_CODES, REPORT_EXIT_CODES,
+    SIMULATE_EXIT_CODES,
 };
 
 #[derive(Parser)]
@@ -71,8 +72,9 @@ pub(super) enum Command {
         /// The command whose page to print (default: faultplan's own page).
         command: Option<String>,
     },
-    /// Write an inventory folder from another source of truth (NetBox).
-    #[command(subcommand, after_help = IMPORT_EXIT_CODES)]
+    /// Write an inventory folder from another source of truth (NetBox), or
+    /// the placement that runs on a Kubernetes cluster.
+    #[command(subcommand, after_help = ANY_IMPORT_EXIT_CODES)]
     Import(Source),
     /// Capacity planning: the fleet's safety margins (guaranteed capacity,
     /// each service's headroom, power under failover, single points of
@@ -295,6 +297,30 @@ pub(super) enum Source {
     /// Import racks, power and servers from NetBox (4.x REST API, or saved list responses).
     #[command(after_help = IMPORT_EXIT_CODES)]
     Netbox(NetboxArgs),
+    /// Read what runs on a Kubernetes cluster (saved `kubectl get nodes` and
+    /// `kubectl get pods -A` JSON) as a placement, for `check --current`.
+    #[command(after_help = KUBERNETES_IMPORT_EXIT_CODES)]
+    Kubernetes(KubernetesArgs),
+}
+
+#[derive(clap::Args)]
+pub(super) struct KubernetesArgs {
+    /// Inventory folder (datacenters.csv, racks.csv, power.csv, servers.csv).
+    pub(super) inventory: PathBuf,
+    /// Saved `kubectl get nodes -o json`.
+    #[arg(long, value_name = "NODES.json")]
+    pub(super) nodes: PathBuf,
+    /// Saved `kubectl get pods -A -o json`.
+    #[arg(long, value_name = "PODS.json")]
+    pub(super) pods: PathBuf,
+    /// The running placement to write (placement.csv: service,server per running pod).
+    #[arg(long, value_name = "RUNNING.csv")]
+    pub(super) out: PathBuf,
+    /// The pod label whose value is the service's name.
+    #[arg(long, default_value = "app.kubernetes.io/name", value_name = "KEY")]
+    pub(super) service_label: String,
+    #[command(flatten)]
+    pub(super) common: Common,
 }
 
 #[derive(clap::Args)]

@@ -45,6 +45,11 @@ pub(super) const MAINTENANCE_EXIT_CODES: &str = exit_codes!(
 );
 pub(super) const IMPORT_EXIT_CODES: &str =
     exit_codes!("  0  the inventory folder was written (the summary says what was skipped)",);
+pub(super) const KUBERNETES_IMPORT_EXIT_CODES: &str =
+    exit_codes!("  0  the running placement was written (warnings say which pods were left out)",);
+pub(super) const ANY_IMPORT_EXIT_CODES: &str = exit_codes!(
+    "  0  netbox: the inventory folder was written; kubernetes: the running placement was written",
+);
 pub(super) const CAPACITY_EXIT_CODES: &str = exit_codes!(
     "  0  the demand fits (or the purchase makes it fit), verified; without growth: the margins were printed, today's demand has a verified placement and --placement (if given) passes check",
     "  1  it does not fit (proven), no purchase helps, or undecided within the time limit; without growth: today's demand has no verified placement, or --placement breaks a guarantee (the margins are still printed)",

@@ -1,5 +1,5 @@
 //! `faultplan import netbox`: read NetBox, map, and write the inventory folder
-//! all at once or not at all.
+//! all at once or not at all (`import kubernetes` is import_kubernetes.rs).
 
 use std::path::{Path, PathBuf};
 
@@ -12,9 +12,15 @@ use super::exit::Failure;
 use super::io::{folder_of, print, write_atomic};
 
 pub(super) fn run(source: Source) -> Result<(), Failure> {
-    let Source::Netbox(args) = source;
+    match source {
+        Source::Netbox(args) => netbox(&args),
+        Source::Kubernetes(args) => super::import_kubernetes::run(&args),
+    }
+}
+
+fn netbox(args: &NetboxArgs) -> Result<(), Failure> {
     let replace = check_out(&args.out, args.force)?;
-    let options = options(&args)?;
+    let options = options(args)?;
     let (data, origin) = match (&args.from, &args.url) {
         (Some(dir), _) => (netbox::from_dir(dir)?, dir.display().to_string()),
         (None, Some(url)) => {

@@ -17,6 +17,7 @@ mod diff;
 mod export;
 mod graph;
 mod import;
+mod import_kubernetes;
 mod maintenance;
 mod migrate;
 mod plan;

@@ -1,6 +1,21 @@
 //! Kubernetes objects built from k8s-openapi's types: a label patch for every
-//! node (one node per server), and for every service a Deployment patch that
-//! pins its pods to the planned nodes and spreads them over racks.
+//! node (one node per server, labelled with its failure domains), and for
+//! every service a Deployment patch that sets its planned replica count, pins
+//! its pods to the planned nodes and spreads them over every failure domain
+//! its guarantees name.
+//!
+//! Why this and not more: a Deployment has one pod template, so it cannot say
+//! "two pods on node A, one on node B". What it can say is where pods may go
+//! (required node affinity: the planned nodes) and how unevenly they may sit
+//! over a domain (a topology spread per domain, `maxSkew` = the plan's own
+//! imbalance there, so the plan itself always qualifies; hard over nodes and
+//! racks, a preference over the others, which could otherwise block each
+//! other pod by pod: see `Domain::hard`). When the plan puts
+//! the same number of replicas on each of its nodes, the spread over nodes
+//! with `maxSkew` 1 admits the plan and nothing else; otherwise the scheduler
+//! may choose another placement within the same bounds, which faultplan has
+//! not checked. docs/usage.md ("Kubernetes") has the whole argument; `import
+//! kubernetes` then `check --current` is how to know what was chosen.
 
 use std::collections::BTreeMap;
 
@@ -11,65 +26,14 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
-use super::sources::{collect, Sources};
-use crate::inventory::{
-    InputError, InputErrors, Inventory, Placement, PowerId, ServerId, Services,
+use super::kubernetes_nodes::{
+    node_labels, node_patch, valid_label_value, valid_name, Domain, HOSTNAME_LABEL, SERVICE_LABEL,
 };
+use super::sources::{collect, Sources};
+use crate::inventory::{InputError, InputErrors, Inventory, Placement, ServerId, Services};
 
-/// The well-known zone label: a datacenter.
-pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
-pub const RACK_LABEL: &str = "faultplan.dev/rack";
-pub const ROOM_LABEL: &str = "faultplan.dev/room";
-/// The root power sources a node draws from with nothing failed, `_`-joined.
-pub const POWER_SIDE_LABEL: &str = "faultplan.dev/power-side";
-/// The label by which a service's pods are found (the recommended app label).
-pub const SERVICE_LABEL: &str = "app.kubernetes.io/name";
-/// Pins pods to nodes by name.
-const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
-
-/// A DNS-1123 subdomain: what node and Deployment names must be.
-fn valid_name(name: &str) -> bool {
-    name.len() <= 253
-        && name.split('.').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                && !part.starts_with('-')
-                && !part.ends_with('-')
-        })
-}
-
-/// A label value: at most 63 characters, alphanumeric at both ends, `-_.` inside.
-fn valid_label_value(value: &str) -> bool {
-    value.len() <= 63
-        && (value.is_empty()
-            || (value.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && value.ends_with(|c: char| c.is_ascii_alphanumeric())
-                && value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))))
-}
-
-/// The root sources a server's power comes from with nothing failed: each PSU's
-/// component followed up its first parent (its normal-operation feed).
-fn power_side(inventory: &Inventory, server: ServerId) -> String {
-    let mut roots: Vec<&str> = inventory
-        .server(server)
-        .psu
-        .iter()
-        .map(|&p| {
-            let mut at: PowerId = p;
-            while let Some(&parent) = inventory.power(at).feeds_from.first() {
-                at = parent;
-            }
-            inventory.power(at).id.as_str()
-        })
-        .collect();
-    roots.sort_unstable();
-    roots.dedup();
-    roots.join("_")
-}
+/// Every node's exported labels, by node name.
+type Labels<'a> = BTreeMap<&'a str, BTreeMap<String, String>>;
 
 /// A `v1 List` of node label patches (`kubectl patch node`) and Deployment
 /// strategic-merge patches (`kubectl patch deployment`), as JSON.
@@ -84,19 +48,21 @@ pub fn kubernetes_list(
     };
     let mut errors = Vec::new();
     let (nodes, pods) = nodes_and_pods(inventory, services, placement);
-    let mut node_objects = Vec::new();
-    let mut rack_of: BTreeMap<&str, &str> = BTreeMap::new();
-    for (&name, &id) in &nodes {
-        rack_of.insert(name, &inventory.rack(inventory.server(id).rack).id);
-        node_objects.push(node_patch(&sources, name, id, &mut errors));
-    }
+    let labels: Labels = nodes
+        .iter()
+        .map(|(&name, &id)| (name, node_labels(&sources, name, id, &mut errors)))
+        .collect();
+    let node_objects: Vec<Node> = labels
+        .iter()
+        .map(|(name, labels)| node_patch(name, labels))
+        .collect();
     let mut deployments = Vec::new();
     for (&service, on) in &pods {
         deployments.push(deployment_patch(
             &sources,
             service,
             on,
-            &rack_of,
+            &labels,
             &mut errors,
         ));
     }
@@ -115,8 +81,7 @@ fn nodes_and_pods<'a>(
     placement: &Placement,
 ) -> (BTreeMap<&'a str, ServerId>, Pods<'a>) {
     let mut nodes: BTreeMap<&str, ServerId> = BTreeMap::new();
-    // service → node → replicas
-    let mut pods: BTreeMap<&str, BTreeMap<&str, u32>> = BTreeMap::new();
+    let mut pods: Pods = BTreeMap::new();
     for r in &placement.replicas {
         let server = &inventory.server(r.server).id;
         nodes.insert(server, r.server);
@@ -129,58 +94,14 @@ fn nodes_and_pods<'a>(
     (nodes, pods)
 }
 
-/// A node's label patch: its zone, rack, room and power side; a name or label
-/// value Kubernetes would refuse is an error.
-fn node_patch(sources: &Sources, name: &str, id: ServerId, errors: &mut Vec<InputError>) -> Node {
-    let inventory = sources.inventory;
-    if !valid_name(name) {
-        errors.push(InputError::new(
-            sources.id(name),
-            format!("server \"{name}\" is not a valid Kubernetes node name (lowercase letters, digits, - and ., at most 253 characters)"),
-        ));
-    }
-    let rack = inventory.rack(inventory.server(id).rack);
-    let room = &inventory.room(rack.room).name;
-    let mut labels = BTreeMap::new();
-    let mut label = |key: &str, value: String, location| {
-        if valid_label_value(&value) {
-            labels.insert(key.to_string(), value);
-        } else {
-            errors.push(InputError::new(
-                location,
-                format!("\"{value}\" cannot be the value of the Kubernetes label {key} (at most 63 letters, digits, -, _ and ., alphanumeric at both ends)"),
-            ));
-        }
-    };
-    let dc = &inventory.dc(rack.datacenter).id;
-    label(ZONE_LABEL, dc.clone(), sources.id(dc));
-    label(RACK_LABEL, rack.id.clone(), sources.id(&rack.id));
-    if !room.is_empty() {
-        label(ROOM_LABEL, room.clone(), sources.id(&rack.id));
-    }
-    label(
-        POWER_SIDE_LABEL,
-        power_side(inventory, id),
-        sources.id(name),
-    );
-    Node {
-        metadata: ObjectMeta {
-            name: Some(name.to_string()),
-            labels: Some(labels),
-            ..ObjectMeta::default()
-        },
-        ..Node::default()
-    }
-}
-
-/// A service's Deployment patch: its pods pinned to its planned nodes (`on`:
-/// node → replicas) and spread over racks; a name Kubernetes would refuse is
-/// an error.
+/// A service's Deployment patch: its planned replica count, its pods pinned
+/// to its planned nodes (`on`: node → replicas) and spread over each failure
+/// domain of its guarantees; a name Kubernetes would refuse is an error.
 fn deployment_patch(
     sources: &Sources,
     service: &str,
     on: &BTreeMap<&str, u32>,
-    rack_of: &BTreeMap<&str, &str>,
+    labels: &Labels,
     errors: &mut Vec<InputError>,
 ) -> Deployment {
     if !valid_name(service) || !valid_label_value(service) {
@@ -189,24 +110,31 @@ fn deployment_patch(
             format!("service \"{service}\" is not a valid Kubernetes name and label value (lowercase letters, digits, - and ., at most 63 characters)"),
         ));
     }
+    let domains = match sources.services.lookup(service) {
+        Some(id) => Domain::named_by(sources.services.service(id)),
+        None => [Domain::Rack, Domain::Node].into(),
+    };
+    let spreads = domains
+        .into_iter()
+        .map(|domain| spread(service, domain, max_skew(domain, on, labels)))
+        .collect();
+    let replicas: u32 = on.values().sum();
     Deployment {
         metadata: ObjectMeta {
             name: Some(service.to_string()),
             ..ObjectMeta::default()
         },
         spec: Some(DeploymentSpec {
+            replicas: Some(i32::try_from(replicas).unwrap_or(i32::MAX)),
             // A Deployment's selector is immutable; an empty one in a
             // strategic-merge patch leaves it as it is.
             selector: LabelSelector::default(),
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(BTreeMap::from([(
-                        SERVICE_LABEL.to_string(),
-                        service.to_string(),
-                    )])),
+                    labels: Some(service_labels(service)),
                     ..ObjectMeta::default()
                 }),
-                spec: Some(pod_spec(service, on, max_skew(on, rack_of))),
+                spec: Some(pod_spec(on, spreads)),
             },
             ..DeploymentSpec::default()
         }),
@@ -214,27 +142,51 @@ fn deployment_patch(
     }
 }
 
-/// The spread allows exactly the plan's own imbalance between its racks,
-/// so the planned placement itself always satisfies it.
-fn max_skew(on: &BTreeMap<&str, u32>, rack_of: &BTreeMap<&str, &str>) -> i32 {
-    let mut per_rack: BTreeMap<&str, u32> = BTreeMap::new();
+fn service_labels(service: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([(SERVICE_LABEL.to_string(), service.to_string())])
+}
+
+/// The spread allows exactly the plan's own imbalance between the members of
+/// `domain` it uses (at least 1, the least Kubernetes accepts), so the planned
+/// placement itself always satisfies it. Only members with a planned node
+/// count: the scheduler measures skew over the nodes the pod's node affinity
+/// admits (`nodeAffinityPolicy: Honor`), which are the planned ones.
+fn max_skew(domain: Domain, on: &BTreeMap<&str, u32>, labels: &Labels) -> i32 {
+    let mut per_member: BTreeMap<&str, u32> = BTreeMap::new();
     for (node, n) in on {
-        *per_rack.entry(rack_of[node]).or_default() += n;
+        *per_member
+            .entry(domain.of(node, &labels[node]))
+            .or_default() += n;
     }
-    let most = per_rack.values().max().copied().unwrap_or(0);
-    let least = per_rack.values().min().copied().unwrap_or(0);
+    let most = per_member.values().max().copied().unwrap_or(0);
+    let least = per_member.values().min().copied().unwrap_or(0);
     i32::try_from((most - least).max(1)).unwrap_or(i32::MAX)
 }
 
-/// The pods of `service`: required on the nodes of `on`, spread over racks.
-fn pod_spec(service: &str, on: &BTreeMap<&str, u32>, max_skew: i32) -> PodSpec {
-    let selector = LabelSelector {
-        match_labels: Some(BTreeMap::from([(
-            SERVICE_LABEL.to_string(),
-            service.to_string(),
-        )])),
-        ..LabelSelector::default()
-    };
+/// One topology spread of `service`'s pods over `domain`.
+fn spread(service: &str, domain: Domain, max_skew: i32) -> TopologySpreadConstraint {
+    TopologySpreadConstraint {
+        label_selector: Some(LabelSelector {
+            match_labels: Some(service_labels(service)),
+            ..LabelSelector::default()
+        }),
+        max_skew,
+        topology_key: domain.key().to_string(),
+        when_unsatisfiable: if domain.hard() {
+            "DoNotSchedule"
+        } else {
+            "ScheduleAnyway"
+        }
+        .to_string(),
+        // The default, said outright: the skew is measured over the planned
+        // nodes only, as max_skew computed it.
+        node_affinity_policy: Some("Honor".to_string()),
+        ..TopologySpreadConstraint::default()
+    }
+}
+
+/// The pods: required on the nodes of `on`, spread as `spreads` say.
+fn pod_spec(on: &BTreeMap<&str, u32>, spreads: Vec<TopologySpreadConstraint>) -> PodSpec {
     PodSpec {
         affinity: Some(Affinity {
             node_affinity: Some(NodeAffinity {
@@ -252,13 +204,7 @@ fn pod_spec(service: &str, on: &BTreeMap<&str, u32>, max_skew: i32) -> PodSpec {
             }),
             ..Affinity::default()
         }),
-        topology_spread_constraints: Some(vec![TopologySpreadConstraint {
-            label_selector: Some(selector),
-            max_skew,
-            topology_key: RACK_LABEL.to_string(),
-            when_unsatisfiable: "DoNotSchedule".to_string(),
-            ..TopologySpreadConstraint::default()
-        }]),
+        topology_spread_constraints: Some(spreads),
         ..PodSpec::default()
     }
 }

@@ -8,13 +8,18 @@
 
 mod ansible;
 mod kubernetes;
+mod kubernetes_nodes;
 mod manifest;
 mod placement_csv;
 mod sources;
 mod spreadsheet;
 
 pub use ansible::{ansible_ini, ansible_json, group_name};
-pub use kubernetes::{kubernetes_list, RACK_LABEL, ROOM_LABEL, SERVICE_LABEL, ZONE_LABEL};
+pub use kubernetes::kubernetes_list;
+pub use kubernetes_nodes::{
+    DC_ROOM_LABEL, HOSTNAME_LABEL, POWER_SIDE_LABEL, RACK_LABEL, ROOM_LABEL, SERVER_LABEL,
+    SERVICE_LABEL, ZONE_LABEL,
+};
 pub use manifest::{
     manifest, manifest_json, manifest_schema, Guarantee, Manifest, PlanInfo, Row,
     MANIFEST_FORMAT_VERSION,
