@@ -101,6 +101,8 @@ pub(super) struct CheckArgs {
     /// The least severe finding that fails the check (exit 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub(super) fail_on: FailOn,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -115,6 +117,8 @@ pub(super) struct ScenariosArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub(super) format: DataFormat,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -161,6 +165,8 @@ pub(super) struct PlanArgs {
     /// the plain lines a CI log gets).
     #[arg(long, short)]
     pub(super) quiet: bool,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -184,6 +190,8 @@ pub(super) struct MigrateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = MigrateFormat::Human)]
     pub(super) format: MigrateFormat,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -216,6 +224,8 @@ pub(super) struct MaintenanceArgs {
     /// the plain lines a CI log gets).
     #[arg(long, short)]
     pub(super) quiet: bool,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -233,6 +243,8 @@ pub(super) struct SimulateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub(super) format: DataFormat,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -288,6 +300,8 @@ pub(super) struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub(super) format: DataFormat,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Subcommand)]
@@ -379,6 +393,8 @@ pub(super) struct CapacityArgs {
     /// the plain lines a CI log gets).
     #[arg(long, short)]
     pub(super) quiet: bool,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -386,6 +402,15 @@ pub(super) struct Common {
     /// Services file (default: services.toml in the inventory folder).
     #[arg(long)]
     pub(super) services: Option<PathBuf>,
+}
+
+/// How wide human output may be.
+#[derive(clap::Args)]
+pub(super) struct Layout {
+    /// Human output as wide as it needs, every list whole (by default it fits
+    /// 100 columns, or $COLUMNS / the terminal when narrower).
+    #[arg(long)]
+    pub(super) wide: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::json::{pretty, JSON_FORMAT_VERSION};
-use super::text::{num, table};
+use super::text::{num, table, Width};
 use crate::changes::{Action, Step};
 use crate::inventory::{Inventory, Services};
 use crate::migrate::{Blocked, Limit, Migration, Violation};
@@ -30,7 +30,10 @@ fn step_json(step: &Step, inventory: &Inventory, services: &Services) -> Value {
 }
 
 fn waves_table(waves: &[Vec<Step>], inventory: &Inventory, services: &Services) -> String {
-    let mut table = table(&["wave", "change", "service", "server", "rack"]);
+    let mut table = table(
+        &["wave", "change", "service", "server", "rack"],
+        Width::default(),
+    );
     for (w, wave) in waves.iter().enumerate() {
         for step in wave {
             let server = inventory.server(step.server);

@@ -39,3 +39,4 @@ pub use plan::{
 };
 pub use purchase::{purchase_csv, purchase_human, purchase_json};
 pub use sarif::check_sarif;
+pub use text::{fit, Width, DEFAULT_COLUMNS};

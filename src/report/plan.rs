@@ -32,17 +32,19 @@ pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>) -> St
     );
     let _ = writeln!(
         out,
-        "Objective {}: {} (bound {}, gap {}%{}) — found by {} ({}), {} classes, {} solves, {:.2} s",
+        "Objective {}: {} (bound {}, gap {}%{})",
         s.objective.as_str(),
         num(s.value),
         num(s.bound),
         num(100.0 * s.gap),
         if s.optimal { ", optimal" } else { "" },
-        s.stage,
-        s.solver,
-        s.classes,
-        s.solves,
-        s.seconds
+    );
+    // A line of its own: the time varies, and it must not move where the
+    // line above wraps.
+    let _ = writeln!(
+        out,
+        "Found by {} ({}): {} classes, {} solves, {:.2} s",
+        s.stage, s.solver, s.classes, s.solves, s.seconds
     );
     for note in &s.notes {
         let _ = writeln!(out, "note: {note}");

@@ -1316,7 +1316,7 @@ mod margins {
         }
         // The counting alone would have said 2.
         assert_eq!(
-            faultplan::report::margins_human(&m, None)
+            faultplan::report::margins_human(&m, None, faultplan::report::Width::default())
                 .matches("the planner proves")
                 .count(),
             1
