@@ -54,8 +54,8 @@ pub(crate) fn table(header: &[&str], width: Width) -> Table {
 }
 
 /// Wrapped cells break between words, never inside one: each column is at
-/// least as wide as its longest word (up to a third of the width, beyond
-/// which a word has to be cut).
+/// least as wide as its longest word (up to a third of the width, and as
+/// long as the longest words fit side by side; beyond that a word is cut).
 pub(crate) fn keep_words(table: &mut Table, width: Width) {
     let Width::Columns(columns) = width else {
         return;
@@ -76,7 +76,22 @@ pub(crate) fn keep_words(table: &mut Table, width: Width) {
             longest[i] = longest[i].max(word.min(columns / 3) + 2);
         }
     }
+    // Borders take one column each side of every column; when the longest
+    // words do not fit together, the longest give way first.
+    let room = columns.saturating_sub(longest.len() + 1);
+    while longest.iter().sum::<usize>() > room {
+        let Some(widest) = (0..longest.len()).max_by_key(|&i| longest[i]) else {
+            break;
+        };
+        if longest[widest] == 0 {
+            break;
+        }
+        longest[widest] = 0;
+    }
     for (i, word) in longest.into_iter().enumerate() {
+        if word == 0 {
+            continue;
+        }
         if let Some(column) = table.column_mut(i) {
             column.set_constraint(ColumnConstraint::LowerBoundary(comfy_table::Width::Fixed(
                 u16::try_from(word).unwrap_or(u16::MAX),

@@ -30,3 +30,5 @@ mod report_html;
 mod sarif;
 mod scenarios;
 mod support;
+// Issue 24: output that fits 100 columns.
+mod width;
