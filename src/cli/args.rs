@@ -268,6 +268,10 @@ pub(super) struct GraphArgs {
     /// A datacenter, rack, server or power component id: colour what its failure takes down.
     #[arg(long, value_name = "ID")]
     pub(super) highlight: Option<String>,
+    /// One node per server (by default each rack is a cluster whose servers
+    /// are folded by the power components that feed them, with counts).
+    #[arg(long)]
+    pub(super) servers: bool,
 }
 
 #[derive(clap::Args)]

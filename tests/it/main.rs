@@ -32,3 +32,5 @@ mod scenarios;
 mod support;
 // Issue 24: output that fits 100 columns.
 mod width;
+// Issue 24: pictures that read at 1,000 servers.
+mod pictures;

@@ -12,13 +12,13 @@ use crate::support::{faultplan, root, run_in, Run};
 // the same fleet without a second cargo build.
 #[path = "../../examples/genfleet.rs"]
 #[allow(dead_code, clippy::all)]
-mod genfleet;
+pub(crate) mod genfleet;
 
 const COLUMNS: usize = 100;
 
 /// The 1k fleet of bench/run.sh (`genfleet --preset small --placement`), made
 /// once per test run in cargo's scratch folder; runs name it `fleet1k`.
-fn fleet_1k() -> &'static Path {
+pub(crate) fn fleet_1k() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("width");
