@@ -133,7 +133,7 @@ fn growth_file_grows_named_services_only_and_raises_max_replicas() {
 fn bad_growth_input_names_file_line_and_column() {
     let inv = two_racks(3, 2, "");
     let cases = [
-        ("service,factor\nweb,1.5\nwbe,2\n", "inv/growth.csv:3:1: column \"service\": unknown service \"wbe\""),
+        ("service,factor\nweb,1.5\nwbe,2\n", "inv/growth.csv:3:1: column \"service\": unknown service \"wbe\" (not in inv/services.toml)"),
         ("service,factor\nweb,-1\n", "inv/growth.csv:2:2: column \"factor\": expected a finite number >= 0"),
         ("service,factor\nweb,0\n", "inv/growth.csv:2:2: column \"factor\": expected a growth factor > 0"),
         ("service,factor\nweb,1\nweb,2\n", "inv/growth.csv:3:1: column \"service\": service \"web\" is listed twice (first on line 2)"),
