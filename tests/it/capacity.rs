@@ -1385,7 +1385,8 @@ mod margins {
         assert_eq!(json["placement"]["power"][1]["component"], "p");
         // Today's demand does not fit (3 servers, a rack lost, 3 needed): exit 1.
         let tight = placed().edit("services.toml", "min_replicas = 1", "min_replicas = 3");
-        let run = tight.run(&["capacity", INV]);
+        // --wide: the cell unwrapped, as the assertion quotes it.
+        let run = tight.run(&["capacity", INV, "--wide"]);
         assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
         shows(&run, "TODAY'S DEMAND DOES NOT FIT (proven)");
         shows(&run, "none: min_replicas cannot be kept today");
