@@ -98,9 +98,10 @@ fn rack_cluster(
     let i = r.index();
     let _ = writeln!(
         out,
-        "    subgraph \"cluster_rack{i}\" {{\n        label=\"{}: {} servers\"\n        style=\"rounded,dashed\"\n        color=\"#9a9a9a\"",
+        "    subgraph \"cluster_rack{i}\" {{\n        label=\"{}: {} server{}\"\n        style=\"rounded,dashed\"\n        color=\"#9a9a9a\"",
         quote(&rack.id),
-        rack.servers.len()
+        rack.servers.len(),
+        if rack.servers.len() == 1 { "" } else { "s" }
     );
     let c = Component::Rack(r);
     node(

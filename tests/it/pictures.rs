@@ -304,3 +304,33 @@ fn the_report_reads_at_80_and_1000_servers() {
     assert_eq!(seen.spof_shown, 5);
     assert!(seen.headline.contains(" more"), "{}", seen.headline);
 }
+
+#[test]
+fn folded_graph_reads_back_ids_with_quotes_and_backslashes() {
+    let inv = crate::support::baseline()
+        .edit("racks.csv", "r1,dc1,a", "\"r\"\"1\\n\",dc1,a")
+        .edit("servers.csv", "s1,r1,", "\"s\"\"1\\\",\"r\"\"1\\n\",");
+    let run = inv.run(&["graph", "inv", "--highlight", "s\"1\\"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let Some(json) = dot(&run.stdout, "json") else {
+        return;
+    };
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    // dot keeps labels as escStrings: `\\` is one backslash.
+    let labels: Vec<String> = json["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["label"].as_str().unwrap().replace("\\\\", "\\"))
+        .collect();
+    assert!(labels.contains(&"r\"1\\n".to_string()), "{labels:?}");
+    assert!(
+        labels.contains(&"r\"1\\n: 1 server".to_string()),
+        "{labels:?}"
+    );
+    // The failing server's group is red, and says it is down.
+    assert!(
+        labels.contains(&"1 server\\npa + pb\\n1 down".to_string()),
+        "{labels:?}"
+    );
+}
