@@ -24,7 +24,10 @@ pub(super) fn run(args: DiffArgs) -> Result<(), Failure> {
     };
     let diff = faultplan::changes::diff(&inventory, &services, &old, &new, None);
     match args.format {
-        DataFormat::Human => print_human(&report::diff_human(&diff), width(&args.layout)),
+        DataFormat::Human => {
+            let width = width(&args.layout);
+            print_human(&report::diff_human(&diff, width), width)
+        }
         DataFormat::Json => print(&report::diff_json(&diff)),
     }?;
     if diff.identical() {

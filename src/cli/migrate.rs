@@ -21,7 +21,7 @@ pub(super) fn run(args: MigrateArgs) -> Result<(), Failure> {
     match faultplan::migrate::migrate(&inventory, &services, &current, &target, &options) {
         Ok(migration) => match args.format {
             MigrateFormat::Human => print_human(
-                &report::migrate_human(&migration, &inventory, &services),
+                &report::migrate_human(&migration, &inventory, &services, width(&args.layout)),
                 width(&args.layout),
             ),
             MigrateFormat::Json => print(&report::migrate_json(&migration, &inventory, &services)),
@@ -35,7 +35,7 @@ pub(super) fn run(args: MigrateArgs) -> Result<(), Failure> {
                     print(&report::blocked_json(&blocked, &inventory, &services))
                 }
                 _ => print_human(
-                    &report::blocked_human(&blocked, &inventory, &services),
+                    &report::blocked_human(&blocked, &inventory, &services, width(&args.layout)),
                     width(&args.layout),
                 ),
             }?;

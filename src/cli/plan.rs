@@ -168,7 +168,7 @@ fn print_plan(
     });
     match format {
         DataFormat::Human => print_human(
-            &(report::plan_human(plan, &written, diff.as_ref())
+            &(report::plan_human(plan, &written, diff.as_ref(), width)
                 + &migration
                     .as_ref()
                     .map(report::migration_summary_human)

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
-use super::text::num;
+use super::text::{num, Width};
 use crate::changes::{Change, Diff};
 use crate::plan::{Explanation, NotFound, Plan};
 
@@ -20,7 +20,7 @@ fn totals(changes: &[Change]) -> (usize, usize, usize) {
     )
 }
 
-pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>) -> String {
+pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>, width: Width) -> String {
     let s = &plan.stats;
     let mut out = String::new();
     let _ = writeln!(
@@ -72,7 +72,7 @@ pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>) -> St
     }
     if let Some(diff) = current {
         let _ = writeln!(out);
-        out.push_str(&super::diff::changes_human(diff, "Plan"));
+        out.push_str(&super::diff::changes_human(diff, "Plan", width));
     }
     out.push_str(&verified_line(&plan.report));
     if !written.is_empty() {

@@ -149,7 +149,7 @@ fn graph_pngs_at_80_and_1000_servers() {
 
 /// The tight 1k fleet of bench/run.sh with its greedy-spread placement,
 /// which breaks guarantees and has hundreds of single points of failure.
-fn tight_1k() -> &'static Path {
+pub(crate) fn tight_1k() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pictures-fleet");

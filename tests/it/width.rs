@@ -318,3 +318,37 @@ fn wide_lifts_the_limit_and_columns_narrows_it() {
     assert_eq!(too_wide(&narrow, 72), vec![], "{narrow}");
     assert!(narrow.contains("PASSED"), "{narrow}");
 }
+
+/// Between two placements of 1,000 servers (the tight fleet's greedy spread
+/// and its witness) thousands of replicas move: `diff` and `migrate` list the
+/// first few changes and count the rest.
+#[test]
+fn changes_between_two_1k_placements_are_cut() {
+    let dir = crate::pictures::tight_1k();
+    let diff = ["diff", "tight1k", "greedy.csv", "tight1k/placement.csv"];
+    let migrate = [
+        "migrate",
+        "tight1k",
+        "--current",
+        "greedy.csv",
+        "--target",
+        "tight1k/placement.csv",
+    ];
+    for args in [&diff[..], &migrate[..]] {
+        let run = run_in(dir, args);
+        fits(&run, args);
+        assert!(
+            run.stdout.lines().count() < 100,
+            "{args:?}:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout
+                .contains(" more: --wide or --format json lists them all)"),
+            "{}",
+            run.stdout
+        );
+    }
+    let wide = run_in(dir, &[&diff[..], &["--wide"]].concat());
+    assert!(wide.stdout.lines().count() > 5000, "every change listed");
+}
