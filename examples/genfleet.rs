@@ -1717,8 +1717,19 @@ fn check_with_library(
 }
 
 fn main() -> ExitCode {
+    run(Args::parse())
+}
+
+/// The tests' way in (tests/it/fit.rs includes this file): the same as
+/// `genfleet ARGS...` on the command line; true when it wrote the fleet.
+#[allow(dead_code)]
+pub fn generate(args: &[&str]) -> bool {
+    let argv = std::iter::once("genfleet").chain(args.iter().copied());
+    run(Args::parse_from(argv)) == ExitCode::SUCCESS
+}
+
+fn run(args: Args) -> ExitCode {
     let start = Instant::now();
-    let args = Args::parse();
     let cfg = match resolve(&args) {
         Ok(c) => c,
         Err(e) => {

@@ -103,6 +103,8 @@ pub(super) struct CheckArgs {
     /// The least severe finding that fails the check (exit 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub(super) fail_on: FailOn,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -117,6 +119,8 @@ pub(super) struct ScenariosArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub(super) format: DataFormat,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -163,6 +167,8 @@ pub(super) struct PlanArgs {
     /// the plain lines a CI log gets).
     #[arg(long, short)]
     pub(super) quiet: bool,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -186,6 +192,8 @@ pub(super) struct MigrateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = MigrateFormat::Human)]
     pub(super) format: MigrateFormat,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -218,6 +226,8 @@ pub(super) struct MaintenanceArgs {
     /// the plain lines a CI log gets).
     #[arg(long, short)]
     pub(super) quiet: bool,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -235,6 +245,8 @@ pub(super) struct SimulateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub(super) format: DataFormat,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -258,6 +270,10 @@ pub(super) struct GraphArgs {
     /// A datacenter, rack, server or power component id: colour what its failure takes down.
     #[arg(long, value_name = "ID")]
     pub(super) highlight: Option<String>,
+    /// One node per server (by default each rack is a cluster whose servers
+    /// are folded by the power components that feed them, with counts).
+    #[arg(long)]
+    pub(super) servers: bool,
 }
 
 #[derive(clap::Args)]
@@ -290,6 +306,8 @@ pub(super) struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub(super) format: DataFormat,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Subcommand)]
@@ -405,6 +423,8 @@ pub(super) struct CapacityArgs {
     /// the plain lines a CI log gets).
     #[arg(long, short)]
     pub(super) quiet: bool,
+    #[command(flatten)]
+    pub(super) layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -412,6 +432,15 @@ pub(super) struct Common {
     /// Services file (default: services.toml in the inventory folder).
     #[arg(long)]
     pub(super) services: Option<PathBuf>,
+}
+
+/// How wide human output may be.
+#[derive(clap::Args)]
+pub(super) struct Layout {
+    /// Human output as wide as it needs, every list whole (by default it fits
+    /// 100 columns, or $COLUMNS / the terminal when narrower).
+    #[arg(long)]
+    pub(super) wide: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

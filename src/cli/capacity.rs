@@ -14,7 +14,7 @@ use faultplan::report;
 
 use super::args::{CapacityArgs, DataFormat};
 use super::exit::Failure;
-use super::io::{check_outputs, load, print, run_inputs, write_atomic};
+use super::io::{check_outputs, load, print, print_human, run_inputs, width, write_atomic};
 use super::progress::Progress;
 
 pub(super) fn run(args: CapacityArgs) -> Result<(), Failure> {
@@ -97,10 +97,12 @@ fn fit(
         )])?;
         written.push(path.display().to_string());
     }
-    print(&match args.format {
-        DataFormat::Human => report::growth_human(&fit, &written),
-        DataFormat::Json => report::growth_json(&fit),
-    })?;
+    match args.format {
+        DataFormat::Human => {
+            print_human(&report::growth_human(&fit, &written), width(&args.layout))
+        }
+        DataFormat::Json => print(&report::growth_json(&fit)),
+    }?;
     match fit.outcome {
         Ok(_) => Ok(()),
         Err(_) => Err(Failure::Violated),
@@ -140,10 +142,13 @@ fn buy(
         write_atomic(&files)?;
         written = files.iter().map(|(p, _)| p.display().to_string()).collect();
     }
-    print(&match args.format {
-        DataFormat::Human => report::purchase_human(grown, answer, &written),
-        DataFormat::Json => report::purchase_json(grown, answer),
-    })?;
+    match args.format {
+        DataFormat::Human => print_human(
+            &report::purchase_human(grown, answer, &written),
+            width(&args.layout),
+        ),
+        DataFormat::Json => print(&report::purchase_json(grown, answer)),
+    }?;
     if verified.is_some() {
         Ok(())
     } else {
@@ -180,10 +185,11 @@ fn margins(args: &CapacityArgs, inventory: &Inventory, services: &Services) -> R
     );
     progress.clear();
     let name = args.placement.as_ref().map(|p| p.display().to_string());
-    print(&match args.format {
-        DataFormat::Human => report::margins_human(&m, name.as_deref()),
-        DataFormat::Json => report::margins_json(&m),
-    })?;
+    let width = width(&args.layout);
+    match args.format {
+        DataFormat::Human => print_human(&report::margins_human(&m, name.as_deref(), width), width),
+        DataFormat::Json => print(&report::margins_json(&m)),
+    }?;
     let fits = matches!(m.base, Base::Given | Base::Planned);
     let placement_ok = m.placement.as_ref().is_none_or(|p| p.passed);
     if fits && placement_ok {

@@ -7,7 +7,7 @@ use faultplan::verify::{self, CheckOptions};
 
 use super::args::{CheckArgs, CheckFormat, FailOn};
 use super::exit::Failure;
-use super::io::{load, print};
+use super::io::{load, print, print_human, width};
 
 pub(super) fn run(args: CheckArgs) -> Result<(), Failure> {
     let (inventory, services) = load(&args.inventory, &args.common)?;
@@ -32,13 +32,14 @@ pub(super) fn run(args: CheckArgs) -> Result<(), Failure> {
         power_components: inventory.power.len(),
         replicas: placement.replicas.len(),
     };
-    print(&match args.format {
-        CheckFormat::Human => report::check_human(&report, &context),
-        CheckFormat::Json => report::check_json(&report, &context),
-        CheckFormat::Junit => report::check_junit(&report),
-        CheckFormat::Github => report::check_github(&report),
-        CheckFormat::Sarif => report::check_sarif(&report),
-    })?;
+    let width = width(&args.layout);
+    match args.format {
+        CheckFormat::Human => print_human(&report::check_human(&report, &context, width), width),
+        CheckFormat::Json => print(&report::check_json(&report, &context)),
+        CheckFormat::Junit => print(&report::check_junit(&report)),
+        CheckFormat::Github => print(&report::check_github(&report)),
+        CheckFormat::Sarif => print(&report::check_sarif(&report)),
+    }?;
     let failed = match args.fail_on {
         FailOn::Error => !report.passed(),
         FailOn::Warning => !report.passed() || report.warnings() > 0,

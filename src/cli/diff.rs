@@ -6,7 +6,7 @@ use faultplan::report;
 
 use super::args::{DataFormat, DiffArgs};
 use super::exit::Failure;
-use super::io::{load, print};
+use super::io::{load, print, print_human, width};
 
 pub(super) fn run(args: DiffArgs) -> Result<(), Failure> {
     let (inventory, services) = load(&args.inventory, &args.common)?;
@@ -23,10 +23,13 @@ pub(super) fn run(args: DiffArgs) -> Result<(), Failure> {
         }
     };
     let diff = faultplan::changes::diff(&inventory, &services, &old, &new, None);
-    print(&match args.format {
-        DataFormat::Human => report::diff_human(&diff),
-        DataFormat::Json => report::diff_json(&diff),
-    })?;
+    match args.format {
+        DataFormat::Human => {
+            let width = width(&args.layout);
+            print_human(&report::diff_human(&diff, width), width)
+        }
+        DataFormat::Json => print(&report::diff_json(&diff)),
+    }?;
     if diff.identical() {
         Ok(())
     } else {

@@ -20,5 +20,9 @@ pub(super) fn run(args: GraphArgs) -> Result<(), Failure> {
             )
         })?),
     };
-    print(&report::graph_dot(&inventory, highlight))
+    print(&if args.servers {
+        report::graph_dot(&inventory, highlight)
+    } else {
+        report::graph_dot_racks(&inventory, highlight)
+    })
 }

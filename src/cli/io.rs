@@ -2,12 +2,13 @@
 //! printing, refusing outputs that would clobber an input, and writing files
 //! atomically. Progress on stderr is in progress.rs.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use faultplan::inventory::{InputError, Inventory, Location, Services};
+use faultplan::report::{self, Width, DEFAULT_COLUMNS};
 
-use super::args::Common;
+use super::args::{Common, Layout};
 use super::exit::Failure;
 
 pub(super) fn print(text: &str) -> Result<(), Failure> {
@@ -16,6 +17,31 @@ pub(super) fn print(text: &str) -> Result<(), Failure> {
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
     Ok(())
+}
+
+/// Prints human output at the width the user's terminal and --wide allow.
+pub(super) fn print_human(text: &str, width: Width) -> Result<(), Failure> {
+    print(&report::fit(text, width))
+}
+
+/// 100 columns, or fewer when $COLUMNS or the terminal says so; no limit
+/// with --wide.
+pub(super) fn width(layout: &Layout) -> Width {
+    if layout.wide {
+        return Width::Wide;
+    }
+    let terminal = std::io::stdout()
+        .is_terminal()
+        .then(|| comfy_table::Table::new().width())
+        .flatten()
+        .map(usize::from);
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .or(terminal)
+        // Narrower than this, no table fits however its cells wrap.
+        .map_or(DEFAULT_COLUMNS, |c| c.clamp(40, DEFAULT_COLUMNS));
+    Width::Columns(columns)
 }
 
 pub(super) fn load(inventory: &Path, common: &Common) -> Result<(Inventory, Services), Failure> {

@@ -10,7 +10,7 @@ use faultplan::report;
 
 use super::args::{DataFormat, MaintenanceArgs, RuleArg};
 use super::exit::Failure;
-use super::io::{load, print};
+use super::io::{load, print, print_human, width};
 use super::progress::Progress;
 
 pub(super) fn run(args: MaintenanceArgs) -> Result<(), Failure> {
@@ -38,10 +38,16 @@ pub(super) fn run(args: MaintenanceArgs) -> Result<(), Failure> {
         &mut |done| progress.say(format!("{done} of {total} windows judged")),
     );
     progress.clear();
-    print(&match args.format {
-        DataFormat::Human => report::maintenance_human(&verdicts, &inventory, rule),
-        DataFormat::Json => report::maintenance_json(&verdicts, &inventory, &services, rule),
-    })?;
+    let width = width(&args.layout);
+    match args.format {
+        DataFormat::Human => print_human(
+            &report::maintenance_human(&verdicts, &inventory, rule, width),
+            width,
+        ),
+        DataFormat::Json => print(&report::maintenance_json(
+            &verdicts, &inventory, &services, rule,
+        )),
+    }?;
     if verdicts.iter().all(|v| v.safe()) {
         Ok(())
     } else {

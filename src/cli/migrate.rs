@@ -7,7 +7,7 @@ use faultplan::report;
 
 use super::args::{MigrateArgs, MigrateFormat};
 use super::exit::Failure;
-use super::io::{load, print};
+use super::io::{load, print, print_human, width};
 
 pub(super) fn run(args: MigrateArgs) -> Result<(), Failure> {
     let options = MigrateOptions {
@@ -19,16 +19,26 @@ pub(super) fn run(args: MigrateArgs) -> Result<(), Failure> {
     let current = Placement::load(&args.current, &inventory, &services)?;
     let target = Placement::load(&args.target, &inventory, &services)?;
     match faultplan::migrate::migrate(&inventory, &services, &current, &target, &options) {
-        Ok(migration) => print(&match args.format {
-            MigrateFormat::Human => report::migrate_human(&migration, &inventory, &services),
-            MigrateFormat::Json => report::migrate_json(&migration, &inventory, &services),
-            MigrateFormat::Ansible => report::migrate_ansible(&migration, &inventory, &services),
-        }),
+        Ok(migration) => match args.format {
+            MigrateFormat::Human => print_human(
+                &report::migrate_human(&migration, &inventory, &services, width(&args.layout)),
+                width(&args.layout),
+            ),
+            MigrateFormat::Json => print(&report::migrate_json(&migration, &inventory, &services)),
+            MigrateFormat::Ansible => {
+                print(&report::migrate_ansible(&migration, &inventory, &services))
+            }
+        },
         Err(blocked) => {
-            print(&match args.format {
-                MigrateFormat::Json => report::blocked_json(&blocked, &inventory, &services),
-                _ => report::blocked_human(&blocked, &inventory, &services),
-            })?;
+            match args.format {
+                MigrateFormat::Json => {
+                    print(&report::blocked_json(&blocked, &inventory, &services))
+                }
+                _ => print_human(
+                    &report::blocked_human(&blocked, &inventory, &services, width(&args.layout)),
+                    width(&args.layout),
+                ),
+            }?;
             Err(Failure::Violated)
         }
     }

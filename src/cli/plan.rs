@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use faultplan::export;
 use faultplan::inventory::{Inventory, Placement, Services};
 use faultplan::plan::{Explanation, Method, NotFound, Objective, Plan, PlanError, PlanOptions};
-use faultplan::report;
+use faultplan::report::{self, Width};
 
 use super::args::{DataFormat, MethodArg, ObjectiveArg, PlanArgs};
 use super::exit::Failure;
-use super::io::{check_outputs, load, print, run_inputs, write_atomic};
+use super::io::{check_outputs, load, print, print_human, run_inputs, width, write_atomic};
 use super::progress::Progress;
 
 pub(super) fn run(args: PlanArgs) -> Result<(), Failure> {
@@ -49,9 +49,12 @@ pub(super) fn run(args: PlanArgs) -> Result<(), Failure> {
                 &plan,
                 &written,
                 args.format,
+                width(&args.layout),
             )
         }
-        Err(PlanError::Infeasible(explanation)) => print_infeasible(&explanation, args.format),
+        Err(PlanError::Infeasible(explanation)) => {
+            print_infeasible(&explanation, args.format, width(&args.layout))
+        }
         Err(PlanError::NotFound(not_found)) => print_not_found(&not_found, args.format),
     }
 }
@@ -142,6 +145,7 @@ fn print_plan(
     plan: &Plan,
     written: &Written,
     format: DataFormat,
+    width: Width,
 ) -> Result<(), Failure> {
     let written = written.names();
     let diff = current.map(|current| {
@@ -162,26 +166,32 @@ fn print_plan(
             &Default::default(),
         )
     });
-    print(&match format {
-        DataFormat::Human => {
-            report::plan_human(plan, &written, diff.as_ref())
+    match format {
+        DataFormat::Human => print_human(
+            &(report::plan_human(plan, &written, diff.as_ref(), width)
                 + &migration
                     .as_ref()
                     .map(report::migration_summary_human)
-                    .unwrap_or_default()
-        }
-        DataFormat::Json => {
-            report::plan_json(plan, migration.as_ref().map(report::migration_summary_json))
-        }
-    })
+                    .unwrap_or_default()),
+            width,
+        ),
+        DataFormat::Json => print(&report::plan_json(
+            plan,
+            migration.as_ref().map(report::migration_summary_json),
+        )),
+    }
 }
 
 /// No placement satisfies the guarantees, proven: why (exit 1).
-fn print_infeasible(explanation: &Explanation, format: DataFormat) -> Result<(), Failure> {
-    print(&match format {
-        DataFormat::Human => report::infeasible_human(explanation),
-        DataFormat::Json => report::infeasible_json(explanation),
-    })?;
+fn print_infeasible(
+    explanation: &Explanation,
+    format: DataFormat,
+    width: Width,
+) -> Result<(), Failure> {
+    match format {
+        DataFormat::Human => print_human(&report::infeasible_human(explanation), width),
+        DataFormat::Json => print(&report::infeasible_json(explanation)),
+    }?;
     Err(Failure::Violated)
 }
 

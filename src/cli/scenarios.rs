@@ -10,7 +10,7 @@ use faultplan::topology::Topology;
 
 use super::args::{DataFormat, ScenariosArgs};
 use super::exit::Failure;
-use super::io::{load_services, print};
+use super::io::{load_services, print, print_human, width};
 
 pub(super) fn run(args: ScenariosArgs) -> Result<(), Failure> {
     let inventory = Inventory::load(&args.inventory)?;
@@ -23,10 +23,11 @@ pub(super) fn run(args: ScenariosArgs) -> Result<(), Failure> {
     let set = ScenarioSet::expand(&inventory, &words, DEFAULT_ENUMERATION_LIMIT);
     let radii = set.blast_radii(&topology);
     let warnings = set.vacuous_notes(&inventory);
-    print(&match args.format {
-        DataFormat::Human => report::scenarios_human(&radii, &warnings),
-        DataFormat::Json => report::scenarios_json(&radii, &warnings),
-    })
+    let width = width(&args.layout);
+    match args.format {
+        DataFormat::Human => print_human(&report::scenarios_human(&radii, &warnings, width), width),
+        DataFormat::Json => print(&report::scenarios_json(&radii, &warnings)),
+    }
 }
 
 /// The --survive words, every bad one reported at once.

@@ -9,17 +9,18 @@ use faultplan::verify;
 
 use super::args::{DataFormat, SimulateArgs};
 use super::exit::Failure;
-use super::io::{load, print};
+use super::io::{load, print, print_human, width};
 
 pub(super) fn run(args: SimulateArgs) -> Result<(), Failure> {
     let (inventory, services) = load(&args.inventory, &args.common)?;
     let placement = Placement::load(&args.placement, &inventory, &services)?;
     let failed = components(&inventory, &args.fail)?;
     let simulation = verify::simulate(&inventory, &services, &placement, &failed);
-    print(&match args.format {
-        DataFormat::Human => report::simulate_human(&simulation),
-        DataFormat::Json => report::simulate_json(&simulation),
-    })?;
+    let width = width(&args.layout);
+    match args.format {
+        DataFormat::Human => print_human(&report::simulate_human(&simulation, width), width),
+        DataFormat::Json => print(&report::simulate_json(&simulation)),
+    }?;
     if simulation.passed() {
         Ok(())
     } else {

@@ -9,6 +9,7 @@ use super::csvfile::{read_text, CsvFile};
 use super::error::{Errors, GrowthError, InputError, InputErrors, Location};
 use super::ids::ServiceId;
 use super::limits;
+use super::placement::{unknown_service, unknown_service_errors};
 use super::services::Services;
 
 /// How much each service's demand grows: a factor on min_replicas.
@@ -55,19 +56,20 @@ impl Growth {
             factors: vec![1.0; services.services.len()],
         };
         let mut seen: BTreeMap<ServiceId, usize> = BTreeMap::new();
+        // As in placement.csv: a name that is not a service is said once, at
+        // its first row, with the count of the others.
+        let mut unknown: BTreeMap<String, (InputError, usize)> = BTreeMap::new();
         for row in file.rows() {
             let parsed = (|| -> Result<(), InputError> {
                 let name = row.required("service", "a service name")?;
                 let Some(id) = services.lookup(name) else {
-                    let known: Vec<&str> =
-                        services.services.iter().map(|s| s.name.as_str()).collect();
-                    return Err(row.error(
-                        "service",
-                        format!(
-                            "unknown service \"{name}\" (services.toml has: {})",
-                            known.join(", ")
-                        ),
-                    ));
+                    unknown
+                        .entry(name.to_string())
+                        .or_insert_with(|| {
+                            (row.error("service", unknown_service(name, services)), 0)
+                        })
+                        .1 += 1;
+                    return Ok(());
                 };
                 if let Some(line) = seen.insert(id, row.line) {
                     return Err(row.error(
@@ -88,6 +90,16 @@ impl Growth {
             if let Err(e) = parsed {
                 errors.push(e);
             }
+        }
+        let tail = |rows: usize, names: usize| {
+            format!(
+                "this file grows {names} service{} on {rows} row{}",
+                if names == 1 { "" } else { "s" },
+                if rows == 1 { "" } else { "s" },
+            )
+        };
+        for error in unknown_service_errors(unknown, services, tail) {
+            errors.push(error);
         }
         errors.finish(growth)
     }

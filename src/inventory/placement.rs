@@ -74,7 +74,14 @@ impl Placement {
                 Err(e) => errors.push(e),
             }
         }
-        for error in unknown_service_errors(unknown, services) {
+        let tail = |rows: usize, names: usize| {
+            format!(
+                "this file places {rows} replica{} of {names} service{}",
+                if rows == 1 { "" } else { "s" },
+                if names == 1 { "" } else { "s" },
+            )
+        };
+        for error in unknown_service_errors(unknown, services, tail) {
             errors.push(error);
         }
         errors.finish(Placement {
@@ -90,11 +97,13 @@ impl Placement {
     }
 }
 
-/// The unknown services of a placement, each said once at its first row
-/// with the count of the others; with no service defined at all, one line.
-fn unknown_service_errors(
+/// The unknown services of a file (a placement, a growth file), each said
+/// once at its first row with the count of the others; with no service
+/// defined at all, one line, ending in `tail(rows, names)`.
+pub(super) fn unknown_service_errors(
     mut unknown: BTreeMap<String, (InputError, usize)>,
     services: &Services,
+    tail: impl Fn(usize, usize) -> String,
 ) -> Vec<InputError> {
     let mut errors = Vec::new();
     if services.services.is_empty() {
@@ -106,11 +115,10 @@ fn unknown_service_errors(
             .min_by(|a, b| a.0.location.cmp(&b.0.location))
         {
             first.message = format!(
-                "{}: {} defines no [[service]], and this file places {rows} replica{} of {names} service{}",
+                "{}: {} defines no [[service]], and {}",
                 first.message,
                 services.file.display(),
-                if rows == 1 { "" } else { "s" },
-                if names == 1 { "" } else { "s" },
+                tail(rows, names),
             );
             errors.push(first);
         }
@@ -131,7 +139,7 @@ fn unknown_service_errors(
 }
 
 /// Why `name` is not a service (an empty services.toml is said later, once).
-fn unknown_service(name: &str, services: &Services) -> String {
+pub(super) fn unknown_service(name: &str, services: &Services) -> String {
     if services.services.is_empty() {
         format!("unknown service \"{name}\"")
     } else {

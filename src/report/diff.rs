@@ -6,20 +6,27 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
+use super::text::{more, Width, FEW};
 use crate::changes::{Change, Diff};
 
-/// The change lines, the margins that change, and the total line
+/// The change lines, the margins that change (at this width, the first
+/// few of each and a count), and the total line
 /// `{total}: 3 to add, 1 to remove, 2 to move.`
-pub fn changes_human(diff: &Diff, total: &str) -> String {
+pub fn changes_human(diff: &Diff, total: &str, width: Width) -> String {
     let mut out = String::new();
-    for change in &diff.changes {
+    let (changes, more_changes) = width.few(&diff.changes, 2 * FEW);
+    for change in changes {
         let _ = match change {
             Change::Add { service, server } => writeln!(out, "  + {service} on {server}"),
             Change::Remove { service, server } => writeln!(out, "  - {service} from {server}"),
             Change::Move { service, from, to } => writeln!(out, "  ~ {service}: {from} -> {to}"),
         };
     }
+    if more_changes > 0 {
+        let _ = writeln!(out, "  {}", more(more_changes).trim_start());
+    }
     let changed: Vec<_> = diff.margins.iter().filter(|m| m.changed()).collect();
+    let (changed, more_margins) = width.few(&changed, 2 * FEW);
     if !changed.is_empty() {
         if !diff.changes.is_empty() {
             out.push('\n');
@@ -30,6 +37,9 @@ pub fn changes_human(diff: &Diff, total: &str) -> String {
                 "  {}: margin {} → {} under {}",
                 m.service, m.before, m.after, m.word
             );
+        }
+        if more_margins > 0 {
+            let _ = writeln!(out, "  {}", more(more_margins).trim_start());
         }
     }
     let (add, remove, moved) = diff.totals();
@@ -44,8 +54,8 @@ pub fn changes_human(diff: &Diff, total: &str) -> String {
 }
 
 /// `faultplan diff`: the changes, then the total line.
-pub fn diff_human(diff: &Diff) -> String {
-    changes_human(diff, "Diff")
+pub fn diff_human(diff: &Diff, width: Width) -> String {
+    changes_human(diff, "Diff", width)
 }
 
 pub fn diff_json(diff: &Diff) -> String {

@@ -1,4 +1,4 @@
-//! `faultplan graph`: the failure domains (datacenter → room → rack → server)
+//! `faultplan graph --servers`: the failure domains (datacenter → room → rack → server)
 //! and the power graph (parent → component → server PSU) as Graphviz DOT,
 //! written by petgraph's `dot` module. With a highlighted component, what its
 //! failure takes down ([`Topology::impact`]) is filled in red.
@@ -63,16 +63,25 @@ pub fn graph_dot(inventory: &Inventory, highlight: Option<Component>) -> String 
     let mut summary = String::new();
     if let (Some(component), Some(impact)) = (highlight, &impact) {
         mark_down(&mut graph, inventory, &nodes, component, impact);
-        summary = format!(
-            "failure of {}: {} server{} down, {} power component{} without power",
-            inventory.name(component),
-            impact.down.len(),
-            if impact.down.len() == 1 { "" } else { "s" },
-            impact.unpowered.len(),
-            if impact.unpowered.len() == 1 { "" } else { "s" },
-        );
+        summary = failure_summary(inventory, component, impact);
     }
     write_dot(&graph, &summary)
+}
+
+/// "failure of X: 20 servers down, 0 power components without power".
+pub(super) fn failure_summary(
+    inventory: &Inventory,
+    component: Component,
+    impact: &Impact,
+) -> String {
+    format!(
+        "failure of {}: {} server{} down, {} power component{} without power",
+        inventory.name(component),
+        impact.down.len(),
+        if impact.down.len() == 1 { "" } else { "s" },
+        impact.unpowered.len(),
+        if impact.unpowered.len() == 1 { "" } else { "s" },
+    )
 }
 
 /// One node per datacenter, room, rack, server and power component, in that

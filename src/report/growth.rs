@@ -6,14 +6,17 @@ use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
 use super::plan::{causes_json, infeasible_causes, verified_line};
-use super::text::{num, table};
+use super::text::{num, table, Width};
 use crate::capacity::GrowthFit;
 use crate::inventory::Grown;
 use crate::plan::PlanError;
 
 /// The grown demand, one row per service (also heads the purchase answer).
 pub(super) fn growth_table(grown: &[Grown]) -> String {
-    let mut t = table(&["service", "factor", "min_replicas", "max_replicas"]);
+    let mut t = table(
+        &["service", "factor", "min_replicas", "max_replicas"],
+        Width::default(),
+    );
     for g in grown {
         let max = match g.max_replicas {
             Some((before, after)) => format!("{before} → {after}"),

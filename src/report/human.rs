@@ -5,12 +5,16 @@ use std::fmt::Write;
 use comfy_table::CellAlignment;
 
 use super::context::CheckContext;
-use super::text::{num, table};
+use super::text::{keep_words, more, num, table, Width, FEW};
 use crate::scenarios::BlastRadius;
 use crate::verify::{FindingKind, Report, Severity, Simulation};
 
 /// Zero-margin services named in the summary line before "and N more".
 const ZERO_MARGIN_NAMED: usize = 20;
+
+/// Above this many scenarios `scenarios` lists the largest few and counts
+/// the rest.
+const SCENARIOS_SHOWN: usize = 25;
 
 /// "1 service", "3 services".
 fn plural(n: usize, noun: &str) -> String {
@@ -24,11 +28,11 @@ fn plural(n: usize, noun: &str) -> String {
 /// Above this many services the table lists only those with problems.
 const FULL_TABLE_SERVICES: usize = 40;
 
-pub fn check_human(report: &Report, context: &CheckContext) -> String {
+pub fn check_human(report: &Report, context: &CheckContext, width: Width) -> String {
     let mut out = String::new();
     what_was_checked(&mut out, report, context);
-    services_table(&mut out, report);
-    let lines = finding_lines(report);
+    services_table(&mut out, report, width);
+    let lines = finding_lines(report, width);
     if !lines.is_empty() {
         out.push('\n');
         for line in lines {
@@ -73,7 +77,7 @@ fn what_was_checked(out: &mut String, report: &Report, context: &CheckContext) {
 
 /// Every service, or above [`FULL_TABLE_SERVICES`] only the failing ones and
 /// a count.
-fn services_table(out: &mut String, report: &Report) {
+fn services_table(out: &mut String, report: &Report, width: Width) {
     let failing = report.services.iter().filter(|s| !s.ok).count();
     let shown: Vec<_> = if report.services.len() <= FULL_TABLE_SERVICES {
         report.services.iter().collect()
@@ -81,16 +85,19 @@ fn services_table(out: &mut String, report: &Report) {
         report.services.iter().filter(|s| !s.ok).collect()
     };
     if !shown.is_empty() {
-        let mut services = table(&[
-            "service",
-            "survive",
-            "placed",
-            "up",
-            "needed",
-            "worst case",
-            "worst scenario",
-            "status",
-        ]);
+        let mut services = table(
+            &[
+                "service",
+                "survive",
+                "placed",
+                "up",
+                "needed",
+                "worst case",
+                "worst scenario",
+                "status",
+            ],
+            width,
+        );
         for s in shown {
             services.add_row(vec![
                 s.service.clone(),
@@ -108,6 +115,7 @@ fn services_table(out: &mut String, report: &Report) {
                 c.set_cell_alignment(CellAlignment::Right);
             }
         }
+        keep_words(&mut services, width);
         let _ = writeln!(out, "\n{services}");
     }
     if report.services.len() > FULL_TABLE_SERVICES {
@@ -126,7 +134,7 @@ fn services_table(out: &mut String, report: &Report) {
 }
 
 /// One line per finding, the zero-margin warnings gathered into one last line.
-fn finding_lines(report: &Report) -> Vec<String> {
+fn finding_lines(report: &Report, width: Width) -> Vec<String> {
     let mut zero_margin = Vec::new();
     let mut lines = Vec::new();
     for f in &report.findings {
@@ -146,21 +154,14 @@ fn finding_lines(report: &Report) -> Vec<String> {
         lines.push(format!("{severity}[{}]{at} {}", f.kind.code(), f.message));
     }
     if !zero_margin.is_empty() {
-        lines.push(zero_margin_line(&zero_margin));
+        lines.push(zero_margin_line(&zero_margin, width));
     }
     lines
 }
 
-fn zero_margin_line(zero_margin: &[&str]) -> String {
-    let named = if zero_margin.len() > ZERO_MARGIN_NAMED {
-        format!(
-            "{} and {} more (--format json lists them all)",
-            zero_margin[..ZERO_MARGIN_NAMED].join(", "),
-            zero_margin.len() - ZERO_MARGIN_NAMED
-        )
-    } else {
-        zero_margin.join(", ")
-    };
+fn zero_margin_line(zero_margin: &[&str], width: Width) -> String {
+    let (shown, left_out) = width.few(zero_margin, ZERO_MARGIN_NAMED);
+    let named = format!("{}{}", shown.join(", "), more(left_out));
     format!(
         "warning[zero-margin] {} keep{} exactly min_replicas in {} worst scenario (one more failure breaches): {named}",
         plural(zero_margin.len(), "service"),
@@ -169,25 +170,34 @@ fn zero_margin_line(zero_margin: &[&str]) -> String {
     )
 }
 
-pub fn scenarios_human(radii: &[BlastRadius], spof_warnings: &[String]) -> String {
+/// Every scenario's blast radius, largest first (above [`SCENARIOS_SHOWN`]
+/// at this width, the largest and a count), and how many are sole power
+/// feeds (one power component that takes servers down). Those are not
+/// single points of failure: without a placement nothing says whether a
+/// service relies on those servers.
+pub fn scenarios_human(radii: &[BlastRadius], vacuous: &[String], width: Width) -> String {
     let mut out = String::new();
-    let mut rows = table(&[
-        "scenario",
-        "servers down",
-        "cpu lost",
-        "power lost",
-        "power off",
-        "note",
-    ]);
-    for r in radii {
+    let mut rows = table(
+        &[
+            "scenario",
+            "servers down",
+            "cpu lost",
+            "power lost",
+            "power off",
+            "note",
+        ],
+        width,
+    );
+    let (shown, left_out) = width.few(radii, SCENARIOS_SHOWN);
+    for r in shown {
         rows.add_row(vec![
             r.scenario.clone(),
             r.servers_down.to_string(),
             format!("{}%", num(100.0 * r.cpu_share)),
             format!("{}%", num(100.0 * r.power_share)),
             r.power_components_off.to_string(),
-            if r.single_point_of_failure {
-                "single point of failure".into()
+            if r.sole_power_feed {
+                "sole feed".into()
             } else {
                 String::new()
             },
@@ -198,35 +208,47 @@ pub fn scenarios_human(radii: &[BlastRadius], spof_warnings: &[String]) -> Strin
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
+    keep_words(&mut rows, width);
     let _ = writeln!(out, "{rows}");
-    for warning in spof_warnings {
+    if left_out > 0 {
+        let _ = writeln!(
+            out,
+            "{} largest of {}{}",
+            shown.len(),
+            plural(radii.len(), "scenario"),
+            more(left_out)
+        );
+    }
+    for warning in vacuous {
         let _ = writeln!(out, "warning[single-point-of-failure] {warning}");
     }
-    let spof = radii.iter().filter(|r| r.single_point_of_failure).count();
+    let alone = radii.iter().filter(|r| r.sole_power_feed).count();
     let _ = writeln!(
         out,
         "{}, {}",
         plural(radii.len(), "scenario"),
-        if spof == 1 {
-            "1 single point of failure".to_string()
-        } else {
-            format!("{spof} single points of failure")
-        }
+        plural(alone, "sole power feed")
     );
     out
 }
 
-pub fn simulate_human(simulation: &Simulation) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Failing {}: {} servers down, {} power components off",
-        simulation.failed.join(", "),
-        simulation.servers_down.len(),
-        simulation.power_off.len()
+/// Every service, or above [`FULL_TABLE_SERVICES`] at this width those that
+/// lose replicas (the ones down first, the first few) and a count.
+fn simulated_services(out: &mut String, simulation: &Simulation, width: Width) {
+    let all = &simulation.services;
+    let cut = matches!(width, Width::Columns(_)) && all.len() > FULL_TABLE_SERVICES;
+    let mut rows: Vec<_> = if cut {
+        all.iter().filter(|s| s.up_after < s.up_before).collect()
+    } else {
+        all.iter().collect()
+    };
+    rows.sort_by_key(|s| s.ok && cut);
+    let (shown, left_out) = width.few(&rows, 2 * FEW);
+    let mut services = table(
+        &["service", "needed", "up before", "up after", "status"],
+        width,
     );
-    let mut services = table(&["service", "needed", "up before", "up after", "status"]);
-    for s in &simulation.services {
+    for s in shown {
         services.add_row(vec![
             s.service.clone(),
             s.needed.to_string(),
@@ -236,15 +258,39 @@ pub fn simulate_human(simulation: &Simulation) -> String {
         ]);
     }
     let _ = writeln!(out, "\n{services}");
+    if cut {
+        let _ = writeln!(
+            out,
+            "{} of {} services lose replicas{}",
+            rows.len(),
+            all.len(),
+            more(left_out)
+        );
+    }
+}
+
+pub fn simulate_human(simulation: &Simulation, width: Width) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Failing {}: {} servers down, {} power components off",
+        simulation.failed.join(", "),
+        simulation.servers_down.len(),
+        simulation.power_off.len()
+    );
+    simulated_services(&mut out, simulation, width);
     if !simulation.power.is_empty() {
-        let mut power = table(&[
-            "power component",
-            "kind",
-            "load before (W)",
-            "load after (W)",
-            "limit (W)",
-            "status",
-        ]);
+        let mut power = table(
+            &[
+                "power component",
+                "kind",
+                "load before (W)",
+                "load after (W)",
+                "limit (W)",
+                "status",
+            ],
+            width,
+        );
         for p in &simulation.power {
             power.add_row(vec![
                 p.component.clone(),

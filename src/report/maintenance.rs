@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::json::{pretty, JSON_FORMAT_VERSION};
-use super::text::table;
+use super::text::{keep_words, more, table, Width, FEW};
 use crate::changes::Change;
 use crate::inventory::{Inventory, Services};
 use crate::maintenance::{Fix, Rule, Verdict};
@@ -18,52 +18,84 @@ fn change_text(change: &Change) -> String {
     }
 }
 
-pub fn maintenance_human(verdicts: &[Verdict], inventory: &Inventory, rule: Rule) -> String {
-    let mut table = table(&["component", "kind", "can go down now", "why not / fix"]);
-    for v in verdicts {
-        let why = match (v.errors.first(), &v.fix) {
-            (None, _) => String::new(),
-            (Some(first), fix) => {
-                let mut text = crate::maintenance::brief(first);
-                if v.errors.len() > 1 {
-                    let _ = write!(text, " (and {} more)", v.errors.len() - 1);
-                }
-                match fix {
-                    Some(Fix::Found { changes, .. }) => {
-                        let _ = write!(
-                            text,
-                            "\nfix, {} change{}: {}",
-                            changes.len(),
-                            if changes.len() == 1 { "" } else { "s" },
-                            changes
-                                .iter()
-                                .map(change_text)
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        );
-                    }
-                    Some(Fix::NotFound { reason }) => {
-                        let _ = write!(text, "\nno fix: {reason}");
-                    }
-                    None => {}
-                }
-                text
-            }
-        };
+/// Changes of a fix listed before the rest are counted.
+const FIX_CHANGES_SHOWN: usize = 5;
+
+pub fn maintenance_human(
+    verdicts: &[Verdict],
+    inventory: &Inventory,
+    rule: Rule,
+    width: Width,
+) -> String {
+    let mut table = table(
+        &["component", "kind", "can go down now", "why not / fix"],
+        width,
+    );
+    // Many components: the ones that cannot go down, the first few.
+    let cut = matches!(width, Width::Columns(_)) && verdicts.len() > 2 * FEW;
+    let listed: Vec<&Verdict> = verdicts.iter().filter(|v| !cut || !v.safe()).collect();
+    let (shown, left_out) = width.few(&listed, FEW);
+    for v in shown {
         table.add_row(vec![
             inventory.name(v.component),
             v.kind.clone(),
             if v.safe() { "yes" } else { "no" }.to_string(),
-            why,
+            why_not(v, width),
         ]);
     }
+    keep_words(&mut table, width);
     let unsafe_count = verdicts.iter().filter(|v| !v.safe()).count();
-    format!(
-        "{table}\n{} of {} can go down now ({}).\n",
+    let mut out = format!("{table}\n");
+    if cut {
+        let _ = writeln!(
+            out,
+            "The table lists {} of the {unsafe_count} that cannot go down{}",
+            shown.len(),
+            more(left_out)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} of {} can go down now ({}).",
         verdicts.len() - unsafe_count,
         verdicts.len(),
         rule_text(rule)
-    )
+    );
+    out
+}
+
+/// The first broken guarantee and the fix, one change a line (the first
+/// few at this width).
+fn why_not(v: &Verdict, width: Width) -> String {
+    let Some(first) = v.errors.first() else {
+        return String::new();
+    };
+    let mut text = crate::maintenance::brief(first);
+    if v.errors.len() > 1 {
+        let _ = write!(text, " (and {} more)", v.errors.len() - 1);
+    }
+    match &v.fix {
+        Some(Fix::Found { changes, .. }) => {
+            let _ = write!(
+                text,
+                "\nfix, {} change{}:",
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" },
+            );
+            let (shown, left_out) = width.few(changes, FIX_CHANGES_SHOWN);
+            for change in shown {
+                let _ = write!(text, "\n{}", change_text(change));
+            }
+            if left_out > 0 {
+                let _ = write!(text, "\n… {left_out} more (--wide or --format json)");
+            }
+        }
+        Some(Fix::NotFound { reason }) => {
+            let _ = write!(text, "\nno fix: {reason}");
+        }
+        None => {}
+    }
+    text
 }
 
 fn rule_text(rule: Rule) -> &'static str {

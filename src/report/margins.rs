@@ -7,21 +7,23 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
-use super::text::{num, table};
+use super::text::{keep_words, more, num, table, Width, FEW};
 use comfy_table::Table;
 
-use crate::capacity::{Base, Headroom, Limit, Margins, PlacementMargins, SearchEnd};
+use crate::capacity::{Base, Headroom, Limit, Margins, PlacementMargins, PowerLoad, SearchEnd};
 
 /// The human answer to `capacity` without growth: guaranteed capacity per
 /// family, each service's headroom with what limits it, and with a
 /// placement its power loads and single points of failure.
-pub fn margins_human(m: &Margins, placement: Option<&str>) -> String {
+pub fn margins_human(m: &Margins, placement: Option<&str>, width: Width) -> String {
     let mut out = String::from(
         "Guaranteed capacity: what is left after the worst scenario of each family (cpu, mem_gb: active servers; power_w: root components' limits)\n",
     );
-    let _ = writeln!(out, "{}\n", guaranteed_table(m));
+    let mut t = guaranteed_table(m, width);
+    keep_words(&mut t, width);
+    let _ = writeln!(out, "{t}\n");
     let _ = writeln!(out, "{}", base_line(&m.base));
-    let _ = writeln!(out, "{}", headroom_table(m));
+    headroom_section(&mut out, m, width);
     out.push_str(
         "headroom: how many more replicas (min_replicas + k, max_replicas + k, others unchanged) keep every guarantee; \
          \"≥\" is proven by a placement check accepts, \"≤\" by the limit shown.\n",
@@ -36,21 +38,24 @@ pub fn margins_human(m: &Margins, placement: Option<&str>) -> String {
                 format!("it BREAKS {} guarantee(s): see check", p.errors)
             }
         );
-        let _ = writeln!(out, "{}", power_table(p));
-        single_points_lines(&mut out, p);
+        power_section(&mut out, p, width);
+        single_points_lines(&mut out, p, width);
     }
     out
 }
 
-fn guaranteed_table(m: &Margins) -> Table {
-    let mut t = table(&[
-        "family",
-        "resource",
-        "raw",
-        "guaranteed",
-        "stranded",
-        "worst scenario",
-    ]);
+fn guaranteed_table(m: &Margins, width: Width) -> Table {
+    let mut t = table(
+        &[
+            "family",
+            "resource",
+            "raw",
+            "guaranteed",
+            "stranded",
+            "worst scenario",
+        ],
+        width,
+    );
     for f in &m.families {
         t.add_row(vec![
             f.family.clone(),
@@ -64,43 +69,104 @@ fn guaranteed_table(m: &Margins) -> Table {
     t
 }
 
-fn headroom_table(m: &Margins) -> Table {
-    let mut t = table(&[
-        "service",
-        "min_replicas",
-        "headroom",
-        "growth factor",
-        "limited by (proof of the upper bound)",
-        "search",
-    ]);
-    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-        .set_width(150);
-    for h in &m.services {
+/// Every service's headroom, or at this width, when there are many, the
+/// few with the least (the ones that limit growth first) and a count.
+fn headroom_section(out: &mut String, m: &Margins, width: Width) {
+    let mut shown: Vec<&Headroom> = m.services.iter().collect();
+    let left_out = match width {
+        Width::Columns(_) if shown.len() > 2 * FEW => {
+            shown.sort_by_key(|h| h.upper);
+            shown.truncate(FEW);
+            // Back in services.toml order, as the full table lists them.
+            shown.sort_by_key(|h| m.services.iter().position(|s| std::ptr::eq(s, *h)));
+            m.services.len() - FEW
+        }
+        _ => 0,
+    };
+    let mut t = table(
+        &[
+            "service",
+            "min_replicas",
+            "headroom",
+            "growth factor",
+            "limited by (proof of the upper bound)",
+            "search",
+        ],
+        width,
+    );
+    for h in &shown {
         t.add_row(vec![
             h.service.clone(),
             h.min_replicas.to_string(),
             headroom_text(h),
             factor_text(h),
-            limit_text(&h.limit),
+            limit_text(&h.limit, width),
             search_text(h.search).to_string(),
         ]);
     }
-    t
+    keep_words(&mut t, width);
+    let _ = writeln!(out, "{t}");
+    if left_out > 0 {
+        let _ = writeln!(
+            out,
+            "The {} of {} services with the least headroom{}",
+            shown.len(),
+            m.services.len(),
+            more(left_out)
+        );
+    }
+}
+
+/// Every power component, or at this width, when there are many, the few
+/// most loaded under failover and a count.
+fn power_section(out: &mut String, p: &PlacementMargins, width: Width) {
+    let ratio = |l: &PowerLoad| {
+        if l.limit_w > 0.0 {
+            l.worst_w / l.limit_w
+        } else {
+            0.0
+        }
+    };
+    let mut shown: Vec<usize> = (0..p.power.len()).collect();
+    let left_out = match width {
+        Width::Columns(_) if shown.len() > 2 * FEW => {
+            shown.sort_by(|&a, &b| ratio(&p.power[b]).total_cmp(&ratio(&p.power[a])));
+            shown.truncate(FEW);
+            shown.sort_unstable();
+            p.power.len() - FEW
+        }
+        _ => 0,
+    };
+    let mut t = power_table(shown.iter().map(|&i| &p.power[i]), width);
+    keep_words(&mut t, width);
+    let _ = writeln!(out, "{t}");
+    if left_out > 0 {
+        let _ = writeln!(
+            out,
+            "The {} of {} power components most loaded under failover{}",
+            shown.len(),
+            p.power.len(),
+            more(left_out)
+        );
+    }
 }
 
 /// The placement's power components: normal and worst load against the limit.
-fn power_table(p: &PlacementMargins) -> Table {
-    let mut t = table(&[
-        "component",
-        "kind",
-        "datacenter",
-        "limit W",
-        "normal W",
-        "worst W",
-        "worst / limit",
-        "worst scenario",
-    ]);
-    for l in &p.power {
+fn power_table<'a>(loads: impl Iterator<Item = &'a PowerLoad>, width: Width) -> Table {
+    let mut t = table(
+        &[
+            "component",
+            "kind",
+            "datacenter",
+            "limit W",
+            "normal W",
+            "worst W",
+            "worst / limit",
+            "worst scenario",
+        ],
+        width,
+    );
+    for l in loads {
         t.add_row(vec![
             l.component.clone(),
             l.kind.clone(),
@@ -119,23 +185,38 @@ fn power_table(p: &PlacementMargins) -> Table {
     t
 }
 
-fn single_points_lines(out: &mut String, p: &PlacementMargins) {
+fn single_points_lines(out: &mut String, p: &PlacementMargins, width: Width) {
     if p.single_points.is_empty() {
         out.push_str("\nSingle points of failure: none (no rack, power component or server alone breaks a service)\n");
-    } else {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nSingle points of failure ({}): each alone leaves a service below min_replicas",
+        p.single_points.len()
+    );
+    let (shown, left_out) = width.few(&p.single_points, FEW);
+    for s in shown {
+        let (breaks, more_services) = width.few(&s.breaks, 3);
+        let breaks: Vec<String> = breaks
+            .iter()
+            .map(|(service, up, needed)| format!("{service} {up}/{needed} up"))
+            .collect();
         let _ = writeln!(
             out,
-            "\nSingle points of failure ({}): each alone leaves a service below min_replicas",
-            p.single_points.len()
+            "  - {} {}: {}{}",
+            s.kind,
+            s.component,
+            breaks.join(", "),
+            if more_services > 0 {
+                format!(" and {more_services} more")
+            } else {
+                String::new()
+            }
         );
-        for s in &p.single_points {
-            let breaks: Vec<String> = s
-                .breaks
-                .iter()
-                .map(|(service, up, needed)| format!("{service} {up}/{needed} up"))
-                .collect();
-            let _ = writeln!(out, "  - {} {}: {}", s.kind, s.component, breaks.join(", "));
-        }
+    }
+    if left_out > 0 {
+        let _ = writeln!(out, "  {}", more(left_out).trim_start());
     }
 }
 
@@ -181,7 +262,7 @@ fn search_text(end: SearchEnd) -> &'static str {
     }
 }
 
-fn limit_text(limit: &Limit) -> String {
+fn limit_text(limit: &Limit, width: Width) -> String {
     let labelled = |n: usize, requires: &[String]| {
         let servers = if n == 1 { "server" } else { "servers" };
         if requires.is_empty() {
@@ -222,7 +303,14 @@ fn limit_text(limit: &Limit) -> String {
             num(*others),
             num(*per_replica)
         ),
-        Limit::Planner { causes } => format!("the planner proves one more infeasible: {}", causes.join("; ")),
+        Limit::Planner { causes } => {
+            let (shown, left_out) = width.few(causes, 2);
+            format!(
+                "the planner proves one more infeasible: {}{}",
+                shown.join("; "),
+                more(left_out)
+            )
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::json::{pretty, JSON_FORMAT_VERSION};
-use super::text::{num, table};
+use super::text::{more, num, table, Width, FEW};
 use crate::changes::{Action, Step};
 use crate::inventory::{Inventory, Services};
 use crate::migrate::{Blocked, Limit, Migration, Violation};
@@ -29,21 +29,40 @@ fn step_json(step: &Step, inventory: &Inventory, services: &Services) -> Value {
     })
 }
 
-fn waves_table(waves: &[Vec<Step>], inventory: &Inventory, services: &Services) -> String {
-    let mut table = table(&["wave", "change", "service", "server", "rack"]);
-    for (w, wave) in waves.iter().enumerate() {
-        for step in wave {
-            let server = inventory.server(step.server);
-            table.add_row(vec![
-                (w + 1).to_string(),
-                sign(step).to_string(),
-                services.service(step.service).name.clone(),
-                server.id.clone(),
-                inventory.rack(server.rack).id.clone(),
-            ]);
-        }
+/// Every change, wave by wave; at this width, the first few and a count.
+fn waves_table(
+    waves: &[Vec<Step>],
+    inventory: &Inventory,
+    services: &Services,
+    width: Width,
+) -> String {
+    let mut table = table(&["wave", "change", "service", "server", "rack"], width);
+    let steps: Vec<(usize, &Step)> = waves
+        .iter()
+        .enumerate()
+        .flat_map(|(w, wave)| wave.iter().map(move |step| (w + 1, step)))
+        .collect();
+    let (shown, left_out) = width.few(&steps, 2 * FEW);
+    for (wave, step) in shown {
+        let server = inventory.server(step.server);
+        table.add_row(vec![
+            wave.to_string(),
+            sign(step).to_string(),
+            services.service(step.service).name.clone(),
+            server.id.clone(),
+            inventory.rack(server.rack).id.clone(),
+        ]);
     }
-    format!("{table}\n")
+    if left_out > 0 {
+        format!(
+            "{table}\nThe first {} of {} changes{}\n",
+            shown.len(),
+            steps.len(),
+            more(left_out)
+        )
+    } else {
+        format!("{table}\n")
+    }
 }
 
 fn count(waves: &[Vec<Step>], action: Action) -> usize {
@@ -54,14 +73,19 @@ fn count(waves: &[Vec<Step>], action: Action) -> usize {
         .count()
 }
 
-pub fn migrate_human(migration: &Migration, inventory: &Inventory, services: &Services) -> String {
+pub fn migrate_human(
+    migration: &Migration,
+    inventory: &Inventory,
+    services: &Services,
+    width: Width,
+) -> String {
     let waves = &migration.waves;
     let mut out = String::new();
     if waves.is_empty() {
         out.push_str("Nothing to change: the placements are the same.\n");
         return out;
     }
-    out.push_str(&waves_table(waves, inventory, services));
+    out.push_str(&waves_table(waves, inventory, services, width));
     let _ = writeln!(
         out,
         "{} waves, {} changes ({} to add, {} to remove); no step is less safe than the current or the target placement ({} placements checked)",
@@ -196,7 +220,12 @@ fn violation_json(violation: &Violation) -> Value {
     }
 }
 
-pub fn blocked_human(blocked: &Blocked, inventory: &Inventory, services: &Services) -> String {
+pub fn blocked_human(
+    blocked: &Blocked,
+    inventory: &Inventory,
+    services: &Services,
+    width: Width,
+) -> String {
     let mut out = String::new();
     if blocked.proven {
         out.push_str(
@@ -209,10 +238,11 @@ pub fn blocked_human(blocked: &Blocked, inventory: &Inventory, services: &Servic
     }
     if !blocked.waves.is_empty() {
         let _ = writeln!(out, "\nSafe waves before it gets stuck:");
-        out.push_str(&waves_table(&blocked.waves, inventory, services));
+        out.push_str(&waves_table(&blocked.waves, inventory, services, width));
     }
     let _ = writeln!(out, "\nBlocked changes:");
-    for b in &blocked.blocked {
+    let (shown, left_out) = width.few(&blocked.blocked, FEW);
+    for b in shown {
         let _ = writeln!(
             out,
             "  {} {} on {}",
@@ -226,6 +256,9 @@ pub fn blocked_human(blocked: &Blocked, inventory: &Inventory, services: &Servic
                 let _ = writeln!(out, "      needs: {fix}");
             }
         }
+    }
+    if left_out > 0 {
+        let _ = writeln!(out, "  {}", more(left_out).trim_start());
     }
     out
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::json::JSON_FORMAT_VERSION;
-use super::text::num;
+use super::text::{num, Width};
 use crate::changes::{Change, Diff};
 use crate::plan::{Explanation, NotFound, Plan};
 
@@ -20,7 +20,7 @@ fn totals(changes: &[Change]) -> (usize, usize, usize) {
     )
 }
 
-pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>) -> String {
+pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>, width: Width) -> String {
     let s = &plan.stats;
     let mut out = String::new();
     let _ = writeln!(
@@ -32,17 +32,19 @@ pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>) -> St
     );
     let _ = writeln!(
         out,
-        "Objective {}: {} (bound {}, gap {}%{}) — found by {} ({}), {} classes, {} solves, {:.2} s",
+        "Objective {}: {} (bound {}, gap {}%{})",
         s.objective.as_str(),
         num(s.value),
         num(s.bound),
         num(100.0 * s.gap),
         if s.optimal { ", optimal" } else { "" },
-        s.stage,
-        s.solver,
-        s.classes,
-        s.solves,
-        s.seconds
+    );
+    // A line of its own: the time varies, and it must not move where the
+    // line above wraps.
+    let _ = writeln!(
+        out,
+        "Found by {} ({}): {} classes, {} solves, {:.2} s",
+        s.stage, s.solver, s.classes, s.solves, s.seconds
     );
     for note in &s.notes {
         let _ = writeln!(out, "note: {note}");
@@ -70,7 +72,7 @@ pub fn plan_human(plan: &Plan, written: &[String], current: Option<&Diff>) -> St
     }
     if let Some(diff) = current {
         let _ = writeln!(out);
-        out.push_str(&super::diff::changes_human(diff, "Plan"));
+        out.push_str(&super::diff::changes_human(diff, "Plan", width));
     }
     out.push_str(&verified_line(&plan.report));
     if !written.is_empty() {

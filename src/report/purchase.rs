@@ -8,7 +8,7 @@ use serde_json::json;
 use super::growth::growth_table;
 use super::json::JSON_FORMAT_VERSION;
 use super::plan::{infeasible_causes, verified_line};
-use super::text::{num, table};
+use super::text::{num, table, Width};
 use crate::capacity::{Answer, Bought, NewServer};
 use crate::inventory::Grown;
 use crate::plan::PlanError;
@@ -45,7 +45,10 @@ pub fn purchase_csv(servers: &[NewServer]) -> String {
 }
 
 fn purchase_table(servers: &[NewServer]) -> String {
-    let mut t = table(&["new server", "rack", "model", "psu", "position", "price"]);
+    let mut t = table(
+        &["new server", "rack", "model", "psu", "position", "price"],
+        Width::default(),
+    );
     for s in servers {
         t.add_row(vec![
             s.id.clone(),

@@ -4,7 +4,7 @@ use super::expand::ScenarioSet;
 use crate::inventory::Component;
 
 /// What one scenario takes down, for `faultplan scenarios`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BlastRadius {
     pub scenario: String,
     pub words: Vec<String>,
@@ -14,9 +14,29 @@ pub struct BlastRadius {
     /// Share of the fleet's maximum server draw that is down, in [0, 1].
     pub power_share: f64,
     pub power_components_off: usize,
-    /// The scenario is one component whose loss takes servers down that have no
-    /// other path: a single point of failure.
-    pub single_point_of_failure: bool,
+    /// The scenario is one power component whose loss takes servers down
+    /// (servers with no other powered path): their sole power feed. Not a single point of failure
+    /// by itself: that needs a placement whose service relies on those
+    /// servers (`verify::single_points`, the one definition).
+    pub sole_power_feed: bool,
+}
+
+impl serde::Serialize for BlastRadius {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("BlastRadius", 9)?;
+        s.serialize_field("scenario", &self.scenario)?;
+        s.serialize_field("words", &self.words)?;
+        s.serialize_field("servers_down", &self.servers_down)?;
+        s.serialize_field("cpu_share", &self.cpu_share)?;
+        s.serialize_field("power_share", &self.power_share)?;
+        s.serialize_field("power_components_off", &self.power_components_off)?;
+        s.serialize_field("sole_power_feed", &self.sole_power_feed)?;
+        // The key's first name, kept with the same value: the JSON contract
+        // only adds (docs/formats.md says what it means).
+        s.serialize_field("single_point_of_failure", &self.sole_power_feed)?;
+        s.end()
+    }
 }
 
 impl ScenarioSet {
@@ -49,7 +69,7 @@ impl ScenarioSet {
                 },
                 power_share: if total_w > 0.0 { watts / total_w } else { 0.0 },
                 power_components_off: impact.unpowered.len(),
-                single_point_of_failure: single_power && !impact.down.is_empty(),
+                sole_power_feed: single_power && !impact.down.is_empty(),
             }
         };
         let mut radii: Vec<BlastRadius> = self

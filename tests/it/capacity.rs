@@ -133,7 +133,7 @@ fn growth_file_grows_named_services_only_and_raises_max_replicas() {
 fn bad_growth_input_names_file_line_and_column() {
     let inv = two_racks(3, 2, "");
     let cases = [
-        ("service,factor\nweb,1.5\nwbe,2\n", "inv/growth.csv:3:1: column \"service\": unknown service \"wbe\""),
+        ("service,factor\nweb,1.5\nwbe,2\n", "inv/growth.csv:3:1: column \"service\": unknown service \"wbe\" (not in inv/services.toml)"),
         ("service,factor\nweb,-1\n", "inv/growth.csv:2:2: column \"factor\": expected a finite number >= 0"),
         ("service,factor\nweb,0\n", "inv/growth.csv:2:2: column \"factor\": expected a growth factor > 0"),
         ("service,factor\nweb,1\nweb,2\n", "inv/growth.csv:3:1: column \"service\": service \"web\" is listed twice (first on line 2)"),
@@ -1316,7 +1316,7 @@ mod margins {
         }
         // The counting alone would have said 2.
         assert_eq!(
-            faultplan::report::margins_human(&m, None)
+            faultplan::report::margins_human(&m, None, faultplan::report::Width::default())
                 .matches("the planner proves")
                 .count(),
             1
@@ -1385,7 +1385,8 @@ mod margins {
         assert_eq!(json["placement"]["power"][1]["component"], "p");
         // Today's demand does not fit (3 servers, a rack lost, 3 needed): exit 1.
         let tight = placed().edit("services.toml", "min_replicas = 1", "min_replicas = 3");
-        let run = tight.run(&["capacity", INV]);
+        // --wide: the cell unwrapped, as the assertion quotes it.
+        let run = tight.run(&["capacity", INV, "--wide"]);
         assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
         shows(&run, "TODAY'S DEMAND DOES NOT FIT (proven)");
         shows(&run, "none: min_replicas cannot be kept today");

@@ -30,7 +30,8 @@ fn check(base: &[&str], format: &str) -> Run {
 
 #[test]
 fn goodbarber_incident_human() {
-    let run = check(&GOODBARBER, "human");
+    // --wide: each finding on one line, as the assertions quote it.
+    let run = check(&[&GOODBARBER[..], &["--wide"]].concat(), "human");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains(
         "error[replicas-lost] inventories/goodbarber/incident-placement.csv:90: session: only 0 of 2 required replicas stay up when rack par1-r03 fails (lost on par1-r03-s05, par1-r03-s06, par1-r03-s07)\n"
@@ -372,7 +373,8 @@ fn many_services_list_only_the_failing_ones() {
         placement += &format!("svc{i:02},s1\n");
     }
     let inv = baseline().services(&services).placement(&placement);
-    let run = inv.run(&crate::support::CHECK);
+    // --wide: each finding on one line, as the assertions quote it.
+    let run = inv.run(&check_args(&["--wide"]));
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(
         run.stdout

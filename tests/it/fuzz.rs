@@ -360,7 +360,7 @@ fn run(dir: &Path) -> Outcome {
         power_components: inventory.power.len(),
         replicas: placement.replicas.len(),
     };
-    let _ = report::check_human(&report, &context);
+    let _ = report::check_human(&report, &context, report::Width::default());
     let _ = report::check_json(&report, &context);
     let _ = report::check_junit(&report);
     let _ = report::check_github(&report);
@@ -371,7 +371,7 @@ fn run(dir: &Path) -> Outcome {
     if let Some(first) = inventory.rack_ids().next() {
         let failed = [faultplan::inventory::Component::Rack(first)];
         let simulation = verify::simulate(&inventory, &services, &placement, &failed);
-        let _ = report::simulate_human(&simulation);
+        let _ = report::simulate_human(&simulation, report::Width::default());
     }
     Outcome::Pass
 }

@@ -18,7 +18,7 @@ fn graph(inv: &Inv, extra: &[&str]) -> crate::support::Run {
 
 #[test]
 fn baseline_graph_snapshot() {
-    let run = graph(&baseline(), &[]);
+    let run = graph(&baseline(), &["--servers"]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
     insta::assert_snapshot!("graph_baseline", run.stdout);
 }
@@ -26,7 +26,7 @@ fn baseline_graph_snapshot() {
 #[test]
 fn highlight_snapshot_of_a_datacenter() {
     // dc2 down: its room and rack r3, server s3, and u2 and p2 without power.
-    let run = graph(&baseline(), &["--highlight", "dc2"]);
+    let run = graph(&baseline(), &["--highlight", "dc2", "--servers"]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
     insta::assert_snapshot!("graph_baseline_highlight_dc2", run.stdout);
 }
@@ -99,7 +99,13 @@ fn through_dot(text: &str) -> Option<(Vec<(String, String)>, usize)> {
 
 #[test]
 fn dot_reads_the_goodbarber_graph_with_every_component() {
-    let run = run_root(&["graph", "inventories/goodbarber", "--highlight", "par1-r01"]);
+    let run = run_root(&[
+        "graph",
+        "inventories/goodbarber",
+        "--highlight",
+        "par1-r01",
+        "--servers",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let Some((nodes, edges)) = through_dot(&run.stdout) else {
         return;
@@ -149,7 +155,7 @@ fn dot_reads_back_ids_with_quotes_and_backslashes() {
     let inv = baseline()
         .edit("racks.csv", "r1,dc1,a", "\"r\"\"1\\n\",dc1,a")
         .edit("servers.csv", "s1,r1,", "\"s\"\"1\\\",\"r\"\"1\\n\",");
-    let run = graph(&inv, &["--highlight", "r\"1\\n"]);
+    let run = graph(&inv, &["--highlight", "r\"1\\n", "--servers"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let Some((nodes, _)) = through_dot(&run.stdout) else {
         return;

@@ -10,7 +10,7 @@ use faultplan::inventory::{Component, PowerId, ServerId};
 use faultplan::topology::{Impact, Topology};
 use faultplan::verify::{CheckOptions, FindingKind, PlacementIndex, Report, Severity};
 
-use crate::support::{codes, status, with_code, Inv, CHECK};
+use crate::support::{check_args, codes, status, with_code, Inv, CHECK};
 
 fn kinds(report: &Report) -> Vec<FindingKind> {
     report.findings.iter().map(|f| f.kind.clone()).collect()
@@ -151,7 +151,8 @@ fn three_replicas_in_three_racks_survive_a_rack() {
 
 #[test]
 fn three_racks_through_the_cli() {
-    let run = three_racks("service,server\nsvc,s1\nsvc,s2\n").run(&CHECK);
+    // --wide: each finding on one line, as the assertions quote it.
+    let run = three_racks("service,server\nsvc,s1\nsvc,s2\n").run(&check_args(&["--wide"]));
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains(
         "error[replicas-lost] inv/placement.csv:2: svc: only 1 of 2 required replicas stay up when rack r1 fails (lost on s1)\n"
@@ -1086,7 +1087,7 @@ fn single_point_of_failure_and_zero_margin_in_human_output() {
         "id,datacenter,kind,capacity_w\nu1,dc1,utility,5000\n",
         "power:50%",
     )
-    .run(&CHECK);
+    .run(&check_args(&["--wide"]));
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains(
         "warning[single-point-of-failure] inv/datacenters.csv:2: dc1: power:50% cannot fail anything there: its smallest power source is 100% of its capacity, a single point of failure\n"

@@ -33,3 +33,7 @@ mod report_html;
 mod sarif;
 mod scenarios;
 mod support;
+// Issue 24: output that fits 100 columns.
+mod width;
+// Issue 24: pictures that read at 1,000 servers.
+mod pictures;

@@ -155,3 +155,20 @@ fn every_help_lists_every_exit_code_its_command_can_return() {
         assert_eq!(listed, codes, "{args:?} --help:\n{}", run.stdout);
     }
 }
+
+#[test]
+fn unknown_service_in_growth_csv_is_said_once_with_the_count_of_its_rows() {
+    // Issue 24: growth.csv said it once per row, each time listing every
+    // service of services.toml.
+    let inv = baseline().file(
+        "growth.csv",
+        "service,factor\nwbe,2\nweb,2\nwbe,3\ndb,2\ndb,2\ndb,2\n",
+    );
+    let run = inv.run(&["capacity", "inv", "--growth-file", "inv/growth.csv"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: inv/growth.csv:2:1: column \"service\": unknown service \"wbe\" (not in inv/services.toml); 1 more row names it\n\
+         error: inv/growth.csv:5:1: column \"service\": unknown service \"db\" (not in inv/services.toml); 2 more rows name it\n"
+    );
+}

@@ -772,7 +772,7 @@ proptest! {
         let _ = faultplan::report::check_human(&report, &faultplan::report::CheckContext {
             inventory: String::new(), placement: String::new(), services_file: String::new(),
             servers: 0, racks: 0, power_components: 0, replicas: 0,
-        });
+        }, faultplan::report::Width::default());
         let _ = faultplan::report::check_junit(&report);
         let _ = faultplan::report::check_github(&report);
     }

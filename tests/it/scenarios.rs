@@ -48,7 +48,7 @@ fn two_sites_blast_radius_largest_first() {
     // The only scenarios flagged: a UPS whose loss darkens the single-PSU servers.
     let spof: Vec<(&str, &str)> = rows
         .iter()
-        .filter(|r| r[5] == "single point of failure")
+        .filter(|r| r[5] == "sole feed")
         .map(|r| (r[0].as_str(), r[1].as_str()))
         .collect();
     assert_eq!(
@@ -58,9 +58,7 @@ fn two_sites_blast_radius_largest_first() {
             ("power:50%:ups ams1-ups-a", "3")
         ]
     );
-    assert!(run
-        .stdout
-        .ends_with("21 scenarios, 2 single points of failure\n"));
+    assert!(run.stdout.ends_with("21 scenarios, 2 sole power feeds\n"));
     insta::assert_snapshot!("two_sites_scenarios_human", run.stdout);
 }
 
@@ -111,26 +109,18 @@ fn scenarios_survive_flag_overrides_services() {
     assert_eq!(
         table_rows(&run.stdout),
         vec![
-            vec![
-                "power:pdu p2",
-                "1",
-                "33.33%",
-                "33.33%",
-                "1",
-                "single point of failure"
-            ],
+            vec!["power:pdu p2", "1", "33.33%", "33.33%", "1", "sole feed"],
             vec!["power:pdu pa", "0", "0%", "0%", "1", ""],
             vec!["power:pdu pb", "0", "0%", "0%", "1", ""],
         ]
     );
-    assert!(run
-        .stdout
-        .ends_with("3 scenarios, 1 single point of failure\n"));
+    assert!(run.stdout.ends_with("3 scenarios, 1 sole power feed\n"));
 }
 
 #[test]
 fn scenarios_warns_about_a_datacenter_with_one_root() {
-    let run = baseline().run(&["scenarios", "inv", "--survive", "power:50%"]);
+    // --wide: the warning on one line, as the assertion quotes it.
+    let run = baseline().run(&["scenarios", "inv", "--survive", "power:50%", "--wide"]);
     assert_eq!(run.code, 0);
     let rows = table_rows(&run.stdout);
     assert_eq!(

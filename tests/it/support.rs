@@ -167,6 +167,9 @@ pub fn faultplan(dir: &Path) -> Command {
     // Tests compare stderr as a quick run leaves it; a loaded machine must
     // not add a progress line. tests/it/progress.rs sets its own interval.
     cmd.env("FAULTPLAN_PROGRESS_SECS", "3600");
+    // Human output fits $COLUMNS when narrower than 100: a test's output must
+    // not depend on the shell it was started from.
+    cmd.env_remove("COLUMNS");
     cmd
 }
 

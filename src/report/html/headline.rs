@@ -6,6 +6,10 @@ use std::fmt::Write;
 use super::format::{esc, signed};
 use crate::report::overview::Overview;
 use crate::report::text::num;
+use crate::verify::SinglePoint;
+
+/// Items a headline line names before it counts the rest.
+const NAMED: usize = 5;
 
 pub(super) fn headline(h: &mut String, o: &Overview) {
     verdict(h, o);
@@ -51,7 +55,7 @@ fn services_item(h: &mut String, o: &Overview) {
         o.services.len()
     );
     if !broken.is_empty() {
-        let _ = write!(h, "; broken: {}", esc(&broken.join(", ")));
+        let _ = write!(h, "; broken: {}", esc(&named(&broken)));
     }
     h.push_str(".</li>\n");
 }
@@ -79,7 +83,7 @@ fn power_item(h: &mut String, o: &Overview) {
                 "{} component{} over (or not provably within) the limit: {}",
                 overloaded.len(),
                 if overloaded.len() == 1 { "" } else { "s" },
-                esc(&overloaded.iter().copied().collect::<Vec<_>>().join(", "))
+                esc(&named(&overloaded.iter().copied().collect::<Vec<_>>()))
             )
         }
     );
@@ -114,29 +118,80 @@ fn worst_scenario_item(h: &mut String, o: &Overview) {
     }
 }
 
+/// The first [`NAMED`] names, and how many more.
+fn named(names: &[&str]) -> String {
+    let shown = names[..names.len().min(NAMED)].join(", ");
+    match names.len().saturating_sub(NAMED) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
+}
+
 fn single_points_item(h: &mut String, o: &Overview) {
     let _ = write!(
         h,
-        "<li><b>Single points of failure</b> (one rack, server or power component whose failure alone leaves a service that is whole below min_replicas): "
+        "<li><b>Single points of failure</b> (a rack, server or power component whose failure alone takes a healthy service below min_replicas): "
     );
     if o.single_points.is_empty() {
         h.push_str("none.</li>\n");
-    } else {
-        let _ = writeln!(h, "{}.<ul id=\"spof\">", o.single_points.len());
-        for p in &o.single_points {
-            let breaks: Vec<String> = p
-                .breaks
-                .iter()
-                .map(|(s, up, needed)| format!("{} ({up} of {needed})", esc(s)))
-                .collect();
-            let _ = writeln!(
-                h,
-                "<li>{} <b>{}</b> breaks {}</li>",
-                p.kind,
-                esc(&p.component),
-                breaks.join(", ")
-            );
-        }
-        h.push_str("</ul></li>\n");
+        return;
     }
+    let _ = write!(h, "{}", o.single_points.len());
+    let worst = worst_first(&o.single_points);
+    if worst.len() > NAMED {
+        let _ = write!(h, "; the {NAMED} that break the most");
+    }
+    h.push_str(".<ul id=\"spof\">\n");
+    for p in worst.iter().take(NAMED) {
+        single_point(h, p);
+    }
+    h.push_str("</ul>");
+    if worst.len() > NAMED {
+        // The rest stays on the page, folded: the headline stays a headline.
+        let _ = writeln!(
+            h,
+            "<details id=\"spof-rest\"><summary>{} more</summary><ul>",
+            worst.len() - NAMED
+        );
+        for p in &worst[NAMED..] {
+            single_point(h, p);
+        }
+        h.push_str("</ul></details>");
+    }
+    h.push_str("</li>\n");
+}
+
+/// The single points of failure, those that break the most services first,
+/// then those that leave the fewest replicas up (ties in the order found).
+fn worst_first(points: &[SinglePoint]) -> Vec<&SinglePoint> {
+    let shortfall = |p: &SinglePoint| {
+        p.breaks
+            .iter()
+            .map(|(_, up, needed)| needed - up)
+            .max()
+            .unwrap_or(0)
+    };
+    let mut worst: Vec<&SinglePoint> = points.iter().collect();
+    worst.sort_by_key(|p| {
+        (
+            std::cmp::Reverse(p.breaks.len()),
+            std::cmp::Reverse(shortfall(p)),
+        )
+    });
+    worst
+}
+
+fn single_point(h: &mut String, p: &SinglePoint) {
+    let breaks: Vec<String> = p
+        .breaks
+        .iter()
+        .map(|(s, up, needed)| format!("{} ({up} of {needed})", esc(s)))
+        .collect();
+    let _ = writeln!(
+        h,
+        "<li>{} <b>{}</b> breaks {}</li>",
+        p.kind,
+        esc(&p.component),
+        named(&breaks.iter().map(String::as_str).collect::<Vec<_>>())
+    );
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::format::{esc, service_colour};
+use super::format::{esc, service_look};
 use super::headline::headline;
 use super::rack_drawings::racks;
 use super::tables::{heatmap, power};
@@ -19,7 +19,9 @@ ul.head{margin:8px 0;padding-left:20px}
 .legend{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0}
 .legend button{font:inherit;border:1px solid #bbb;background:#fff;border-radius:14px;padding:2px 10px 2px 6px;cursor:pointer}
 .legend button[aria-pressed=true]{border-color:#111;background:#eee;font-weight:600}
-.sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
+.sw{display:inline-block;width:13px;height:13px;border-radius:2px;margin-right:5px;vertical-align:-2px}
+.sw.mk1{background-image:repeating-linear-gradient(45deg,rgba(255,255,255,.6) 0 2px,transparent 2px 4px)}
+.sw.mk2{background-image:radial-gradient(rgba(255,255,255,.8) 1.2px,transparent 1.5px);background-size:4px 4px}
 .racks{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-end}
 .room{border:1px dashed #ccc;border-radius:6px;padding:6px 10px}
 .room h3{font-size:13px;margin:0 0 4px;color:#555}
@@ -27,7 +29,7 @@ ul.head{margin:8px 0;padding-left:20px}
 svg.rack text{font-family:ui-monospace,monospace}
 .chip{stroke:#fff;stroke-width:.5}
 .chip.down{stroke-width:1.5}
-.picking .chip{opacity:.12}.picking .chip.hl{opacity:1;stroke:#000;stroke-width:1.5}
+.picking .chip,.picking .mark{opacity:.12}.picking .chip.hl,.picking .chip.hl+.mark{opacity:1}.picking .chip.hl{stroke:#000;stroke-width:1.5}
 table{border-collapse:collapse;font-size:13px}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;white-space:nowrap}
 th{background:#f5f5f5}
@@ -108,11 +110,13 @@ pub fn report_html(o: &Overview) -> String {
 fn legend(h: &mut String, o: &Overview) {
     h.push_str("<h2>Services</h2>\n<p class=\"note\">Pick a service to highlight its replicas (or open this page with <code>#service=NAME</code>).</p>\n<div class=\"legend\">\n<button type=\"button\" data-pick=\"\">all</button>\n");
     for (i, s) in o.services.iter().enumerate() {
+        let look = service_look(i, o.services.len());
         let _ = writeln!(
             h,
-            "<button type=\"button\" data-pick=\"{n}\"><span class=\"sw\" style=\"background:{c}\"></span>{n} <span class=\"note\">{placed}/{needed}</span></button>",
+            "<button type=\"button\" data-pick=\"{n}\"><span class=\"sw mk{mark}\" style=\"background-color:{c}\"></span>{n} <span class=\"note\">{placed}/{needed}</span></button>",
             n = esc(&s.status.service),
-            c = service_colour(i),
+            c = look.colour,
+            mark = look.mark,
             placed = s.status.placed,
             needed = s.status.needed
         );

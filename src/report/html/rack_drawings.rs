@@ -3,19 +3,26 @@
 
 use std::fmt::Write;
 
-use super::format::{esc, service_colour};
+use super::format::{esc, service_look};
 use crate::inventory::Status;
 use crate::report::overview::{Overview, RackView, ServerView, Slot};
 use crate::report::text::num;
 
 /// Pixels per rack unit, and the rack drawing's width.
-const UNIT_PX: u32 = 12;
+const UNIT_PX: u32 = 14;
 const RACK_PX: u32 = 250;
 /// Where replica chips start inside a server, and how much room they have.
 const CHIPS_X: f64 = 128.0;
 const CHIPS_W: f64 = 116.0;
 
+/// The marks drawn over chips, shared by every rack drawing of the page.
+const MARKS: &str = "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>\
+<pattern id=\"mk1\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"2\" height=\"4\" fill=\"rgba(255,255,255,.6)\"/></pattern>\
+<pattern id=\"mk2\" width=\"4\" height=\"4\" patternUnits=\"userSpaceOnUse\"><circle cx=\"2\" cy=\"2\" r=\"1.1\" fill=\"rgba(255,255,255,.8)\"/></pattern>\
+</defs></svg>\n";
+
 pub(super) fn racks(h: &mut String, o: &Overview) {
+    h.push_str(MARKS);
     h.push_str("<h2>Racks</h2>\n<p class=\"note\">Servers at their <code>position</code>; dashed outline: no usable position, drawn in the lowest free units; pink zone: no free units left. Chips are replicas coloured by service; a white chip is a replica that counts as down.</p>\n");
     for dc in &o.datacenters {
         let _ = writeln!(
@@ -59,7 +66,7 @@ fn rack_svg(h: &mut String, rack: &RackView, o: &Overview) {
     let y_of = |unit: u32| top + (units - unit) * UNIT_PX;
     let _ = writeln!(
         h,
-        "<svg class=\"rack\" data-rack=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{RACK_PX}\" height=\"{height}\" viewBox=\"0 0 {RACK_PX} {height}\">\n<text x=\"22\" y=\"12\" font-size=\"11\" font-weight=\"bold\">{id}</text>",
+        "<svg class=\"rack\" data-rack=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{RACK_PX}\" height=\"{height}\" viewBox=\"0 0 {RACK_PX} {height}\">\n<text x=\"22\" y=\"12\" font-size=\"12\" font-weight=\"bold\">{id}</text>",
         id = esc(&rack.id)
     );
     if units > rack.u_height {
@@ -81,7 +88,7 @@ fn rack_svg(h: &mut String, rack: &RackView, o: &Overview) {
     for unit in (1..=rack.u_height).filter(|u| *u == 1 || u % 5 == 0) {
         let _ = writeln!(
             h,
-            "<text x=\"17\" y=\"{}\" font-size=\"7\" text-anchor=\"end\" fill=\"#888\">{unit}</text>",
+            "<text x=\"17\" y=\"{}\" font-size=\"9\" text-anchor=\"end\" fill=\"#666\">{unit}</text>",
             y_of(unit) + UNIT_PX - 3
         );
     }
@@ -126,7 +133,7 @@ fn server_svg(h: &mut String, s: &ServerView, o: &Overview, y: u32) {
     }
     let _ = writeln!(
         h,
-        "<g class=\"server\" data-server=\"{id}\"><title>{title}</title><rect x=\"22\" y=\"{y}\" width=\"{w}\" height=\"{px}\" fill=\"{fill}\" stroke=\"#333\" stroke-width=\"0.8\"{dash}/><text x=\"25\" y=\"{ty}\" font-size=\"8.5\">{id}</text>",
+        "<g class=\"server\" data-server=\"{id}\"><title>{title}</title><rect x=\"22\" y=\"{y}\" width=\"{w}\" height=\"{px}\" fill=\"{fill}\" stroke=\"#333\" stroke-width=\"0.8\"{dash}/><text x=\"25\" y=\"{ty}\" font-size=\"10\">{id}</text>",
         id = esc(&s.id),
         title = esc(&title),
         w = RACK_PX - 26,
@@ -134,11 +141,13 @@ fn server_svg(h: &mut String, s: &ServerView, o: &Overview, y: u32) {
     );
     let chips = s.replicas.len().max(1) as f64;
     let width = (CHIPS_W / chips).min(15.0);
-    let chip_h = (px as f64 - 3.0).min(9.5);
+    let chip_h = (px as f64 - 3.0).min(11.0);
     for (k, r) in s.replicas.iter().enumerate() {
         let service = &o.services[r.service];
-        let colour = service_colour(r.service);
-        let (fill, stroke, class) = if r.up == r.placed {
+        let look = service_look(r.service, o.services.len());
+        let colour = look.colour;
+        let up = r.up == r.placed;
+        let (fill, stroke, class) = if up {
             (colour.as_str(), "#fff", "chip")
         } else {
             ("#fff", colour.as_str(), "chip down")
@@ -159,6 +168,18 @@ fn server_svg(h: &mut String, s: &ServerView, o: &Overview, y: u32) {
                 format!(", {} counted as down", r.placed - r.up)
             },
         );
+        if up && look.mark > 0 {
+            // The service's mark over its colour (patterns in MARKS).
+            let _ = writeln!(
+                h,
+                "<rect class=\"mark\" x=\"{x}\" y=\"{cy}\" width=\"{cw}\" height=\"{ch}\" rx=\"1.5\" fill=\"url(#mk{m})\" pointer-events=\"none\"/>",
+                x = num(CHIPS_X + width * k as f64),
+                cy = num(y as f64 + 1.5),
+                cw = num(width - 1.0),
+                ch = num(chip_h),
+                m = look.mark,
+            );
+        }
     }
     h.push_str("</g>\n");
 }
