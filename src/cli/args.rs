@@ -157,7 +157,7 @@ pub(super) struct PlanArgs {
     /// (its gap is reported) [default: 300 for cost, 30 for servers and balance].
     #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
     pub(super) time_limit: Option<f64>,
-    /// Solver threads (HiGHS builds; microlp is single-threaded).
+    /// Solver threads for HiGHS (a `--no-default-features` build's microlp is single-threaded).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub(super) threads: u32,
     /// Output format of the summary (the files written are always CSV and JSON).

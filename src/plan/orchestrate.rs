@@ -283,7 +283,8 @@ fn not_found(
     }
     if SOLVER == "microlp" {
         suggestions.push(
-            "build with a stronger MILP backend (cargo build --release --features highs)".into(),
+            "build with the default engine, HiGHS (cargo build --release, after scripts/setup)"
+                .into(),
         );
     }
     let (violations, closest) = match closest {

@@ -1,15 +1,18 @@
-//! The MILP backend, chosen at build time (docs/benchmarks.md has the numbers):
-//! microlp, pure Rust, by default so a fresh machine with only Rust can plan;
-//! HiGHS (`--features highs`) for large, tight fleets. CBC is not offered: its
-//! CLP aborts the whole process on some infeasible models (an assertion in
-//! `ClpNonLinearCost::checkInfeasibilities`, coin-or/Clp#173, Cbc#753, hit by
-//! this crate's property tests), and an explanation solves infeasible models
-//! by design.
+//! The MILP engine, chosen at build time by docs/benchmarks.md's measurements:
+//! HiGHS by default (cargo feature `highs`, built from source); microlp, pure
+//! Rust, with `--no-default-features` for machines that cannot build HiGHS.
+//! Every exact question (plan's class model and its neighbourhoods, headroom
+//! probes, purchases, explanations) goes through `model` below.
+//!
+//! CBC is not offered: its CLP aborts the whole process on some infeasible
+//! models (an assertion in `ClpNonLinearCost::checkInfeasibilities`,
+//! coin-or/Clp#173, Cbc#753, hit by this crate's property tests), and an
+//! explanation solves infeasible models by design.
 
+#[cfg(not(feature = "highs"))]
+use good_lp::solvers::WithInitialSolution;
 use good_lp::{
-    solvers::{WithInitialSolution, WithTimeLimit},
-    variable::UnsolvedProblem,
-    ResolutionError, SolverModel, Variable,
+    solvers::WithTimeLimit, variable::UnsolvedProblem, ResolutionError, SolverModel, Variable,
 };
 
 use super::request::SolveSettings;
@@ -23,11 +26,15 @@ pub const NAME: &str = "microlp";
 pub fn model(
     problem: UnsolvedProblem,
     settings: &SolveSettings,
-    initial: Vec<(Variable, f64)>,
+    _initial: Vec<(Variable, f64)>,
 ) -> impl SolverModel<Error = ResolutionError> {
+    // No MIP start: HiGHS 1.16 maps a start through presolve wrongly on some
+    // models and then returns the start itself, unimproved, as "optimal" (the
+    // plan oracle's seed 268: the start costs 12.61, HiGHS proves 10.27 in the
+    // reduced space and hands back 12.61), a false claim of optimality. The
+    // search keeps its own incumbent, so a start would only have saved time.
     // A fixed seed keeps the search, and so the output, the same run to run.
     let mut model = good_lp::highs(problem)
-        .with_initial_solution(initial)
         .set_threads(settings.threads.max(1))
         .set_option("random_seed", 1);
     model.set_verbose(false);
