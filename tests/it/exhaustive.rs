@@ -716,6 +716,14 @@ impl Model {
 
     /// The least-cost placement meeting every guarantee (but those `relax` drops).
     pub fn optimum(&self, relax: Relax, node_budget: u64) -> Outcome {
+        self.optimum_of(Goal::Cost, relax, node_budget)
+    }
+
+    /// The best placement for `goal` meeting every guarantee (but those
+    /// `relax` drops). Minimal sets suffice for `Servers` as for cost: a
+    /// replica dropped from a feasible placement frees cpu, memory and power,
+    /// so it stays feasible and hosts on no more servers.
+    pub fn optimum_of(&self, goal: Goal, relax: Relax, node_budget: u64) -> Outcome {
         let n = self.servers.len();
         let w = self.mem_weight();
         // Distinct power states, each with its base load and per-core load.
@@ -779,6 +787,8 @@ impl Model {
         };
         let mut search = Search {
             model: self,
+            goal,
+            hosting: vec![0; n],
             relax,
             candidates: &candidates,
             costs: &costs,
@@ -810,6 +820,15 @@ impl Model {
             }
         }
     }
+}
+
+/// What an optimum minimises: plan's `--objective cost` or `servers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Goal {
+    /// Σ replicas × (cpu + w × mem).
+    Cost,
+    /// Servers hosting at least one replica.
+    Servers,
 }
 
 /// Guarantees the optimum may ignore (to measure which ones bind).
@@ -900,6 +919,9 @@ type Sets = [(usize, Vec<Multiset>)];
 
 struct Search<'a> {
     model: &'a Model,
+    goal: Goal,
+    /// Replicas on each server so far (for `Goal::Servers`).
+    hosting: Vec<u32>,
     relax: Relax,
     candidates: &'a Sets,
     costs: &'a [f64],
@@ -930,12 +952,22 @@ impl Search<'_> {
             if self.nodes > self.budget {
                 return;
             }
-            let replicas: u32 = set.iter().map(|(_, c)| c).sum();
-            let here = cost + f64::from(replicas) * self.costs[*k];
+            let here = match self.goal {
+                Goal::Cost => {
+                    let replicas: u32 = set.iter().map(|(_, c)| c).sum();
+                    cost + f64::from(replicas) * self.costs[*k]
+                }
+                Goal::Servers => {
+                    cost + set.iter().filter(|(j, _)| self.hosting[*j] == 0).count() as f64
+                }
+            };
             if let Some((best, _)) = &self.best {
-                // Sets are sorted by size: later ones cost at least as much.
-                if here + self.floor[depth + 1] >= best - 1e-9 {
-                    return;
+                match self.goal {
+                    // Sets are sorted by size: later ones cost at least as much.
+                    Goal::Cost if here + self.floor[depth + 1] >= best - 1e-9 => return,
+                    // Servers used only grow deeper down; later sets may add fewer.
+                    Goal::Servers if here >= best - 1e-9 => continue,
+                    _ => {}
                 }
             }
             let fits = set.iter().all(|(j, c)| {
@@ -947,6 +979,7 @@ impl Search<'_> {
             }
             for (j, c) in set {
                 self.cpu_free[*j] -= c * service.cpu;
+                self.hosting[*j] += c;
                 if !self.relax.mem {
                     self.mem_free[*j] -= c * service.mem;
                 }
@@ -978,6 +1011,7 @@ impl Search<'_> {
             }
             for (j, c) in set {
                 self.cpu_free[*j] += c * service.cpu;
+                self.hosting[*j] -= c;
                 if !self.relax.mem {
                     self.mem_free[*j] += c * service.mem;
                 }

@@ -23,7 +23,7 @@ use crate::exhaustive::{
 use crate::support::Loaded;
 
 /// Search nodes the oracle may spend on one instance before giving up on it.
-const NODE_BUDGET: u64 = 2_000_000;
+pub(crate) const NODE_BUDGET: u64 = 2_000_000;
 
 /// Seconds `plan` gets per instance.
 const PLAN_SECONDS: f64 = 10.0;
@@ -78,7 +78,7 @@ fn run_plan(loaded: &Loaded) -> Verdict {
 
 // --- placements between the two worlds ---------------------------------------------------
 
-fn counts_of(loaded: &Loaded, placement: &Placement) -> Counts {
+pub(crate) fn counts_of(loaded: &Loaded, placement: &Placement) -> Counts {
     let mut counts = vec![vec![0; loaded.inventory.servers.len()]; loaded.services.services.len()];
     for r in &placement.replicas {
         let k: usize = loaded.services.service(r.service).name["svc".len()..]
@@ -129,7 +129,7 @@ fn verify_passes(loaded: &Loaded, placement: &Placement) -> bool {
 
 /// Violations of `counts` as the oracle sees them, plus a replica `plan` put on
 /// a server that is not active (FORMATS.md: not used for new replicas).
-fn plan_violations(model: &Model, counts: &Counts) -> Vec<String> {
+pub(crate) fn plan_violations(model: &Model, counts: &Counts) -> Vec<String> {
     let mut out = model.violations(counts);
     for (k, row) in counts.iter().enumerate() {
         for (j, n) in row.iter().enumerate() {
@@ -156,7 +156,7 @@ fn pick<T: Clone>(rng: &mut ChaCha8Rng, weighted: &[(T, u32)]) -> T {
 }
 
 /// A random tiny inventory with its services; see the module comment.
-fn generate(seed: u64) -> Model {
+pub(crate) fn generate(seed: u64) -> Model {
     generate_with_unpowered(seed).0
 }
 
