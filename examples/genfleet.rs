@@ -53,6 +53,11 @@
 //! witness placement that proves them feasible (`--placement` writes it,
 //! and genfleet checks it with `faultplan::verify::check`).
 //!
+//! `--preset incident` is a tight fleet (T 0.6 unless `--tightness` says
+//! otherwise) the size of issue 23's incident, 80 servers on 4 racks and 25
+//! services, with custom row scenarios (scenarios.toml), scarce `hdd` servers,
+//! and max_replicas at the witness's count: see genfleet/incident.rs.
+//!
 //! `--baseline-placement FILE` writes the simple greedy spread's placement
 //! and prints what `check` finds in it.
 //!
@@ -81,6 +86,9 @@ use faultplan::topology::Topology;
 use faultplan::verify::{check, CheckOptions, Severity};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+#[path = "genfleet/incident.rs"]
+mod incident;
 
 /// Max utilization written for every power component.
 const MAX_UTIL: f64 = 0.8;
@@ -202,6 +210,10 @@ enum Preset {
     Large,
     /// 100,000 servers, 2,500 racks, 10 datacenters, 3,000 services
     Huge,
+    /// hard and small, like issue 23's incident: 80 servers, 4 racks, 25
+    /// services, tightness 0.6 (unless --tightness is given), custom row
+    /// scenarios, scarce ssd/hdd servers, max_replicas
+    Incident,
 }
 
 /// Generate a deterministic synthetic fleet (inventory, services.toml, placement) for faultplan.
@@ -256,6 +268,8 @@ struct Config {
     load: f64,
     placement: bool,
     tightness: Option<f64>,
+    /// `--preset incident`: rows, hdd and max_replicas (see incident.rs).
+    incident: bool,
 }
 
 fn resolve(args: &Args) -> Result<Config, String> {
@@ -267,7 +281,16 @@ fn resolve(args: &Args) -> Result<Config, String> {
         Preset::Medium => (10_000, None, None, 500, None),
         Preset::Large => (50_000, Some(1_250), Some(5), 1_500, None),
         Preset::Huge => (100_000, Some(2_500), Some(10), 3_000, None),
+        Preset::Incident => (80, Some(4), Some(1), 25, None),
     });
+    let incident = args.preset == Some(Preset::Incident);
+    if incident && args.load.is_some() {
+        return Err(
+            "--load does not apply to --preset incident (it is a tight fleet: use --tightness)"
+                .into(),
+        );
+    }
+    let tightness = args.tightness.or(incident.then_some(incident::TIGHTNESS));
     let servers = args.servers.or(p.map(|p| p.0)).unwrap_or(1_000);
     if servers == 0 {
         return Err("--servers must be at least 1".into());
@@ -301,7 +324,7 @@ fn resolve(args: &Args) -> Result<Config, String> {
     if !(load > 0.0 && load <= 1.0) {
         return Err("--load must be in (0, 1]".into());
     }
-    if let Some(t) = args.tightness {
+    if let Some(t) = tightness {
         if !(0.0..1.0).contains(&t) {
             return Err("--tightness must be in [0, 1)".into());
         }
@@ -314,7 +337,8 @@ fn resolve(args: &Args) -> Result<Config, String> {
         seed: args.seed,
         load,
         placement: args.placement,
-        tightness: args.tightness,
+        tightness,
+        incident,
     })
 }
 
@@ -525,6 +549,10 @@ struct Service {
     /// max_replicas = min_replicas and survive = ["power:50%"] only: every
     /// replica must sit on a dual-fed server.
     pinned: bool,
+    /// Also survives every custom row scenario (`--preset incident`).
+    rows: bool,
+    /// max_replicas, for a service that is not pinned (`--preset incident`).
+    max: Option<u32>,
 }
 
 impl Service {
@@ -620,6 +648,8 @@ fn gen_services(
             large,
             weight: z.exp(),
             pinned: false,
+            rows: false,
+            max: None,
         });
     }
 
@@ -842,11 +872,14 @@ fn num(x: f64) -> String {
     }
 }
 
-fn label_list(mask: u8) -> Vec<&'static str> {
+/// The label names of a mask; `--preset incident` calls the storage servers'
+/// nvme `hdd`.
+fn label_list(mask: u8, incident: bool) -> Vec<&'static str> {
     LABEL_NAMES
         .iter()
+        .map(|&(b, n)| (b, if incident && b == NVME { "hdd" } else { n }))
         .filter(|(b, _)| mask & b != 0)
-        .map(|(_, n)| *n)
+        .map(|(_, n)| n)
         .collect()
 }
 
@@ -980,7 +1013,7 @@ fn write_all(
             &psu,
             &sh.idle_w.to_string(),
             &sh.max_w.to_string(),
-            &label_list(s.labels).join(";"),
+            &label_list(s.labels, cfg.incident).join(";"),
             sh.model,
             &s.position.to_string(),
             &sh.u.to_string(),
@@ -1009,7 +1042,7 @@ fn write_all(
         );
         let _ = writeln!(t, "cpu = {}\nmem_gb = {}", num(s.cpu), num(s.mem_gb()));
         if s.requires != 0 {
-            let labels: Vec<String> = label_list(s.requires)
+            let labels: Vec<String> = label_list(s.requires, cfg.incident)
                 .iter()
                 .map(|l| format!("\"{l}\""))
                 .collect();
@@ -1021,9 +1054,23 @@ fn write_all(
         if s.pinned {
             let _ = writeln!(t, "max_replicas = {}\nsurvive = [\"power:50%\"]", s.min);
         }
+        if let Some(max) = s.max {
+            let _ = writeln!(t, "max_replicas = {max}");
+        }
+        if s.rows {
+            let _ = writeln!(t, "{}", incident::row_survive(fleet));
+        }
     }
     let path = out.join("services.toml");
     fs::write(&path, t).map_err(|e| format!("{}: {e}", path.display()))?;
+    let path = out.join("scenarios.toml");
+    if cfg.incident {
+        fs::write(&path, incident::scenarios_toml(fleet))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    } else {
+        // the rows of an earlier incident fleet would name racks of another fleet
+        let _ = fs::remove_file(&path);
+    }
 
     if let Some(p) = placement {
         let mut rows: Vec<(&str, &str)> = p
@@ -1047,7 +1094,7 @@ fn write_all(
     let rooms: usize = fleet.dcs.iter().map(|d| d.rooms).sum();
     let readme = format!(
         "Synthetic fleet from faultplan's genfleet example: {} servers in {} racks, {} room(s), {} datacenter(s), \
-         {} services{}; made with `cargo run --release --example genfleet -- --servers {} --racks {} \
+         {} services{}; made with `cargo run --release --example genfleet -- {}--servers {} --racks {} \
          --datacenters {} --services {} --seed {} {}{} --out DIR`.\n",
         cfg.servers,
         cfg.racks,
@@ -1055,6 +1102,7 @@ fn write_all(
         cfg.dcs,
         cfg.services,
         if placement.is_some() { " and a placement" } else { "" },
+        if cfg.incident { "--preset incident " } else { "" },
         cfg.servers,
         cfg.racks,
         cfg.dcs,
@@ -1300,6 +1348,12 @@ fn gen_tight(
     }
     let multi_dc = fleet.dcs.len() >= 2;
     let w = digits(cfg.services).max(4);
+    // The scarce label's services: gpu, or hdd (the nvme bit) for an incident fleet.
+    let (scarce, scarce_p) = if cfg.incident {
+        (NVME, incident::HDD_P)
+    } else {
+        (GPU, TIGHT_GPU_P)
+    };
     // (kind, cpu, mem per cpu, weight)
     let mut drawn: Vec<(Kind, f64, f64, f64)> = (0..cfg.services)
         .map(|_| {
@@ -1308,19 +1362,19 @@ fn gen_tight(
             let mem_per_cpu = MEM_PER_CPU[pick(rng, &MEM_WEIGHTS)];
             let (u1, u2): (f64, f64) = (rng.gen(), rng.gen());
             let z = (-2.0 * (1.0 - u1).ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-            let mut kind = if r < TIGHT_GPU_P {
+            let mut kind = if r < scarce_p {
                 Kind::Gpu
-            } else if r < TIGHT_GPU_P + TIGHT_SSD_P {
+            } else if r < scarce_p + TIGHT_SSD_P {
                 Kind::Ssd
-            } else if r < TIGHT_GPU_P + TIGHT_SSD_P + TIGHT_PINNED_P {
+            } else if r < scarce_p + TIGHT_SSD_P + TIGHT_PINNED_P {
                 Kind::Pinned
-            } else if r < TIGHT_GPU_P + TIGHT_SSD_P + TIGHT_PINNED_P + TIGHT_DC_P && multi_dc {
+            } else if r < scarce_p + TIGHT_SSD_P + TIGHT_PINNED_P + TIGHT_DC_P && multi_dc {
                 Kind::Dc
             } else {
                 Kind::Plain
             };
             // A label on fewer than two racks cannot survive a rack.
-            if kind == Kind::Gpu && e.racks[GPU as usize] < 2 {
+            if kind == Kind::Gpu && e.racks[scarce as usize] < 2 {
                 kind = Kind::Ssd;
             }
             if kind == Kind::Ssd && e.racks[SSD as usize] < 2 {
@@ -1330,7 +1384,7 @@ fn gen_tight(
         })
         .collect();
     let mask = |kind: Kind| match kind {
-        Kind::Gpu => GPU,
+        Kind::Gpu => scarce,
         Kind::Ssd => SSD,
         _ => 0,
     };
@@ -1344,12 +1398,12 @@ fn gen_tight(
         .sum();
     let has = |k: Kind| drawn.iter().any(|d| d.0 == k);
     let pool_gpu = if has(Kind::Gpu) {
-        t * host_cores[GPU as usize]
+        t * host_cores[scarce as usize]
     } else {
         0.0
     };
     let pool_ssd = if has(Kind::Ssd) {
-        0.5 * t * (host_cores[SSD as usize] - host_cores[(SSD | GPU) as usize])
+        0.5 * t * (host_cores[SSD as usize] - host_cores[(SSD | scarce) as usize])
     } else {
         0.0
     };
@@ -1484,6 +1538,8 @@ fn gen_tight(
             large: false,
             weight,
             pinned: kind == Kind::Pinned,
+            rows: false,
+            max: None,
         })
         .collect::<Vec<_>>();
     if !starved.is_empty() {
@@ -1749,7 +1805,12 @@ fn run(args: Args) -> ExitCode {
     let caps = pdu_capacities(&fleet, cfg.tightness);
     let (services, placement) = match cfg.tightness {
         Some(t) => {
-            let (services, witness) = gen_tight(&cfg, &fleet, &caps, t, &mut svc_rng);
+            let (mut services, witness) = gen_tight(&cfg, &fleet, &caps, t, &mut svc_rng);
+            if cfg.incident {
+                let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+                rng.set_stream(2);
+                incident::apply(&fleet, &mut services, &witness, &mut rng);
+            }
             (services, cfg.placement.then_some(witness))
         }
         None => {
