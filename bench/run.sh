@@ -6,9 +6,11 @@
 #
 #   bench/run.sh                  # tiny small medium huge tight1k tight10k
 #   bench/run.sh small medium     # some fleets only
-#   bench/run.sh tight1k --large  # --large adds tight100k (100,000 servers)
+#   bench/run.sh tight1k --large  # --large adds tight100k, region200k and region1m
+#                                 # (100,000, 200,000 and 1,000,000 servers)
 #   FEATURES=highs bench/run.sh   # `plan` with the HiGHS backend
 #   TIME_LIMIT=60 bench/run.sh tight1k   # seconds for plan and exact (default 60)
+#   LARGE_TIME_LIMIT=600 bench/run.sh --large  # plan's seconds on the --large fleets (default 600)
 #   EXACT_START=1 bench/run.sh tight1k   # exact starts from the generator's witness
 #
 # Fleets are written to $BENCH_DIR (default /tmp/faultplan-bench); the same
@@ -19,15 +21,16 @@ cd "$(dirname "$0")/.."
 fleets=()
 for arg in "$@"; do
   case $arg in
-    --large) fleets+=(tight100k) ;;
-    tiny | small | medium | huge | tight1k | tight10k | tight100k) fleets+=("$arg") ;;
-    *) echo "bench/run.sh: unknown fleet \"$arg\" (tiny small medium huge tight1k tight10k tight100k, --large)" >&2; exit 2 ;;
+    --large) fleets+=(tight100k region200k region1m) ;;
+    tiny | small | medium | huge | tight1k | tight10k | tight100k | region200k | region1m) fleets+=("$arg") ;;
+    *) echo "bench/run.sh: unknown fleet \"$arg\" (tiny small medium huge tight1k tight10k tight100k region200k region1m, --large)" >&2; exit 2 ;;
   esac
 done
 [ ${#fleets[@]} -gt 0 ] && [ "$*" != "--large" ] || fleets=(tiny small medium huge tight1k tight10k "${fleets[@]}")
 dir=${BENCH_DIR:-/tmp/faultplan-bench}
 features=${FEATURES:+--features $FEATURES}
 limit=${TIME_LIMIT:-60}
+large_limit=${LARGE_TIME_LIMIT:-600}
 target=${CARGO_TARGET_DIR:-target}
 
 cargo build --release --quiet $features --bin faultplan --example genfleet
@@ -81,7 +84,7 @@ mkdir -p "$dir"
 loose=()
 tight=()
 for fleet in "${fleets[@]}"; do
-  case $fleet in tight*) tight+=("$fleet") ;; *) loose+=("$fleet") ;; esac
+  case $fleet in tight* | region*) tight+=("$fleet") ;; *) loose+=("$fleet") ;; esac
 done
 
 if [ ${#loose[@]} -gt 0 ]; then
@@ -104,7 +107,7 @@ done
 
 if [ ${#tight[@]} -gt 0 ]; then
   [ ${#loose[@]} -eq 0 ] || echo
-  printf "Tight fleets (genfleet --tightness T --seed 1), plan and exact with --time-limit %s:\n\n" "$limit"
+  printf "Tight fleets (genfleet --tightness T --seed 1), plan and exact with --time-limit %s (plan on tight100k and region*: %s):\n\n" "$limit" "$large_limit"
   printf "| fleet | servers | services | T | greedy spread: check errors | witness: check errors | plan s (MB) | plan result | exact s (MB) | exact result | exact: check errors |\n"
   printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
 fi
@@ -113,7 +116,14 @@ for name in "${tight[@]}"; do
     tight1k) sizes=(--servers 1000 --services 100) t=0.6 ;;
     tight10k) sizes=(--servers 10000 --services 500) t=0.5 ;;
     tight100k) sizes=(--servers 100000 --racks 2500 --datacenters 10 --services 3000) t=0.4 ;;
+    region200k) sizes=(--preset region200k) t=0.3 ;;
+    region1m) sizes=(--preset region) t=0.3 ;;
   esac
+  # The per-server model is too large for the exact comparator past tight10k.
+  large=""
+  case $name in tight100k | region*) large=1 ;; esac
+  plan_limit=$limit
+  [ -z "$large" ] || plan_limit=$large_limit
   fleet="$dir/$name"
   "$gen" "${sizes[@]}" --tightness "$t" --seed 1 --placement --baseline-placement "$dir/$name-greedy.csv" \
     --out "$fleet" 2> "$dir/$name-genfleet.log" || true
@@ -122,10 +132,10 @@ for name in "${tight[@]}"; do
   greedy=$(check_errors "$fleet" "$dir/$name-greedy.csv")
   witness=$(check_errors "$fleet" "$fleet/placement.csv")
   read -r plan_s plan_mb plan_rc <<< "$(measure "$bin" plan "$fleet" --out "$dir/$name-plan.csv" \
-    --json "$dir/$name-plan.json" --time-limit "$limit" --format json)"
+    --json "$dir/$name-plan.json" --time-limit "$plan_limit" --format json)"
   plan=$(plan_result "$plan_rc" | sed 's/|/\//g')
   exact_s="-" exact_mb="-" exact_result="not run" exact_errors="-"
-  if [ -n "$exact" ] && [ "$name" != tight100k ]; then
+  if [ -n "$exact" ] && [ -z "$large" ]; then
     rm -f "$dir/$name-exact.csv"
     exact_start=()
     [ -z "${EXACT_START:-}" ] || exact_start=(--start "$fleet/placement.csv")
@@ -134,7 +144,7 @@ for name in "${tight[@]}"; do
     exact_result=$(grep '^exact:' "$dir/last.out" | sed -E 's/^exact: //; s/; [0-9]+ variables.*in all//; s/; wrote .*//; s/\|/\//g')
     [ -n "$exact_result" ] || exact_result="exit $exact_rc: $(tail -n 1 "$dir/last.err")"
     [ ! -f "$dir/$name-exact.csv" ] || exact_errors=$(check_errors "$fleet" "$dir/$name-exact.csv")
-  elif [ "$name" = tight100k ]; then
+  elif [ -n "$large" ]; then
     exact_result="not run: the per-server model is too large"
   fi
   printf "| %s | %s | %s | %s | %s | %s | %s (%s) | %s | %s (%s) | %s | %s |\n" \

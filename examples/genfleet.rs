@@ -13,6 +13,7 @@
 //! cargo run --release --example genfleet -- --servers 5000 --services 300 --seed 7 --out /tmp/f
 //! cargo run --release --example genfleet -- --servers 1000 --services 100 --tightness 0.6 \
 //!     --placement --baseline-placement /tmp/greedy.csv --out /tmp/tight
+//! cargo run --release --example genfleet -- --preset region --placement --out /tmp/region
 //! ```
 //!
 //! The same arguments give byte-identical files: ChaCha8 seeded from `--seed`,
@@ -202,6 +203,12 @@ enum Preset {
     Large,
     /// 100,000 servers, 2,500 racks, 10 datacenters, 3,000 services
     Huge,
+    /// Tight (--tightness 0.3 unless --load or --tightness is given):
+    /// 200,000 servers, 5,000 racks, 20 datacenters, 6,000 services
+    Region200k,
+    /// A region, tight (--tightness 0.3 unless --load or --tightness is given):
+    /// 1,000,000 servers, 25,000 racks, 50 datacenters, 30,000 services
+    Region,
 }
 
 /// Generate a deterministic synthetic fleet (inventory, services.toml, placement) for faultplan.
@@ -259,14 +266,24 @@ struct Config {
 }
 
 fn resolve(args: &Args) -> Result<Config, String> {
-    // (servers, racks, datacenters, services, load)
-    type Sizes = (usize, Option<usize>, Option<usize>, usize, Option<f64>);
+    // (servers, racks, datacenters, services, load, tightness)
+    type Sizes = (
+        usize,
+        Option<usize>,
+        Option<usize>,
+        usize,
+        Option<f64>,
+        Option<f64>,
+    );
     let p: Option<Sizes> = args.preset.map(|p| match p {
-        Preset::Tiny => (80, Some(4), Some(1), 10, Some(0.25)),
-        Preset::Small => (1_000, None, None, 100, None),
-        Preset::Medium => (10_000, None, None, 500, None),
-        Preset::Large => (50_000, Some(1_250), Some(5), 1_500, None),
-        Preset::Huge => (100_000, Some(2_500), Some(10), 3_000, None),
+        Preset::Tiny => (80, Some(4), Some(1), 10, Some(0.25), None),
+        Preset::Small => (1_000, None, None, 100, None, None),
+        Preset::Medium => (10_000, None, None, 500, None, None),
+        Preset::Large => (50_000, Some(1_250), Some(5), 1_500, None, None),
+        Preset::Huge => (100_000, Some(2_500), Some(10), 3_000, None, None),
+        // Meta-like regions: 40 servers a rack, 250 and 500 racks a datacenter.
+        Preset::Region200k => (200_000, Some(5_000), Some(20), 6_000, None, Some(0.3)),
+        Preset::Region => (1_000_000, Some(25_000), Some(50), 30_000, None, Some(0.3)),
     });
     let servers = args.servers.or(p.map(|p| p.0)).unwrap_or(1_000);
     if servers == 0 {
@@ -301,7 +318,11 @@ fn resolve(args: &Args) -> Result<Config, String> {
     if !(load > 0.0 && load <= 1.0) {
         return Err("--load must be in (0, 1]".into());
     }
-    if let Some(t) = args.tightness {
+    // A preset's tightness gives way to an explicit --load.
+    let tightness = args
+        .tightness
+        .or_else(|| args.load.is_none().then(|| p.and_then(|p| p.5)).flatten());
+    if let Some(t) = tightness {
         if !(0.0..1.0).contains(&t) {
             return Err("--tightness must be in [0, 1)".into());
         }
@@ -314,7 +335,7 @@ fn resolve(args: &Args) -> Result<Config, String> {
         seed: args.seed,
         load,
         placement: args.placement,
-        tightness: args.tightness,
+        tightness,
     })
 }
 
@@ -1828,4 +1849,40 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Config {
+        let args = Args::try_parse_from(["genfleet", "--out", "x"].iter().chain(args))
+            .expect("valid arguments");
+        resolve(&args).expect("valid sizes")
+    }
+
+    #[test]
+    fn the_region_presets_are_tight_regions_unless_told_otherwise() {
+        let c = config(&["--preset", "region200k"]);
+        assert_eq!(
+            (c.servers, c.racks, c.dcs, c.services),
+            (200_000, 5_000, 20, 6_000)
+        );
+        assert_eq!(c.tightness, Some(0.3));
+        let c = config(&["--preset", "region"]);
+        assert_eq!(
+            (c.servers, c.racks, c.dcs, c.services),
+            (1_000_000, 25_000, 50, 30_000)
+        );
+        assert_eq!(c.tightness, Some(0.3));
+        assert_eq!(
+            config(&["--preset", "region", "--tightness", "0.5"]).tightness,
+            Some(0.5)
+        );
+        assert_eq!(
+            config(&["--preset", "region", "--load", "0.5"]).tightness,
+            None
+        );
+        assert_eq!(config(&["--preset", "huge"]).tightness, None);
+    }
 }
