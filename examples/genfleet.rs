@@ -1691,22 +1691,55 @@ fn summarize(report: &faultplan::verify::Report) -> String {
     }
 }
 
+/// The witness as written to placement.csv; read back from the file unless
+/// it has more rows than faultplan reads (a region's), then from `rows`.
+fn witness(
+    out: &Path,
+    inventory: &Inventory,
+    services: &Services,
+    rows: &[(&str, &str)],
+) -> Result<fp::Placement, String> {
+    if rows.len() <= faultplan::inventory::limits::CSV_ROWS {
+        let path = out.join("placement.csv");
+        return fp::Placement::load(&path, inventory, services).map_err(|e| e.to_string());
+    }
+    let replicas = rows
+        .iter()
+        .map(|&(service, server)| {
+            let service = services
+                .lookup(service)
+                .ok_or(format!("no service {service}"))?;
+            match inventory.lookup(server) {
+                Some(fp::Component::Server(server)) => Ok(Replica {
+                    service,
+                    server,
+                    line: 0,
+                }),
+                _ => Err(format!("no server {server}")),
+            }
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(fp::Placement {
+        file: None,
+        replicas,
+    }
+    .sorted())
+}
+
 /// Loads the written fleet with the faultplan library, checks the generator's
 /// placement and writes and checks the greedy spread's. Returns whether the
 /// generator's placement (if any) passed.
 fn check_with_library(
     out: &Path,
-    placement: bool,
+    placement: Option<Vec<(&str, &str)>>,
     baseline: Option<&Path>,
 ) -> Result<bool, String> {
     let inventory = Inventory::load(out).map_err(|e| e.to_string())?;
     let services =
         Services::load(&out.join("services.toml"), &inventory).map_err(|e| e.to_string())?;
     let mut passed = true;
-    if placement {
-        let path = out.join("placement.csv");
-        let witness =
-            fp::Placement::load(&path, &inventory, &services).map_err(|e| e.to_string())?;
+    if let Some(rows) = placement {
+        let witness = witness(out, &inventory, &services, &rows)?;
         let report = check(&inventory, &services, &witness, CheckOptions::default());
         passed = report.passed();
         eprintln!(
@@ -1825,11 +1858,13 @@ fn main() -> ExitCode {
     );
     eprintln!("{line}");
     if cfg.tightness.is_some() || args.baseline_placement.is_some() {
-        match check_with_library(
-            &args.out,
-            placement.is_some(),
-            args.baseline_placement.as_deref(),
-        ) {
+        let rows = placement.as_ref().map(|p| {
+            p.rows
+                .iter()
+                .map(|&(si, s)| (services[si].name.as_str(), fleet.servers[s].id.as_str()))
+                .collect()
+        });
+        match check_with_library(&args.out, rows, args.baseline_placement.as_deref()) {
             Ok(true) => {}
             Ok(false) => return ExitCode::from(1),
             Err(e) => {
