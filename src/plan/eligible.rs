@@ -59,3 +59,52 @@ impl Index<usize> for Eligible {
         &self.lists[self.list_of[service] as usize]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::impacts;
+    use crate::plan::model::Model;
+    use crate::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
+
+    #[test]
+    fn each_service_gets_the_classes_with_its_labels_and_one_list_per_requires() {
+        let dir = std::path::Path::new("inventories/goodbarber");
+        let inventory = Inventory::load(dir).expect("the example loads");
+        let services = Services::load(&dir.join("services.toml"), &inventory).expect("loads");
+        let set = ScenarioSet::expand(&inventory, &services.all_words(), DEFAULT_ENUMERATION_LIMIT);
+        let model = Model::new(
+            &inventory,
+            &services,
+            &set,
+            &impacts(&inventory, &set),
+            None,
+            &[],
+        );
+        let eligible = &model.eligible;
+        for (id, service) in services.ids().zip(&services.services) {
+            let expected: Vec<usize> = (0..model.classes.len())
+                .filter(|&k| {
+                    inventory
+                        .server(model.classes[k].servers[0])
+                        .has_labels(&service.requires)
+                })
+                .collect();
+            assert_eq!(eligible[id.index()], expected, "{}", service.name);
+        }
+        let mut requires: Vec<Vec<&String>> = services
+            .services
+            .iter()
+            .map(|s| {
+                let mut r: Vec<&String> = s.requires.iter().collect();
+                r.sort();
+                r.dedup();
+                r
+            })
+            .collect();
+        requires.sort();
+        requires.dedup();
+        assert_eq!(eligible.lists.len(), requires.len());
+        assert!(eligible.lists.len() < services.services.len());
+    }
+}
