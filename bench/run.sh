@@ -7,9 +7,11 @@
 #   bench/run.sh                  # tiny small medium huge hard80 tight1k tight10k
 #   bench/run.sh hard80           # the hard small fleets (genfleet --preset incident)
 #   bench/run.sh small medium     # some fleets only
-#   bench/run.sh tight1k --large  # --large adds tight100k (100,000 servers)
+#   bench/run.sh tight1k --large  # --large adds tight100k, region200k and region1m
+#                                 # (100,000, 200,000 and 1,000,000 servers)
 #   FEATURES=highs bench/run.sh   # `plan` with the HiGHS backend
 #   TIME_LIMIT=60 bench/run.sh tight1k   # seconds for plan and exact (default 60)
+#   LARGE_TIME_LIMIT=600 bench/run.sh --large  # plan's seconds on the --large fleets (default 600)
 #   EXACT_START=1 bench/run.sh tight1k   # exact starts from the generator's witness
 #
 # Fleets are written to $BENCH_DIR (default /tmp/faultplan-bench); the same
@@ -20,15 +22,16 @@ cd "$(dirname "$0")/.."
 fleets=()
 for arg in "$@"; do
   case $arg in
-    --large) fleets+=(tight100k) ;;
-    tiny | small | medium | huge | hard80 | tight1k | tight10k | tight100k) fleets+=("$arg") ;;
-    *) echo "bench/run.sh: unknown fleet \"$arg\" (tiny small medium huge hard80 tight1k tight10k tight100k, --large)" >&2; exit 2 ;;
+    --large) fleets+=(tight100k region200k region1m) ;;
+    tiny | small | medium | huge | hard80 | tight1k | tight10k | tight100k | region200k | region1m) fleets+=("$arg") ;;
+    *) echo "bench/run.sh: unknown fleet \"$arg\" (tiny small medium huge hard80 tight1k tight10k tight100k region200k region1m, --large)" >&2; exit 2 ;;
   esac
 done
 [ ${#fleets[@]} -gt 0 ] && [ "$*" != "--large" ] || fleets=(tiny small medium huge hard80 tight1k tight10k "${fleets[@]}")
 dir=${BENCH_DIR:-/tmp/faultplan-bench}
 features=${FEATURES:+--features $FEATURES}
 limit=${TIME_LIMIT:-60}
+large_limit=${LARGE_TIME_LIMIT:-600}
 target=${CARGO_TARGET_DIR:-target}
 
 cargo build --release --quiet $features --bin faultplan --example genfleet
@@ -83,7 +86,7 @@ loose=()
 tight=()
 for fleet in "${fleets[@]}"; do
   case $fleet in
-    tight*) tight+=("$fleet") ;;
+    tight* | region*) tight+=("$fleet") ;;
     # The seeds (and T) of `genfleet --preset incident` that main's plan did
     # not prove optimal in a few seconds (docs/benchmarks.md, "Hard small fleets").
     hard80) tight+=(hard80-0.6-8 hard80-0.6-41 hard80-0.9-23 hard80-0.9-32 hard80-0.9-58) ;;
@@ -111,7 +114,7 @@ done
 
 if [ ${#tight[@]} -gt 0 ]; then
   [ ${#loose[@]} -eq 0 ] || echo
-  printf "Tight fleets (genfleet --tightness T --seed 1; hard80-T-S: --preset incident --tightness T --seed S), plan and exact with --time-limit %s:\n\n" "$limit"
+  printf "Tight fleets (genfleet --tightness T --seed 1; hard80-T-S: --preset incident --tightness T --seed S), plan and exact with --time-limit %s (plan on tight100k and region*: %s):\n\n" "$limit" "$large_limit"
   printf "| fleet | servers | services | T | greedy spread: check errors | witness: check errors | plan s (MB) | plan result | exact s (MB) | exact result | exact: check errors |\n"
   printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
 fi
@@ -121,8 +124,15 @@ for name in "${tight[@]}"; do
     tight10k) sizes=(--servers 10000 --services 500) t=0.5 ;;
     tight100k) sizes=(--servers 100000 --racks 2500 --datacenters 10 --services 3000) t=0.4 ;;
     hard80-*) t=${name#hard80-} seed=${t#*-} t=${t%-*} sizes=(--preset incident) ;;
+    region200k) sizes=(--preset region200k) t=0.3 ;;
+    region1m) sizes=(--preset region) t=0.3 ;;
   esac
   case $name in hard80-*) ;; *) seed=1 ;; esac
+  # The per-server model is too large for the exact comparator past tight10k.
+  large=""
+  case $name in tight100k | region*) large=1 ;; esac
+  plan_limit=$limit
+  [ -z "$large" ] || plan_limit=$large_limit
   fleet="$dir/$name"
   "$gen" "${sizes[@]}" --tightness "$t" --seed "$seed" --placement --baseline-placement "$dir/$name-greedy.csv" \
     --out "$fleet" 2> "$dir/$name-genfleet.log" || true
@@ -131,10 +141,10 @@ for name in "${tight[@]}"; do
   greedy=$(check_errors "$fleet" "$dir/$name-greedy.csv")
   witness=$(check_errors "$fleet" "$fleet/placement.csv")
   read -r plan_s plan_mb plan_rc <<< "$(measure "$bin" plan "$fleet" --out "$dir/$name-plan.csv" \
-    --json "$dir/$name-plan.json" --time-limit "$limit" --format json)"
+    --json "$dir/$name-plan.json" --time-limit "$plan_limit" --format json)"
   plan=$(plan_result "$plan_rc" | sed 's/|/\//g')
   exact_s="-" exact_mb="-" exact_result="not run" exact_errors="-"
-  if [ -n "$exact" ] && [ "$name" != tight100k ]; then
+  if [ -n "$exact" ] && [ -z "$large" ]; then
     rm -f "$dir/$name-exact.csv"
     exact_start=()
     [ -z "${EXACT_START:-}" ] || exact_start=(--start "$fleet/placement.csv")
@@ -143,7 +153,7 @@ for name in "${tight[@]}"; do
     exact_result=$(grep '^exact:' "$dir/last.out" | sed -E 's/^exact: //; s/; [0-9]+ variables.*in all//; s/; wrote .*//; s/\|/\//g')
     [ -n "$exact_result" ] || exact_result="exit $exact_rc: $(tail -n 1 "$dir/last.err")"
     [ ! -f "$dir/$name-exact.csv" ] || exact_errors=$(check_errors "$fleet" "$dir/$name-exact.csv")
-  elif [ "$name" = tight100k ]; then
+  elif [ -n "$large" ]; then
     exact_result="not run: the per-server model is too large"
   fi
   printf "| %s | %s | %s | %s | %s | %s | %s (%s) | %s | %s (%s) | %s | %s |\n" \

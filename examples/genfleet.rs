@@ -13,6 +13,7 @@
 //! cargo run --release --example genfleet -- --servers 5000 --services 300 --seed 7 --out /tmp/f
 //! cargo run --release --example genfleet -- --servers 1000 --services 100 --tightness 0.6 \
 //!     --placement --baseline-placement /tmp/greedy.csv --out /tmp/tight
+//! cargo run --release --example genfleet -- --preset region --placement --out /tmp/region
 //! ```
 //!
 //! The same arguments give byte-identical files: ChaCha8 seeded from `--seed`,
@@ -214,6 +215,12 @@ enum Preset {
     /// services, tightness 0.6 (unless --tightness is given), custom row
     /// scenarios, scarce ssd/hdd servers, max_replicas
     Incident,
+    /// Tight (--tightness 0.3 unless --load or --tightness is given):
+    /// 200,000 servers, 5,000 racks, 20 datacenters, 6,000 services
+    Region200k,
+    /// A region, tight (--tightness 0.3 unless --load or --tightness is given):
+    /// 1,000,000 servers, 25,000 racks, 50 datacenters, 30,000 services
+    Region,
 }
 
 /// Generate a deterministic synthetic fleet (inventory, services.toml, placement) for faultplan.
@@ -273,15 +280,25 @@ struct Config {
 }
 
 fn resolve(args: &Args) -> Result<Config, String> {
-    // (servers, racks, datacenters, services, load)
-    type Sizes = (usize, Option<usize>, Option<usize>, usize, Option<f64>);
+    // (servers, racks, datacenters, services, load, tightness)
+    type Sizes = (
+        usize,
+        Option<usize>,
+        Option<usize>,
+        usize,
+        Option<f64>,
+        Option<f64>,
+    );
     let p: Option<Sizes> = args.preset.map(|p| match p {
-        Preset::Tiny => (80, Some(4), Some(1), 10, Some(0.25)),
-        Preset::Small => (1_000, None, None, 100, None),
-        Preset::Medium => (10_000, None, None, 500, None),
-        Preset::Large => (50_000, Some(1_250), Some(5), 1_500, None),
-        Preset::Huge => (100_000, Some(2_500), Some(10), 3_000, None),
-        Preset::Incident => (80, Some(4), Some(1), 25, None),
+        Preset::Tiny => (80, Some(4), Some(1), 10, Some(0.25), None),
+        Preset::Small => (1_000, None, None, 100, None, None),
+        Preset::Medium => (10_000, None, None, 500, None, None),
+        Preset::Large => (50_000, Some(1_250), Some(5), 1_500, None, None),
+        Preset::Huge => (100_000, Some(2_500), Some(10), 3_000, None, None),
+        Preset::Incident => (80, Some(4), Some(1), 25, None, Some(incident::TIGHTNESS)),
+        // Meta-like regions: 40 servers a rack, 250 and 500 racks a datacenter.
+        Preset::Region200k => (200_000, Some(5_000), Some(20), 6_000, None, Some(0.3)),
+        Preset::Region => (1_000_000, Some(25_000), Some(50), 30_000, None, Some(0.3)),
     });
     let incident = args.preset == Some(Preset::Incident);
     if incident && args.load.is_some() {
@@ -290,7 +307,6 @@ fn resolve(args: &Args) -> Result<Config, String> {
                 .into(),
         );
     }
-    let tightness = args.tightness.or(incident.then_some(incident::TIGHTNESS));
     let servers = args.servers.or(p.map(|p| p.0)).unwrap_or(1_000);
     if servers == 0 {
         return Err("--servers must be at least 1".into());
@@ -324,6 +340,10 @@ fn resolve(args: &Args) -> Result<Config, String> {
     if !(load > 0.0 && load <= 1.0) {
         return Err("--load must be in (0, 1]".into());
     }
+    // A preset's tightness gives way to an explicit --load.
+    let tightness = args
+        .tightness
+        .or_else(|| args.load.is_none().then(|| p.and_then(|p| p.5)).flatten());
     if let Some(t) = tightness {
         if !(0.0..1.0).contains(&t) {
             return Err("--tightness must be in [0, 1)".into());
@@ -1726,22 +1746,55 @@ fn summarize(report: &faultplan::verify::Report) -> String {
     }
 }
 
+/// The witness as written to placement.csv; read back from the file unless
+/// it has more rows than faultplan reads (a region's), then from `rows`.
+fn witness(
+    out: &Path,
+    inventory: &Inventory,
+    services: &Services,
+    rows: &[(&str, &str)],
+) -> Result<fp::Placement, String> {
+    if rows.len() <= faultplan::inventory::limits::CSV_ROWS {
+        let path = out.join("placement.csv");
+        return fp::Placement::load(&path, inventory, services).map_err(|e| e.to_string());
+    }
+    let replicas = rows
+        .iter()
+        .map(|&(service, server)| {
+            let service = services
+                .lookup(service)
+                .ok_or(format!("no service {service}"))?;
+            match inventory.lookup(server) {
+                Some(fp::Component::Server(server)) => Ok(Replica {
+                    service,
+                    server,
+                    line: 0,
+                }),
+                _ => Err(format!("no server {server}")),
+            }
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(fp::Placement {
+        file: None,
+        replicas,
+    }
+    .sorted())
+}
+
 /// Loads the written fleet with the faultplan library, checks the generator's
 /// placement and writes and checks the greedy spread's. Returns whether the
 /// generator's placement (if any) passed.
 fn check_with_library(
     out: &Path,
-    placement: bool,
+    placement: Option<Vec<(&str, &str)>>,
     baseline: Option<&Path>,
 ) -> Result<bool, String> {
     let inventory = Inventory::load(out).map_err(|e| e.to_string())?;
     let services =
         Services::load(&out.join("services.toml"), &inventory).map_err(|e| e.to_string())?;
     let mut passed = true;
-    if placement {
-        let path = out.join("placement.csv");
-        let witness =
-            fp::Placement::load(&path, &inventory, &services).map_err(|e| e.to_string())?;
+    if let Some(rows) = placement {
+        let witness = witness(out, &inventory, &services, &rows)?;
         let report = check(&inventory, &services, &witness, CheckOptions::default());
         passed = report.passed();
         eprintln!(
@@ -1876,11 +1929,13 @@ fn run(args: Args) -> ExitCode {
     );
     eprintln!("{line}");
     if cfg.tightness.is_some() || args.baseline_placement.is_some() {
-        match check_with_library(
-            &args.out,
-            placement.is_some(),
-            args.baseline_placement.as_deref(),
-        ) {
+        let rows = placement.as_ref().map(|p| {
+            p.rows
+                .iter()
+                .map(|&(si, s)| (services[si].name.as_str(), fleet.servers[s].id.as_str()))
+                .collect()
+        });
+        match check_with_library(&args.out, rows, args.baseline_placement.as_deref()) {
             Ok(true) => {}
             Ok(false) => return ExitCode::from(1),
             Err(e) => {
@@ -1900,4 +1955,40 @@ fn run(args: Args) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Config {
+        let args = Args::try_parse_from(["genfleet", "--out", "x"].iter().chain(args))
+            .expect("valid arguments");
+        resolve(&args).expect("valid sizes")
+    }
+
+    #[test]
+    fn the_region_presets_are_tight_regions_unless_told_otherwise() {
+        let c = config(&["--preset", "region200k"]);
+        assert_eq!(
+            (c.servers, c.racks, c.dcs, c.services),
+            (200_000, 5_000, 20, 6_000)
+        );
+        assert_eq!(c.tightness, Some(0.3));
+        let c = config(&["--preset", "region"]);
+        assert_eq!(
+            (c.servers, c.racks, c.dcs, c.services),
+            (1_000_000, 25_000, 50, 30_000)
+        );
+        assert_eq!(c.tightness, Some(0.3));
+        assert_eq!(
+            config(&["--preset", "region", "--tightness", "0.5"]).tightness,
+            Some(0.5)
+        );
+        assert_eq!(
+            config(&["--preset", "region", "--load", "0.5"]).tightness,
+            None
+        );
+        assert_eq!(config(&["--preset", "huge"]).tightness, None);
+    }
 }

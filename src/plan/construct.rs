@@ -7,8 +7,6 @@
 //! frees one: a replica of another service on a blocked server, or feeding a
 //! power row at its limit, moves to where that service still survives. Only
 //! when that fails too is R raised.
-//!
-//! `naive` is the simple spread people do by hand, measured against.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -74,8 +72,35 @@ pub fn construct<'m, 'a>(
         Some(current) => State::from_placement(model, current),
         None => State::new(model),
     };
+    if !deadline() {
+        first_replicas(&mut state, order, style);
+    }
     place_short(&mut state, order, style, deadline);
     state
+}
+
+/// Every service short of its guarantee gets its first replicas (one try at
+/// its floor, nobody moved) before any is perfected: on a large fleet the
+/// time limit may end construction, and it must not find services still at
+/// 0 replicas behind one that tried many replica counts. One try per
+/// service bounds this pass, so once started it runs whole whatever the
+/// deadline (and takes no step of an effort limit). A service whose first
+/// try falls short keeps what it had and is left to [`place_short`].
+fn first_replicas(state: &mut State, order: &[ServiceId], style: Style) {
+    let never = || false;
+    for &id in order {
+        if state.deficit(id) == 0 {
+            continue;
+        }
+        let kept: Vec<(ServerId, u32)> = state.replicas_on(id).collect();
+        let mark = state.mark();
+        let target = first_target(state.model, id);
+        if fill(state, id, target, style, false, &kept, &never) {
+            state.keep(mark);
+        } else {
+            state.rollback(mark);
+        }
+    }
 }
 
 /// Places, in `order`, every service still short of its guarantee.
@@ -338,16 +363,16 @@ fn keep(state: &mut State, id: ServiceId, replicas: u32, budget: u32, kept: &[(S
 /// A class's place in the order replicas of `id` go to, smallest first.
 type Score = (u64, u64, u64, usize);
 
-fn score(state: &State, id: ServiceId, k: usize, style: Style) -> Score {
+/// `required`: how many distinct labels the service requires; the classes
+/// scored are eligible, so they have each.
+fn score(state: &State, id: ServiceId, k: usize, style: Style, required: usize) -> Score {
     let model = state.model;
     let service = model.services.service(id);
     // Labelled servers the service does not need come last: services that
-    // require the label have nowhere else to go.
+    // require the label have nowhere else to go. (Counted, not compared
+    // label by label: this runs for every eligible class of every service.)
     let labels = &model.inventory.server(model.classes[k].servers[0]).labels;
-    let spare_labels = labels
-        .iter()
-        .filter(|l| !service.requires.contains(l))
-        .count() as u64;
+    let spare_labels = labels.len().saturating_sub(required) as u64;
     let utilisation = state.rack_utilisation(k, service.cpu).max(0.0);
     let roomiest = state.roomiest(k).max(0.0);
     // Non-negative floats order like their bits.
@@ -379,10 +404,16 @@ fn place_best_first(
     style: Style,
 ) -> Vec<usize> {
     let model = state.model;
-    let cpu = model.services.service(id).cpu;
+    let service = model.services.service(id);
+    let cpu = service.cpu;
+    let mut required: Vec<&String> = service.requires.iter().collect();
+    required.sort_unstable();
+    required.dedup();
+    let required = required.len();
+    let score = |state: &State, k: usize| score(state, id, k, style, required);
     let mut heap: BinaryHeap<Reverse<Score>> = model.eligible[id.index()]
         .iter()
-        .map(|&k| Reverse(score(state, id, k, style)))
+        .map(|&k| Reverse(score(state, k)))
         .collect();
     let mut blocked: Vec<usize> = Vec::new();
     while state.total(id) < replicas {
@@ -393,7 +424,7 @@ fn place_best_first(
         if !state.within_budget(id, k, budget) {
             continue;
         }
-        let fresh = score(state, id, k, style);
+        let fresh = score(state, k);
         if fresh != key {
             heap.push(Reverse(fresh));
             continue;
@@ -401,7 +432,7 @@ fn place_best_first(
         match state.server_in(id, k, style == Style::Pack) {
             Some(server) if state.power_block(k, cpu).is_none() => {
                 state.add(id, server);
-                heap.push(Reverse(score(state, id, k, style)));
+                heap.push(Reverse(score(state, k)));
             }
             _ => blocked.push(k),
         }
@@ -553,36 +584,30 @@ fn relocate(state: &mut State, t: ServiceId, from: ServerId) -> bool {
     }
 }
 
-/// The simple spread people do by hand: one replica at a time on the
-/// least-loaded rack, blind to failure sets, until the service survives.
-/// None when it cannot place every service.
-pub fn naive(model: &Model, order: &[ServiceId]) -> Option<Placement> {
-    let mut state = State::new(model);
-    for &id in order {
-        let service = model.services.service(id);
-        let mut heap: BinaryHeap<Reverse<(u64, usize)>> = model.eligible[id.index()]
-            .iter()
-            .map(|&k| Reverse((state.rack_utilisation(k, service.cpu).to_bits(), k)))
-            .collect();
-        while state.deficit(id) > 0 || state.total(id) < service.min_replicas {
-            let Reverse((key, k)) = heap.pop()?;
-            let fresh = state.rack_utilisation(k, service.cpu).to_bits();
-            if fresh != key {
-                heap.push(Reverse((fresh, k)));
-                continue;
-            }
-            let Some(server) = state.server_in(id, k, false) else {
-                continue;
-            };
-            if !state.can_add(id, server) {
-                continue;
-            }
-            state.add(id, server);
-            heap.push(Reverse((
-                state.rack_utilisation(k, service.cpu).to_bits(),
-                k,
-            )));
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Inventory, Services};
+    use crate::plan::model::impacts;
+    use crate::scenarios::{ScenarioSet, DEFAULT_ENUMERATION_LIMIT};
+
+    #[test]
+    fn a_deadline_finds_every_service_with_its_first_replicas() {
+        let dir = std::path::Path::new("inventories/goodbarber");
+        let inventory = Inventory::load(dir).expect("the example loads");
+        let services = Services::load(&dir.join("services.toml"), &inventory).expect("loads");
+        let set = ScenarioSet::expand(&inventory, &services.all_words(), DEFAULT_ENUMERATION_LIMIT);
+        let impacts = impacts(&inventory, &set);
+        let model = Model::new(&inventory, &services, &set, &impacts, None, &[]);
+        // Time is up as soon as construction has started.
+        let calls = std::cell::Cell::new(0);
+        let deadline = || {
+            calls.set(calls.get() + 1);
+            calls.get() > 1
+        };
+        let state = construct(&model, &order(&model), Style::Spread, None, &deadline);
+        for id in services.ids() {
+            assert!(state.total(id) > 0, "{}", services.service(id).name);
         }
     }
-    Some(state.placement())
 }

@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::inventory::{Inventory, ServiceId, Services};
+use crate::inventory::{Inventory, Service, ServiceId, Services};
 use crate::scenarios::ScenarioSet;
 use crate::topology::{Impact, Topology};
 
 use super::model::Model;
 use super::request::{Goal, Relax, Scope};
 use super::search::Search;
-use super::slots::slots;
+use super::slots::{slots, Slots};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "cause", rename_all = "kebab-case")]
@@ -122,57 +122,31 @@ pub fn structural(
 ) -> Explanation {
     let topology = Topology::new(inventory);
     let mut causes = Vec::new();
-    // Services of the same shape and words share every answer below.
-    type Shape = (Vec<String>, [u64; 2], u32, u32, Vec<String>);
+    // Services of the same shape and words share their slots (min_replicas
+    // does not enter them): one count per shape, not per service, since each
+    // count reads every server.
+    type Shape = (Vec<String>, [u64; 2], u32, Vec<String>);
     let mut shapes: BTreeMap<Shape, Vec<usize>> = BTreeMap::new();
     for (i, s) in services.services.iter().enumerate() {
         let key = (
             s.requires.clone(),
             [s.cpu.to_bits(), s.mem_gb.to_bits()],
             s.max_per_server,
-            s.min_replicas,
             s.survive.iter().map(ToString::to_string).collect(),
         );
         shapes.entry(key).or_default().push(i);
     }
     for members in shapes.values() {
-        let service = &services.services[members[0]];
-        let slots = slots(inventory, &topology, set, impacts, service);
-        if slots.eligible_servers == 0 && service.min_replicas > 0 {
-            for &i in members {
-                causes.push(Cause::NoEligibleServer {
-                    service: services.services[i].name.clone(),
-                    requires: service.requires.clone(),
-                    needed: service.min_replicas,
-                });
-            }
-        } else if slots.total < service.min_replicas {
-            for &i in members {
-                causes.push(Cause::TooFewEligibleServers {
-                    service: services.services[i].name.clone(),
-                    needed: service.min_replicas,
-                    fit: slots.total,
-                    eligible_servers: slots.eligible_servers,
-                });
-            }
-            continue;
-        }
-        if slots.eligible_servers == 0 {
-            continue;
-        }
-        if let Some((fit_outside, eligible_down, scenario)) =
-            slots.worst.filter(|w| w.0 < service.min_replicas)
-        {
-            for &i in members {
-                causes.push(Cause::ScenarioLeavesTooFew {
-                    service: services.services[i].name.clone(),
-                    scenario: scenario.clone(),
-                    needed: service.min_replicas,
-                    fit_outside,
-                    eligible_servers: slots.eligible_servers,
-                    eligible_down,
-                    requires: service.requires.clone(),
-                });
+        let slots = slots(
+            inventory,
+            &topology,
+            set,
+            impacts,
+            &services.services[members[0]],
+        );
+        for &i in members {
+            if let Some(cause) = structural_cause(&services.services[i], &slots) {
+                causes.push(cause);
             }
         }
     }
@@ -186,6 +160,37 @@ pub fn structural(
         causes,
         notes: set.vacuous_notes(inventory),
     }
+}
+
+/// What keeps one service from its guarantee alone on the fleet, given the
+/// slots of its shape.
+fn structural_cause(service: &Service, slots: &Slots) -> Option<Cause> {
+    let needed = service.min_replicas;
+    if slots.eligible_servers == 0 {
+        return (needed > 0).then(|| Cause::NoEligibleServer {
+            service: service.name.clone(),
+            requires: service.requires.clone(),
+            needed,
+        });
+    }
+    if slots.total < needed {
+        return Some(Cause::TooFewEligibleServers {
+            service: service.name.clone(),
+            needed,
+            fit: slots.total,
+            eligible_servers: slots.eligible_servers,
+        });
+    }
+    let (fit_outside, eligible_down, scenario) = slots.worst.as_ref().filter(|w| w.0 < needed)?;
+    Some(Cause::ScenarioLeavesTooFew {
+        service: service.name.clone(),
+        scenario: scenario.clone(),
+        needed,
+        fit_outside: *fit_outside,
+        eligible_servers: slots.eligible_servers,
+        eligible_down: *eligible_down,
+        requires: service.requires.clone(),
+    })
 }
 
 /// A group of limits of FORMATS.md that binds.

@@ -27,7 +27,7 @@ pub fn improve(search: &mut Search, model: &Model, style: Style) {
         let base = model.counts(&incumbent.placement);
         // Most excess first: reserved beyond the service's proven floor.
         let excess = |id: ServiceId| {
-            let placed: u32 = base[id.index()].iter().sum();
+            let placed = base[id.index()].total();
             f64::from(placed.saturating_sub(model.replica_floor(id))) * model.replica_cost(id)
         };
         let mut order: Vec<ServiceId> = services.ids().filter(|id| excess(*id) > 0.0).collect();
@@ -186,7 +186,7 @@ fn resolve(
         .ok()?;
     let before: f64 = window
         .iter()
-        .map(|id| f64::from(base[id.index()].iter().sum::<u32>()) * model.replica_cost(*id))
+        .map(|id| f64::from(base[id.index()].total()) * model.replica_cost(*id))
         .sum();
     if aim == Aim::Cheaper && outcome.value >= before - 1e-9 {
         return None;

@@ -27,12 +27,15 @@
 
 mod classes;
 mod construct;
+mod counts;
+mod eligible;
 mod exact;
 mod explain;
 mod lazy_families;
 mod lns;
 mod milp;
 mod model;
+mod naive;
 mod options;
 mod orchestrate;
 mod outcome;

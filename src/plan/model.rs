@@ -5,14 +5,14 @@
 //! this one description, so they cannot disagree about a guarantee.
 
 use super::classes::{classes, Class};
+use super::eligible::Eligible;
 use super::power_rows::{self, constant_draw, power_rows, PowerRow};
 use super::survival::{service_groups, Survival};
 use crate::inventory::{Component, Inventory, Placement, ServerId, ServiceId, Services};
 use crate::scenarios::ScenarioSet;
 use crate::topology::{Impact, Topology};
 
-/// Replicas of each service on each class: `counts[service][class]`.
-pub type Counts = Vec<Vec<u32>>;
+pub use super::counts::Counts;
 
 pub struct Model<'a> {
     pub inventory: &'a Inventory,
@@ -21,7 +21,7 @@ pub struct Model<'a> {
     /// Per server: its class (None for servers that take no replicas).
     pub class_of: Vec<Option<usize>>,
     /// Per service: the classes it may use (active, has the required labels).
-    pub eligible: Vec<Vec<usize>>,
+    pub eligible: Eligible,
     /// Per service: its failure sets, an index into `groups`.
     pub group_of: Vec<usize>,
     pub groups: Vec<Survival>,
@@ -72,7 +72,7 @@ impl<'a> Model<'a> {
         let classes = classes(inventory, &scenarios_down(inventory, impacts), split);
         let class_of = class_of(inventory, &classes);
         let (group_of, group_services) = service_groups(services, set);
-        let eligible = eligible(inventory, services, &classes);
+        let eligible = Eligible::new(inventory, services, &classes);
         let groups: Vec<Survival> = group_services
             .iter()
             .map(|&first| {
@@ -88,9 +88,8 @@ impl<'a> Model<'a> {
             })
             .collect();
         let rows = power_rows::rows(inventory, &topology, &classes, impacts);
-        let current = current.map(|placement| {
-            current_counts(placement, &class_of, &eligible, classes.len(), services)
-        });
+        let current =
+            current.map(|placement| current_counts(placement, &class_of, &eligible, services));
         let mut model = Model {
             inventory,
             services,
@@ -284,10 +283,9 @@ impl<'a> Model<'a> {
     /// A power row's load in watts when the classes hold `counts`.
     pub fn row_load(&self, row: &PowerRow, counts: &Counts) -> f64 {
         let mut cpu = vec![0.0; self.classes.len()];
-        for (i, per_class) in counts.iter().enumerate() {
-            let service_cpu = self.services.services[i].cpu;
-            for (k, &n) in per_class.iter().enumerate() {
-                cpu[k] += f64::from(n) * service_cpu;
+        for (service, per_class) in self.services.services.iter().zip(counts) {
+            for (k, n) in per_class.iter() {
+                cpu[k] += f64::from(n) * service.cpu;
             }
         }
         row.constant_w
@@ -304,10 +302,10 @@ impl<'a> Model<'a> {
     /// Counts per (service, class) of a concrete placement, skipping replicas
     /// on servers that take none.
     pub fn counts(&self, placement: &Placement) -> Counts {
-        let mut counts = vec![vec![0u32; self.classes.len()]; self.services.services.len()];
+        let mut counts = Counts::new(self.services.services.len());
         for r in &placement.replicas {
             if let Some(k) = self.class_of[r.server.index()] {
-                counts[r.service.index()][k] += 1;
+                counts.add(r.service.index(), k, 1);
             }
         }
         counts
@@ -336,38 +334,20 @@ fn class_of(inventory: &Inventory, classes: &[Class]) -> Vec<Option<usize>> {
     class_of
 }
 
-/// Per service: the classes whose servers have every label it requires.
-fn eligible(inventory: &Inventory, services: &Services, classes: &[Class]) -> Vec<Vec<usize>> {
-    services
-        .services
-        .iter()
-        .map(|service| {
-            (0..classes.len())
-                .filter(|&k| {
-                    inventory
-                        .server(classes[k].servers[0])
-                        .has_labels(&service.requires)
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// The current placement's replicas per (service, class), and per service
 /// those that must go anyway (on servers that take none or lack a label).
 fn current_counts(
     placement: &Placement,
     class_of: &[Option<usize>],
-    eligible: &[Vec<usize>],
-    classes: usize,
+    eligible: &Eligible,
     services: &Services,
 ) -> (Counts, Vec<u32>) {
-    let mut counts = vec![vec![0u32; classes]; services.services.len()];
+    let mut counts = Counts::new(services.services.len());
     let mut leaving = vec![0u32; services.services.len()];
     for r in &placement.replicas {
         match class_of[r.server.index()] {
             Some(k) if eligible[r.service.index()].binary_search(&k).is_ok() => {
-                counts[r.service.index()][k] += 1
+                counts.add(r.service.index(), k, 1)
             }
             _ => leaving[r.service.index()] += 1,
         }

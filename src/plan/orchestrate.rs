@@ -7,6 +7,7 @@ use super::explain::{self, Explanation};
 use super::lazy_families::{add_violated_families, Lazy};
 use super::lns;
 use super::model::{self, Model};
+use super::naive;
 use super::options::{rounded_seconds, Method, Objective, PlanOptions};
 use super::outcome::{Baseline, NotFound, Plan, PlanError, PlanStats};
 use super::search::{self, Search};
@@ -45,9 +46,15 @@ pub fn plan(
     let mut search = Search::new(inventory, services, current, options, progress);
     let mut lazy = Vec::new();
     let mut model = Model::new(inventory, services, &set, &impacts, current, &[]);
+    // The simple spread is made before construction and offered after it,
+    // whatever time is left: the plan is never worse than the greedy it is
+    // compared with, and on a tie construction's placement stays.
+    let naive = (!search.out_of_time())
+        .then(|| naive::naive(&model, &construct::order(&model)))
+        .flatten();
     construct_and_repair(&mut search, &mut model, &set, &mut lazy, style);
     search.raise_bound(search::floor_bound(&model, options.objective));
-    let baseline = baseline(&mut search, &model);
+    let baseline = naive.map(|naive| baseline(&mut search, &model, naive));
     if options.method != Method::Greedy {
         if let Some(proof) = prove(&mut search, &mut model, &set, &impacts, &lazy, style) {
             return Err(PlanError::Infeasible(proof));
@@ -234,14 +241,9 @@ fn with_split<'a>(
     model
 }
 
-/// The simple greedy spread, measured against; also a candidate like any other
-/// (when there is time left for it). The search's check of it says whether it
-/// keeps the guarantees.
-fn baseline(search: &mut Search, model: &Model) -> Option<Baseline> {
-    if search.out_of_time() {
-        return None;
-    }
-    let naive = construct::naive(model, &construct::order(model))?;
+/// The simple greedy spread, measured against; also a candidate like any
+/// other. The search's check of it says whether it keeps the guarantees.
+fn baseline(search: &mut Search, model: &Model, naive: Placement) -> Baseline {
     let reserved_cpu = naive
         .replicas
         .iter()
@@ -249,11 +251,11 @@ fn baseline(search: &mut Search, model: &Model) -> Option<Baseline> {
         .sum();
     let replicas = naive.replicas.len();
     let verified = search.offer(model, naive, "baseline") != search::Offer::Rejected;
-    Some(Baseline {
+    Baseline {
         replicas,
         reserved_cpu,
         verified,
-    })
+    }
 }
 
 /// The statistics of the incumbent, or what a search that found none has to say.

@@ -30,8 +30,10 @@ pub struct State<'m, 'a> {
     on: Vec<BTreeMap<ServerId, u32>>,
     total: Vec<u32>,
     /// Per service: replicas in each of its failure sets, the largest such
-    /// number, and how many sets reach it.
-    loss: Vec<Vec<u32>>,
+    /// number, and how many sets reach it. Only the sets holding replicas
+    /// are kept, as (set, replicas) by set: services × failure sets (racks)
+    /// in full was the largest part of a state at region scale.
+    loss: Vec<Vec<(u32, u32)>>,
     max_loss: Vec<u32>,
     at_max: Vec<u32>,
     /// While a [`Mark`] is open: every add (true) and remove (false) since
@@ -65,10 +67,10 @@ impl<'m, 'a> State<'m, 'a> {
                         .sum::<f64>()
             })
             .collect();
-        let loss: Vec<Vec<u32>> = model
+        let sets: Vec<u32> = model
             .services
             .ids()
-            .map(|id| vec![0; model.survival(id).sets.len()])
+            .map(|id| model.survival(id).sets.len() as u32)
             .collect();
         let free_cpu: Vec<f64> = inventory.servers.iter().map(|s| s.cpu).collect();
         let free_mem: Vec<f64> = inventory.servers.iter().map(|s| s.mem_gb).collect();
@@ -86,9 +88,9 @@ impl<'m, 'a> State<'m, 'a> {
             row_load,
             on: vec![BTreeMap::new(); model.services.services.len()],
             total: vec![0; model.services.services.len()],
-            at_max: loss.iter().map(|l| l.len() as u32).collect(),
-            max_loss: vec![0; loss.len()],
-            loss,
+            loss: vec![Vec::new(); sets.len()],
+            max_loss: vec![0; sets.len()],
+            at_max: sets,
             journal: Vec::new(),
             open_marks: 0,
         }
@@ -134,7 +136,11 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     pub fn loss_in(&self, id: ServiceId, set: usize) -> u32 {
-        self.loss[id.index()][set]
+        let loss = &self.loss[id.index()];
+        match loss.binary_search_by_key(&(set as u32), |&(j, _)| j) {
+            Ok(at) => loss[at].1,
+            Err(_) => 0,
+        }
     }
 
     /// Whether one more replica of `id` on class `k` leaves every failure set
@@ -260,7 +266,15 @@ impl<'m, 'a> State<'m, 'a> {
         self.total[i] += 1;
         let k = self.class(server);
         for &j in &self.model.survival(id).sets_of_class[k] {
-            let loss = &mut self.loss[i][j as usize];
+            let sets = &mut self.loss[i];
+            let at = match sets.binary_search_by_key(&j, |&(s, _)| s) {
+                Ok(at) => at,
+                Err(at) => {
+                    sets.insert(at, (j, 0));
+                    at
+                }
+            };
+            let loss = &mut sets[at].1;
             *loss += 1;
             if *loss > self.max_loss[i] {
                 self.max_loss[i] = *loss;
@@ -284,18 +298,30 @@ impl<'m, 'a> State<'m, 'a> {
         self.total[i] -= 1;
         let k = self.class(server);
         for &j in &self.model.survival(id).sets_of_class[k] {
-            let loss = &mut self.loss[i][j as usize];
+            let sets = &mut self.loss[i];
+            let at = sets
+                .binary_search_by_key(&j, |&(s, _)| s)
+                .expect("a replica counts in every set of its class");
+            let loss = &mut sets[at].1;
             if *loss == self.max_loss[i] {
                 self.at_max[i] -= 1;
             }
             *loss -= 1;
+            if *loss == 0 {
+                sets.remove(at);
+            }
         }
         // No set left at the old maximum: the maximum went down by one (a
         // service with no failure sets stays at 0).
         if self.at_max[i] == 0 && self.max_loss[i] > 0 {
             self.max_loss[i] -= 1;
             let max = self.max_loss[i];
-            self.at_max[i] = self.loss[i].iter().filter(|&&l| l == max).count() as u32;
+            self.at_max[i] = if max == 0 {
+                // Every set is at 0, and only sets holding replicas are kept.
+                self.model.survival(id).sets.len() as u32
+            } else {
+                self.loss[i].iter().filter(|&&(_, l)| l == max).count() as u32
+            };
         }
     }
 
@@ -332,7 +358,7 @@ impl<'m, 'a> State<'m, 'a> {
         let mut lowered_at_max = 0;
         if let Some(a) = from {
             for &j in &survival.sets_of_class[a] {
-                if !contains(to, j) && self.loss[i][j as usize] == max {
+                if !contains(to, j) && self.loss_in(id, j as usize) == max {
                     lowered_at_max += 1;
                 }
             }
@@ -345,7 +371,7 @@ impl<'m, 'a> State<'m, 'a> {
         if let Some(b) = to {
             for &j in &survival.sets_of_class[b] {
                 if !contains(from, j) {
-                    new_max = new_max.max(self.loss[i][j as usize] + 1);
+                    new_max = new_max.max(self.loss_in(id, j as usize) + 1);
                 }
             }
         }
