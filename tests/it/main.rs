@@ -13,6 +13,7 @@ mod export;
 mod families;
 mod fuzz;
 mod hand_checked;
+mod hard_fleets;
 mod kubectl;
 mod kubernetes_import;
 mod kubernetes_spread;
