@@ -98,17 +98,9 @@ fn rack_svg(h: &mut String, rack: &RackView, o: &Overview) {
     h.push_str("</svg>\n");
 }
 
-fn server_svg(h: &mut String, s: &ServerView, o: &Overview, y: u32) {
-    let px = s.u_height * UNIT_PX - 1;
-    let fill = match s.status {
-        Status::Offline => "#c8c8c8",
-        Status::Maintenance => "#e4e4e4",
-        Status::Active => "#ffffff",
-    };
-    let dash = match s.placed_by {
-        Slot::Given => "",
-        Slot::Free | Slot::Overflow => " stroke-dasharray=\"3 2\"",
-    };
+/// A server's tooltip: id, model, units, cores reserved, and why it is drawn
+/// where it is when that is not its own position.
+fn server_title(s: &ServerView) -> String {
     let units = match s.u_height {
         1 => format!("unit {}", s.position),
         h => format!("units {}-{}", s.position, s.position + h - 1),
@@ -131,6 +123,21 @@ fn server_svg(h: &mut String, s: &ServerView, o: &Overview, y: u32) {
         Slot::Free => title.push_str(", no usable position: drawn in the lowest free units"),
         Slot::Overflow => title.push_str(", no free units left: drawn above the rack"),
     }
+    title
+}
+
+fn server_svg(h: &mut String, s: &ServerView, o: &Overview, y: u32) {
+    let px = s.u_height * UNIT_PX - 1;
+    let fill = match s.status {
+        Status::Offline => "#c8c8c8",
+        Status::Maintenance => "#e4e4e4",
+        Status::Active => "#ffffff",
+    };
+    let dash = match s.placed_by {
+        Slot::Given => "",
+        Slot::Free | Slot::Overflow => " stroke-dasharray=\"3 2\"",
+    };
+    let title = server_title(s);
     let _ = writeln!(
         h,
         "<g class=\"server\" data-server=\"{id}\"><title>{title}</title><rect x=\"22\" y=\"{y}\" width=\"{w}\" height=\"{px}\" fill=\"{fill}\" stroke=\"#333\" stroke-width=\"0.8\"{dash}/><text x=\"25\" y=\"{ty}\" font-size=\"10\">{id}</text>",
