@@ -3,12 +3,10 @@
 //! reading it back: every id a node, every link an edge, labels intact.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use faultplan::inventory::Inventory;
 
-use crate::support::{baseline, require_tool, root, run_root, Inv};
+use crate::support::{baseline, root, run_root, Inv};
 
 fn graph(inv: &Inv, extra: &[&str]) -> crate::support::Run {
     let mut args = vec!["graph", "inv"];
@@ -62,27 +60,8 @@ fn the_same_inventory_gives_the_same_bytes() {
 
 /// `dot -Tjson` of `text`: (label, fillcolor) of every node, and the number of edges.
 fn through_dot(text: &str) -> Option<(Vec<(String, String)>, usize)> {
-    let dot = require_tool("dot")?;
-    let mut child = Command::new(dot)
-        .arg("-Tjson")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dot runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stderr.is_empty(),
-        "dot: {stderr}"
-    );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let output = crate::pictures::dot(text, "json")?;
+    let json: serde_json::Value = serde_json::from_slice(&output).unwrap();
     let nodes = json["objects"]
         .as_array()
         .unwrap()

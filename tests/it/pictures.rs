@@ -21,8 +21,8 @@ fn shots() -> PathBuf {
     dir
 }
 
-/// `dot -T<format>` of `text`.
-fn dot(text: &str, format: &str) -> Option<Vec<u8>> {
+/// `dot -T<format>` of `text` (None when dot is missing and not required).
+pub(crate) fn dot(text: &str, format: &str) -> Option<Vec<u8>> {
     let dot = require_tool("dot")?;
     let mut child = Command::new(dot)
         .arg(format!("-T{format}"))
