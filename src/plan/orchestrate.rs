@@ -138,7 +138,7 @@ fn prove(
     // of docs/benchmarks.md stopped 0.7% above their optimum, inside the
     // default --gap, with the whole budget unused): it runs while any gap is
     // open and time is left, not only one wider than --gap.
-    let gap_open = search.incumbent.is_none() || search.gap() > 1e-9;
+    let gap_open = search.gap() > 1e-9;
     if search.done() && !(whole && gap_open) {
         return None;
     }
@@ -201,7 +201,8 @@ fn per_server(
     already_split: usize,
 ) -> Option<Explanation> {
     let all: Vec<ServerId> = model.inventory.server_ids().collect();
-    if search.done() || search.out_of_time() || already_split == all.len() {
+    // While any gap is open, as for the whole model in `prove`.
+    if search.gap() <= 1e-9 || search.out_of_time() || already_split == all.len() {
         return None;
     }
     let singles = with_split(model, set, impacts, lazy, search, &all);
