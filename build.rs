@@ -1,8 +1,8 @@
 //! With the default engine (HiGHS, cargo feature `highs`), the build compiles
 //! HiGHS from source: that needs cmake, a C++ compiler and libclang. Their own
 //! build scripts fail with a panic deep in bindgen or cmake's output; this one
-//! runs first (it needs only clang-sys) and says what is missing and how to
-//! get it. `FAULTPLAN_SKIP_BUILD_CHECK=1` skips it for setups it cannot see
+//! usually fails first (it needs only clang-sys, while HiGHS's build script
+//! waits for bindgen to compile) and says what is missing and how to get it. `FAULTPLAN_SKIP_BUILD_CHECK=1` skips it for setups it cannot see
 //! (a cross toolchain, libclang somewhere only `LIBCLANG_PATH` names at
 //! HiGHS's build time).
 
