@@ -205,10 +205,18 @@ fn per_server(
     if search.gap() <= 1e-9 || search.out_of_time() || already_split == all.len() {
         return None;
     }
-    let singles = with_split(model, set, impacts, lazy, search, &all);
-    if pairs(&singles) > MILP_MAX_PAIRS {
+    // Its size, counted before it is built: each (service, class) pair
+    // becomes one pair per server of the class.
+    let per_server_pairs: usize = model
+        .eligible
+        .iter()
+        .flatten()
+        .map(|&k| model.classes[k].servers.len())
+        .sum();
+    if per_server_pairs > MILP_MAX_PAIRS {
         return None;
     }
+    let singles = with_split(model, set, impacts, lazy, search, &all);
     search.say(&format!(
         "exact model per server ({} servers)",
         singles.classes.len()
