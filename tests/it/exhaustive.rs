@@ -487,6 +487,40 @@ impl Model {
         load
     }
 
+    /// plan's `--objective balance` for the cores used on each server: the
+    /// highest utilisation of an active server (cpu), of a rack (the cpu used
+    /// over the cores of its active servers) and of a power component with
+    /// nothing failed (load over limit), as FORMATS.md's draw rules give it.
+    pub fn balance(&self, used: &[u32]) -> f64 {
+        let mut peak: f64 = 0.0;
+        let mut racks = vec![(0.0, 0.0); self.racks.len()];
+        for (j, s) in self.servers.iter().enumerate() {
+            if s.status != Status::Active {
+                continue;
+            }
+            if s.cpu > 0 {
+                peak = peak.max(f64::from(used[j]) / f64::from(s.cpu));
+            }
+            racks[s.rack].0 += f64::from(used[j]);
+            racks[s.rack].1 += f64::from(s.cpu);
+        }
+        for (used, cores) in racks {
+            if cores > 0.0 {
+                peak = peak.max(used / cores);
+            }
+        }
+        let draws: Vec<f64> = (0..self.servers.len())
+            .map(|j| self.draw(j, used[j]))
+            .collect();
+        let loads = self.loads(&self.state(&self.nothing("")), &draws);
+        for (i, p) in self.power.iter().enumerate() {
+            if p.limit() > 0.0 {
+                peak = peak.max(loads[i] / p.limit());
+            }
+        }
+        peak
+    }
+
     pub fn cpu_used(&self, counts: &Counts) -> Vec<u32> {
         (0..self.servers.len())
             .map(|j| {
@@ -720,9 +754,9 @@ impl Model {
     }
 
     /// The best placement for `goal` meeting every guarantee (but those
-    /// `relax` drops). Minimal sets suffice for `Servers` as for cost: a
-    /// replica dropped from a feasible placement frees cpu, memory and power,
-    /// so it stays feasible and hosts on no more servers.
+    /// `relax` drops). Minimal sets suffice for `Servers` and `Balance` as
+    /// for cost: a replica dropped from a feasible placement frees cpu, memory
+    /// and power, so it stays feasible, on no more servers, no busier.
     pub fn optimum_of(&self, goal: Goal, relax: Relax, node_budget: u64) -> Outcome {
         let n = self.servers.len();
         let w = self.mem_weight();
@@ -829,6 +863,8 @@ pub enum Goal {
     Cost,
     /// Servers hosting at least one replica.
     Servers,
+    /// The peak utilisation ([`Model::balance`]).
+    Balance,
 }
 
 /// Guarantees the optimum may ignore (to measure which ones bind).
@@ -960,13 +996,23 @@ impl Search<'_> {
                 Goal::Servers => {
                     cost + set.iter().filter(|(j, _)| self.hosting[*j] == 0).count() as f64
                 }
+                Goal::Balance => {
+                    let mut used: Vec<u32> = (0..self.cpu_free.len())
+                        .map(|j| self.model.servers[j].cpu - self.cpu_free[j])
+                        .collect();
+                    for (j, c) in set {
+                        used[*j] += c * service.cpu;
+                    }
+                    self.model.balance(&used)
+                }
             };
             if let Some((best, _)) = &self.best {
                 match self.goal {
                     // Sets are sorted by size: later ones cost at least as much.
                     Goal::Cost if here + self.floor[depth + 1] >= best - 1e-9 => return,
-                    // Servers used only grow deeper down; later sets may add fewer.
-                    Goal::Servers if here >= best - 1e-9 => continue,
+                    // Servers used and the peak only grow deeper down; later
+                    // sets may add less.
+                    Goal::Servers | Goal::Balance if here >= best - 1e-9 => continue,
                     _ => {}
                 }
             }

@@ -26,7 +26,7 @@ mod outputs;
 mod plan;
 mod plan_explain;
 mod plan_oracle;
-mod plan_oracle_servers;
+mod plan_oracle_objectives;
 mod progress;
 mod properties;
 // `report` and `graph` (issue 6, parts 4 and 5).
